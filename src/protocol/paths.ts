@@ -1,0 +1,12 @@
+/** URL builders shared by client and server so the two never drift apart. */
+
+export const API_PREFIX = '/api';
+
+/** Where the immutable bytes of a file live. */
+export const fileUrl = (sha256: string): string => `${API_PREFIX}/files/${sha256}`;
+
+/** The manifest of the current published version of a class's week. */
+export const weekManifestUrl = (classId: string, isoWeek: string): string =>
+  `${API_PREFIX}/classes/${encodeURIComponent(classId)}/weeks/${isoWeek}`;
+
+export const weekListUrl = (classId: string): string => `${API_PREFIX}/classes/${encodeURIComponent(classId)}/weeks`;

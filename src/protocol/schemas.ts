@@ -1,0 +1,98 @@
+/**
+ * Wire schemas shared by the server (validation, OpenAPI) and the client (types only: `import type`).
+ * Declared once with TypeBox: each schema is plain JSON Schema and its TypeScript type is `Static<typeof X>`.
+ */
+import { Type, type Static } from 'typebox';
+import { ISO_WEEK_PATTERN } from './iso-week.ts';
+
+/** Every 4xx/5xx answer: a stable machine code and a human sentence. */
+export const ErrorBody = Type.Object({
+  error: Type.String({ description: 'stable machine-readable code, e.g. "not_found"' }),
+  message: Type.String(),
+});
+export type ErrorBody = Static<typeof ErrorBody>;
+
+export const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'lower-case hex SHA-256' });
+export const IsoWeek = Type.String({ pattern: ISO_WEEK_PATTERN, description: 'ISO 8601 week, e.g. 2026-W48' });
+export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+export const Role = Type.Union([Type.Literal('pupil'), Type.Literal('teacher'), Type.Literal('admin')]);
+export type Role = Static<typeof Role>;
+
+export const SignInBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 64 }),
+    secret: Type.String({ minLength: 1, maxLength: 128 }),
+  },
+  { additionalProperties: false },
+);
+export type SignInBody = Static<typeof SignInBody>;
+
+export const UserView = Type.Object({ id: Id, displayName: Type.String(), role: Role });
+export type UserView = Static<typeof UserView>;
+
+export const SignInReply = Type.Object({
+  token: Type.String({ description: 'bearer token: send as "Authorization: Bearer <token>"' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  user: UserView,
+});
+export type SignInReply = Static<typeof SignInReply>;
+
+export const ClassView = Type.Object({
+  id: Id,
+  name: Type.String(),
+  schoolName: Type.String(),
+  timeZone: Type.String({ description: 'IANA time zone of the school, e.g. Europe/Paris' }),
+});
+export type ClassView = Static<typeof ClassView>;
+
+export const MeReply = Type.Object({ user: UserView, classes: Type.Array(ClassView) });
+export type MeReply = Static<typeof MeReply>;
+
+/** A file of a week, addressed by its content: GET /api/files/{sha256} never changes. */
+export const FileRef = Type.Object({
+  sha256: Sha256,
+  name: Type.String({ description: 'display name only, never used as a path' }),
+  type: Type.String({ description: 'media type, e.g. image/png' }),
+  size: Type.Integer({ minimum: 0 }),
+});
+export type FileRef = Static<typeof FileRef>;
+
+export const Lesson = Type.Object({
+  id: Id,
+  title: Type.String(),
+  order: Type.Integer(),
+  body: Type.String({ description: 'Markdown; attachments are referenced by their name' }),
+  attachments: Type.Array(FileRef),
+});
+export type Lesson = Static<typeof Lesson>;
+
+export const Assignment = Type.Object({
+  id: Id,
+  title: Type.String(),
+  instructions: Type.String({ description: 'Markdown' }),
+  dueAt: Type.String({ format: 'date-time' }),
+});
+export type Assignment = Static<typeof Assignment>;
+
+/** The immutable description of one published version of a class's week. */
+export const WeekManifest = Type.Object({
+  format: Type.Literal(1),
+  classId: Id,
+  className: Type.String(),
+  week: IsoWeek,
+  version: Type.Integer({ minimum: 1 }),
+  publishedAt: Type.String({ format: 'date-time' }),
+  lessons: Type.Array(Lesson),
+  assignments: Type.Array(Assignment),
+});
+export type WeekManifest = Static<typeof WeekManifest>;
+
+export const WeekSummary = Type.Object({ week: IsoWeek, version: Type.Integer(), etag: Type.String() });
+export type WeekSummary = Static<typeof WeekSummary>;
+
+export const WeekListReply = Type.Object({ weeks: Type.Array(WeekSummary) });
+export type WeekListReply = Static<typeof WeekListReply>;
+
+export const HealthReply = Type.Object({ status: Type.Literal('ok'), database: Type.Literal('ok') });
+export type HealthReply = Static<typeof HealthReply>;

@@ -1,0 +1,88 @@
+/**
+ * Builds the Cartable server as a Fastify instance: the JSON API under /api (schemas validate input and document
+ * the API as OpenAPI 3 at /api/openapi.json) and, when a built client is given, the PWA itself.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { AppContext } from './context.ts';
+import { installErrorHandler } from './errors.ts';
+import { authRoutes } from './routes/auth.ts';
+import { fileRoutes } from './routes/files.ts';
+import { healthRoutes } from './routes/health.ts';
+import { meRoutes } from './routes/me.ts';
+import { weekRoutes } from './routes/weeks.ts';
+
+export interface BuildOptions {
+  /** The built PWA (dist/client); the API alone when absent. */
+  clientDir?: string;
+  logger?: FastifyServerOptions['logger'];
+  /** Largest JSON body accepted, in bytes. */
+  bodyLimit?: number;
+}
+
+export const VERSION = '0.1.0';
+
+/** Creates the app; the caller listens (main.ts) or injects (tests). */
+export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 256 * 1024,
+    // Unknown fields are an error, not silently dropped: a client that sends them has a bug worth seeing.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandler(app);
+  // The API speaks JSON (file uploads add their own parser where they need one): anything else is a 415.
+  app.removeContentTypeParser('text/plain');
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Cartable API', version: VERSION, description: 'Lessons, weeks and files of Cartable.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes, { ctx });
+      await api.register(authRoutes, { ctx });
+      await api.register(meRoutes, { ctx });
+      await api.register(weekRoutes, { ctx });
+      await api.register(fileRoutes, { ctx });
+      api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
+    },
+    { prefix: '/api' },
+  );
+
+  const clientDir = options.clientDir;
+  const hasClient = clientDir !== undefined && existsSync(join(clientDir, 'index.html'));
+  if (hasClient) {
+    await app.register(fastifyStatic, {
+      root: clientDir,
+      cacheControl: false,
+      setHeaders(reply, path) {
+        // Vite names built assets by their hash: they never change. The rest (index.html, sw.js) must revalidate.
+        const immutable = path.startsWith(join(clientDir, 'assets'));
+        void reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    });
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const isPage = request.method === 'GET' && !request.url.startsWith('/api/') && hasClient;
+    if (isPage && (request.headers.accept ?? '').includes('text/html')) {
+      // The app routes its own paths (/lecons/…): any page URL gets the app shell.
+      return reply.header('cache-control', 'no-cache').type('text/html').sendFile('index.html');
+    }
+    return reply
+      .status(404)
+      .send({ error: 'not_found', message: `Aucune ressource à ${request.method} ${request.url}.` });
+  });
+
+  return app;
+}

@@ -1,0 +1,22 @@
+/** What every route plugin receives: the database, the file storage and the clock. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { UserRow } from './db/queries.ts';
+import type { Db } from './db/schema.ts';
+import type { FileStorage } from './files/file-storage.ts';
+
+export interface AppContext {
+  db: Db;
+  storage: FileStorage;
+  /** The server's time; injected so tests can publish in the past and the future. */
+  now: () => Date;
+}
+
+/** A route plugin: typed by its TypeBox schemas, given the app's context. */
+export type RoutePlugin = FastifyPluginAsyncTypebox<{ ctx: AppContext }>;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in user, set by the `authenticate` pre-handler. */
+    user?: UserRow;
+  }
+}

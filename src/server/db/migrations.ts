@@ -1,0 +1,86 @@
+/**
+ * Forward-only migrations, written with Kysely's schema builder so the same steps run on SQLite and PostgreSQL.
+ * Never edit a migration that has shipped: add the next one.
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '0001_foundation': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('schools')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('time_zone', 'varchar(64)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('school_id', 'varchar(64)', (c) => c.notNull().references('schools.id'))
+        .addColumn('role', 'varchar(16)', (c) => c.notNull())
+        .addColumn('username', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('display_name', 'text', (c) => c.notNull())
+        .addColumn('secret_hash', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('classes')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('school_id', 'varchar(64)', (c) => c.notNull().references('schools.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('teacher_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('class_pupils')
+        .addColumn('class_id', 'varchar(64)', (c) => c.notNull().references('classes.id'))
+        .addColumn('pupil_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addPrimaryKeyConstraint('class_pupils_pk', ['class_id', 'pupil_id'])
+        .execute();
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('revoked_at', 'varchar(32)')
+        .execute();
+      await db.schema
+        .createTable('files')
+        .addColumn('sha256', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('type', 'varchar(128)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('week_versions')
+        .addColumn('class_id', 'varchar(64)', (c) => c.notNull().references('classes.id'))
+        .addColumn('week', 'varchar(8)', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('manifest', 'text', (c) => c.notNull())
+        .addColumn('etag', 'varchar(80)', (c) => c.notNull())
+        .addColumn('published_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('release_at', 'varchar(32)')
+        .addPrimaryKeyConstraint('week_versions_pk', ['class_id', 'week', 'version'])
+        .execute();
+    },
+  },
+};
+
+/** The names of every migration, in order. */
+export const MIGRATION_NAMES = Object.keys(migrations).sort();
+
+const provider: MigrationProvider = {
+  async getMigrations() {
+    return migrations;
+  },
+};
+
+/** Applies every pending migration; throws (and applies nothing further) if one fails. */
+export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

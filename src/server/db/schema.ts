@@ -1,0 +1,69 @@
+/** The server database's tables as Kysely sees them. Timestamps are ISO-8601 strings: portable and sortable. */
+import type { Kysely } from 'kysely';
+
+export interface SchoolsTable {
+  id: string;
+  name: string;
+  time_zone: string;
+  created_at: string;
+}
+
+export interface UsersTable {
+  id: string;
+  school_id: string;
+  role: 'pupil' | 'teacher' | 'admin';
+  username: string;
+  display_name: string;
+  secret_hash: string;
+  created_at: string;
+}
+
+export interface ClassesTable {
+  id: string;
+  school_id: string;
+  name: string;
+  teacher_id: string;
+  created_at: string;
+}
+
+export interface ClassPupilsTable {
+  class_id: string;
+  pupil_id: string;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
+export interface FilesTable {
+  sha256: string;
+  size: number;
+  type: string;
+  created_at: string;
+}
+
+export interface WeekVersionsTable {
+  class_id: string;
+  week: string;
+  version: number;
+  manifest: string;
+  etag: string;
+  published_at: string;
+  release_at: string | null;
+}
+
+export interface Database {
+  schools: SchoolsTable;
+  users: UsersTable;
+  classes: ClassesTable;
+  class_pupils: ClassPupilsTable;
+  sessions: SessionsTable;
+  files: FilesTable;
+  week_versions: WeekVersionsTable;
+}
+
+export type Db = Kysely<Database>;

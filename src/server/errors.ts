@@ -1,0 +1,50 @@
+/** Every error the API answers has the same JSON shape: { error, message }. */
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+/** An error meant for the client, with its status and stable code. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what = 'Ressource introuvable.') => new HttpError(404, 'not_found', what);
+export const unauthorized = () =>
+  new HttpError(401, 'unauthorized', 'Connexion requise : jeton absent, invalide ou expiré.');
+
+/** Fastify's own error codes, translated to the API's codes. */
+const FASTIFY_CODES: Record<string, [number, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_request'],
+};
+
+/** Installs the error handler: client errors keep their status; anything unexpected is logged and answers 500. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof HttpError) {
+      return reply.status(err.statusCode).send({ error: err.code, message: err.message });
+    }
+    if (err.validation) {
+      return reply.status(400).send({ error: 'invalid_request', message: err.message });
+    }
+    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (known) return reply.status(known[0]).send({ error: known[1], message: err.message });
+    if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
+      return reply
+        .status(400)
+        .send({ error: 'invalid_json', message: 'Le corps de la requête n’est pas du JSON valide.' });
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(err.statusCode).send({ error: 'invalid_request', message: err.message });
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: 'internal', message: 'Erreur interne du serveur.' });
+  });
+}

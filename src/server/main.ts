@@ -1,0 +1,52 @@
+/** Starts the Cartable server: opens the database, seeds the demo, serves the API and the PWA. */
+import { join } from 'node:path';
+import { buildApp } from './app.ts';
+import { readConfig } from './config.ts';
+import { openSqlite } from './db/connect.ts';
+import { LocalFileStorage } from './files/file-storage.ts';
+import { DEMO_ACCOUNTS, ensureDemo } from './seed/demo.ts';
+
+async function main(): Promise<void> {
+  const config = readConfig(process.env);
+  const db = await openSqlite(join(config.dataDir, 'cartable.sqlite'));
+  const storage = new LocalFileStorage(join(config.dataDir, 'files'));
+  const ctx = { db, storage, now: () => new Date() };
+  const demo = config.seedDemo ? await ensureDemo(db, storage, ctx.now()) : undefined;
+  const app = await buildApp(ctx, { clientDir: config.clientDir, logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const lines = [`Cartable écoute sur http://${shownHost}:${port}`, `Données : ${config.dataDir}`];
+  if (demo) {
+    lines.push(`Démo ${demo.created ? 'créée' : 'réutilisée'} — semaine ${demo.week}. Comptes de démonstration :`);
+    for (const a of DEMO_ACCOUNTS) {
+      lines.push(
+        `  ${a.role === 'teacher' ? 'Enseignante' : 'Élève      '}  identifiant « ${a.username} »  code secret « ${a.secret} »`,
+      );
+    }
+  }
+  console.log(lines.join('\n'));
+
+  let closing = false;
+  const stop = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`${signal} reçu : arrêt propre…`);
+    app
+      .close()
+      .then(() => db.destroy())
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error('Cartable n’a pas pu démarrer :', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

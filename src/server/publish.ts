@@ -1,0 +1,69 @@
+/**
+ * Publishing a week: stores the attached files by content, then writes a new immutable version of the week's
+ * manifest. Correcting a week publishes version n+1; nothing published is ever changed.
+ */
+import { createHash } from 'node:crypto';
+import type { Assignment, FileRef, Lesson, WeekManifest } from '../protocol/schemas.ts';
+import { findFile, insertWeekVersion, maxWeekVersion, recordFile } from './db/queries.ts';
+import type { Db } from './db/schema.ts';
+import type { FileStorage } from './files/file-storage.ts';
+
+export interface UploadedFile {
+  name: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+export interface PublishInput {
+  classId: string;
+  className: string;
+  week: string;
+  lessons: (Omit<Lesson, 'attachments'> & { attachments: UploadedFile[] })[];
+  assignments: Assignment[];
+  releaseAt?: string;
+}
+
+export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+
+/** Stores a file by its hash (once) and returns its reference. */
+export async function storeFile(db: Db, storage: FileStorage, file: UploadedFile, nowIso: string): Promise<FileRef> {
+  const sha256 = sha256Hex(file.bytes);
+  if (!(await findFile(db, sha256))) {
+    await storage.put(sha256, file.bytes);
+    await recordFile(db, { sha256, size: file.bytes.byteLength, type: file.type, createdAt: nowIso });
+  }
+  return { sha256, name: file.name, type: file.type, size: file.bytes.byteLength };
+}
+
+/** Publishes the next version of a week and returns its manifest. */
+export async function publishWeek(db: Db, storage: FileStorage, input: PublishInput, now: Date): Promise<WeekManifest> {
+  const nowIso = now.toISOString();
+  const lessons: Lesson[] = [];
+  for (const lesson of input.lessons) {
+    const attachments: FileRef[] = [];
+    for (const file of lesson.attachments) attachments.push(await storeFile(db, storage, file, nowIso));
+    lessons.push({ ...lesson, attachments });
+  }
+  const version = (await maxWeekVersion(db, input.classId, input.week)) + 1;
+  const manifest: WeekManifest = {
+    format: 1,
+    classId: input.classId,
+    className: input.className,
+    week: input.week,
+    version,
+    publishedAt: nowIso,
+    lessons,
+    assignments: input.assignments,
+  };
+  const text = JSON.stringify(manifest);
+  await insertWeekVersion(db, {
+    class_id: input.classId,
+    week: input.week,
+    version,
+    manifest: text,
+    etag: `"${sha256Hex(text)}"`,
+    published_at: nowIso,
+    release_at: input.releaseAt ?? null,
+  });
+  return manifest;
+}

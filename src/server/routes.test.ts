@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileUrl, weekManifestUrl } from '../protocol/paths.ts';
+import type { WeekManifest } from '../protocol/schemas.ts';
+import { startTestServer, type TestServer } from '../test-support/server.ts';
+import { publishWeek } from './publish.ts';
+import { DEMO_CLASS_ID } from './seed/demo.ts';
+
+const WEEK = '2026-W48';
+let s: TestServer;
+let lea: string;
+
+beforeAll(async () => {
+  s = await startTestServer();
+  lea = await s.signIn('lea');
+});
+afterAll(async () => s.close());
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describe('health', () => {
+  it('answers ok when the database answers', async () => {
+    const res = await s.app.inject('/api/health');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', database: 'ok' });
+  });
+});
+
+describe('sign-in and me', () => {
+  it('gives a pupil a token that opens /api/me with their class', async () => {
+    const res = await s.app.inject({ url: '/api/me', headers: auth(lea) });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      user: { displayName: 'Léa Dubois', role: 'pupil' },
+      classes: [{ id: DEMO_CLASS_ID, name: 'CM2 B', timeZone: 'Europe/Paris' }],
+    });
+  });
+
+  it('refuses a wrong secret and an unknown user alike', async () => {
+    for (const payload of [
+      { username: 'lea', secret: 'faux' },
+      { username: 'personne', secret: 'x' },
+    ]) {
+      const res = await s.app.inject({ method: 'POST', url: '/api/auth/sign-in', payload });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ error: 'invalid_credentials' });
+    }
+  });
+
+  it('revokes a token on sign-out', async () => {
+    const token = await s.signIn('hugo');
+    expect((await s.app.inject({ method: 'POST', url: '/api/auth/sign-out', headers: auth(token) })).statusCode).toBe(
+      204,
+    );
+    expect((await s.app.inject({ url: '/api/me', headers: auth(token) })).statusCode).toBe(401);
+  });
+});
+
+describe('weeks and files', () => {
+  it('lists the published week and serves its manifest with an ETag, then 304', async () => {
+    const list = await s.app.inject({ url: `/api/classes/${DEMO_CLASS_ID}/weeks`, headers: auth(lea) });
+    expect(list.json()).toMatchObject({ weeks: [{ week: WEEK, version: 1 }] });
+
+    const res = await s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, WEEK), headers: auth(lea) });
+    expect(res.statusCode).toBe(200);
+    const manifest = res.json<WeekManifest>();
+    expect(manifest.lessons).toHaveLength(3);
+    expect(manifest.assignments).toHaveLength(2);
+    expect(manifest.lessons.flatMap((l) => l.attachments.map((a) => a.type)).sort()).toEqual([
+      'application/pdf',
+      'audio/wav',
+      'image/png',
+    ]);
+    const etag = res.headers.etag as string;
+    expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(res.headers['cache-control']).toBe('private, no-cache');
+
+    const again = await s.app.inject({
+      url: weekManifestUrl(DEMO_CLASS_ID, WEEK),
+      headers: { ...auth(lea), 'if-none-match': etag },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+  });
+
+  it('serves every file of the week by hash, immutable, with its type and exact bytes', async () => {
+    const manifest = (
+      await s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, WEEK), headers: auth(lea) })
+    ).json<WeekManifest>();
+    for (const file of manifest.lessons.flatMap((l) => l.attachments)) {
+      const res = await s.app.inject(fileUrl(file.sha256));
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toContain(file.type);
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(res.rawPayload.byteLength).toBe(file.size);
+      const { createHash } = await import('node:crypto');
+      expect(createHash('sha256').update(res.rawPayload).digest('hex')).toBe(file.sha256);
+    }
+    const pdf = manifest.lessons.flatMap((l) => l.attachments).find((a) => a.type === 'application/pdf');
+    const bytes = (await s.app.inject(fileUrl(pdf?.sha256 ?? ''))).rawPayload;
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
+  });
+
+  it('serves a corrected week as a new version with a new ETag; the old version stays stored', async () => {
+    const before = await s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, '2026-W49'), headers: auth(lea) });
+    expect(before.statusCode).toBe(404);
+    const input = { classId: DEMO_CLASS_ID, className: 'CM2 B', week: '2026-W49', assignments: [] };
+    const lesson = { id: 'l', title: 'T', order: 1, attachments: [] };
+    await publishWeek(s.ctx.db, s.ctx.storage, { ...input, lessons: [{ ...lesson, body: 'v1' }] }, s.ctx.now());
+    const v1 = await s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, '2026-W49'), headers: auth(lea) });
+    await publishWeek(s.ctx.db, s.ctx.storage, { ...input, lessons: [{ ...lesson, body: 'v2' }] }, s.ctx.now());
+    const v2 = await s.app.inject({
+      url: weekManifestUrl(DEMO_CLASS_ID, '2026-W49'),
+      headers: { ...auth(lea), 'if-none-match': v1.headers.etag as string },
+    });
+    expect(v2.statusCode).toBe(200);
+    expect(v2.json<WeekManifest>()).toMatchObject({ version: 2, lessons: [{ body: 'v2' }] });
+    expect(v2.headers.etag).not.toBe(v1.headers.etag);
+  });
+
+  it('hides a week until its release time', async () => {
+    const input = { classId: DEMO_CLASS_ID, className: 'CM2 B', week: '2026-W50', assignments: [], lessons: [] };
+    await publishWeek(s.ctx.db, s.ctx.storage, { ...input, releaseAt: '2026-12-06T18:00:00.000Z' }, s.ctx.now());
+    const res = await s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, '2026-W50'), headers: auth(lea) });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every API route with its schemas', async () => {
+    const doc = (await s.app.inject('/api/openapi.json')).json<{ openapi: string; paths: Record<string, object> }>();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/auth/sign-in',
+      '/api/auth/sign-out',
+      '/api/classes/{classId}/weeks',
+      '/api/classes/{classId}/weeks/{week}',
+      '/api/files/{sha256}',
+      '/api/health',
+      '/api/me',
+    ]);
+    expect(JSON.stringify(doc.paths['/api/classes/{classId}/weeks/{week}'])).toContain('bearerAuth');
+  });
+});

@@ -1,0 +1,17 @@
+/** Liveness and readiness for people and load balancers. */
+import { ErrorBody, HealthReply } from '../../protocol/schemas.ts';
+import { ping } from '../db/queries.ts';
+import type { RoutePlugin } from '../context.ts';
+
+export const healthRoutes: RoutePlugin = async (app, { ctx }) => {
+  app.get(
+    '/health',
+    { schema: { summary: 'The server and its database are usable', response: { 200: HealthReply, 503: ErrorBody } } },
+    async (_request, reply) => {
+      const ok = await ping(ctx.db).catch(() => false);
+      if (!ok)
+        return reply.status(503).send({ error: 'database_unavailable', message: 'La base de données ne répond pas.' });
+      return { status: 'ok' as const, database: 'ok' as const };
+    },
+  );
+};

@@ -1,0 +1,64 @@
+/** A class's published weeks: the list, and each week's manifest revalidated with ETag / If-None-Match. */
+import { Type } from 'typebox';
+import { isValidIsoWeek } from '../../protocol/iso-week.ts';
+import { Id, IsoWeek, WeekListReply, WeekManifest } from '../../protocol/schemas.ts';
+import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { requireClassReader } from '../auth/policy.ts';
+import type { RoutePlugin } from '../context.ts';
+import { latestReleasedWeek, listReleasedWeeks } from '../db/queries.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { authErrors, bearer } from './common.ts';
+
+/** True when an If-None-Match header names this ETag (or is "*"). */
+export function etagMatches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === etag || tag === '*';
+  });
+}
+
+export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
+  app.get(
+    '/classes/:classId/weeks',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'The published weeks of a class, newest version of each',
+        security: bearer,
+        params: Type.Object({ classId: Id }),
+        response: { 200: WeekListReply, ...authErrors },
+      },
+    },
+    async (request) => {
+      await requireClassReader(ctx, currentUser(request), request.params.classId);
+      const rows = await listReleasedWeeks(ctx.db, request.params.classId, ctx.now().toISOString());
+      return { weeks: rows.map((r) => ({ week: r.week, version: r.version, etag: r.etag })) };
+    },
+  );
+
+  app.get(
+    '/classes/:classId/weeks/:week',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'The manifest of the current version of a week; send If-None-Match to get 304 when unchanged',
+        security: bearer,
+        params: Type.Object({ classId: Id, week: IsoWeek }),
+        response: { 200: WeekManifest, 304: Type.Null(), ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const { classId, week } = request.params;
+      if (!isValidIsoWeek(week)) throw new HttpError(400, 'invalid_week', `La semaine ${week} n’existe pas.`);
+      await requireClassReader(ctx, currentUser(request), classId);
+      const row = await latestReleasedWeek(ctx.db, classId, week, ctx.now().toISOString());
+      if (!row) throw notFound('Aucune leçon publiée pour cette semaine.');
+      void reply.header('etag', row.etag).header('cache-control', 'private, no-cache').header('vary', 'authorization');
+      if (etagMatches(request.headers['if-none-match'], row.etag)) return reply.status(304).send(null);
+      // The stored bytes, sent as they are (Fastify does not re-serialize a string): the ETag covers these exact
+      // bytes. The cast only tells the type provider that the text is this schema's JSON.
+      return reply.type('application/json; charset=utf-8').send(row.manifest as unknown as WeekManifest);
+    },
+  );
+};

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { backoffCeiling, delayAfterRejection, fullJitterDelay, parseRetryAfter } from './backoff.ts';
+import { SeededRandom } from './fakes.ts';
+
+const policy = { baseMs: 1000, capMs: 60_000 };
+
+describe('backoff', () => {
+  it('doubles the ceiling from the base up to the cap', () => {
+    expect([0, 1, 2, 3, 5, 6, 7, 100].map((a) => backoffCeiling(a, policy))).toEqual([
+      1000, 2000, 4000, 8000, 32_000, 60_000, 60_000, 60_000,
+    ]);
+  });
+
+  it('draws full jitter uniformly below the ceiling', () => {
+    const random = new SeededRandom(7);
+    const draws = Array.from({ length: 10_000 }, () => fullJitterDelay(4, () => random.next(), policy));
+    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...draws)).toBeLessThan(16_000);
+    const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
+    expect(mean).toBeGreaterThan(7_600);
+    expect(mean).toBeLessThan(8_400);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date, never negative', () => {
+    const now = Date.parse('2026-11-23T08:00:00Z');
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter('Mon, 23 Nov 2026 08:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Mon, 23 Nov 2026 07:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+
+  it('never retries sooner than Retry-After, and adds jitter on top', () => {
+    expect(delayAfterRejection(3, 30_000, () => 0, policy)).toBe(30_000);
+    expect(delayAfterRejection(3, 30_000, () => 0.5, policy)).toBe(34_000);
+    expect(delayAfterRejection(3, undefined, () => 0.5, policy)).toBe(4_000);
+  });
+});

@@ -1,0 +1,52 @@
+/** Retry delays as small pure functions (the policy), apart from the loop that waits (the mechanism). */
+
+/** Bounds of the exponential envelope, in milliseconds. */
+export interface BackoffPolicy {
+  baseMs: number;
+  capMs: number;
+}
+
+/** Cartable's default: 1 s doubling up to one hour. */
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 3_600_000 };
+
+/** The envelope min(cap, base * 2^attempt) for attempt 0, 1, 2, … */
+export function backoffCeiling(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {
+  const exponent = Math.min(Math.max(0, Math.floor(attempt)), 52);
+  return Math.min(policy.capMs, policy.baseMs * 2 ** exponent);
+}
+
+/**
+ * Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): uniform in [0, ceiling).
+ * `random` must return a number in [0, 1).
+ */
+export function fullJitterDelay(
+  attempt: number,
+  random: () => number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+): number {
+  return Math.floor(random() * backoffCeiling(attempt, policy));
+}
+
+/**
+ * Parses an HTTP Retry-After header (delta-seconds or an HTTP date) into milliseconds from `nowMs`.
+ * Returns undefined when absent or unreadable, and never a negative number.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+/** Never sooner than the server asked; jitter on top so shed clients do not come back in the same second. */
+export function delayAfterRejection(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  random: () => number,
+  policy: BackoffPolicy = DEFAULT_BACKOFF,
+): number {
+  const jitter = fullJitterDelay(attempt, random, policy);
+  return retryAfterMs === undefined ? jitter : retryAfterMs + jitter;
+}

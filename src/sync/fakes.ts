@@ -1,0 +1,115 @@
+/** In-memory fakes of every port, for unit tests and the simulations. Deterministic by construction. */
+import type {
+  Clock,
+  FileStore,
+  InstalledWeek,
+  Random,
+  StoredFile,
+  Transport,
+  TransportRequest,
+  TransportResponse,
+  WeekStore,
+} from './ports.ts';
+import { TransportError } from './ports.ts';
+
+/** A clock that moves only when told; sleepers wake in time order as it advances. */
+export class FakeClock implements Clock {
+  private sleepers: { at: number; seq: number; wake: () => void }[] = [];
+  private seq = 0;
+  constructor(private current = 0) {}
+  now(): number {
+    return this.current;
+  }
+  sleep(ms: number): Promise<void> {
+    return new Promise((wake) => {
+      this.sleepers.push({ at: this.current + Math.max(0, ms), seq: this.seq++, wake });
+    });
+  }
+  /** Moves time forward by ms, waking every sleeper due on the way (and letting their continuations run). */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + ms;
+    for (;;) {
+      this.sleepers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.sleepers[0];
+      if (!next || next.at > target) break;
+      this.sleepers.shift();
+      this.current = next.at;
+      next.wake();
+      await flushMicrotasks();
+    }
+    this.current = target;
+    await flushMicrotasks();
+  }
+  /** How many sleepers are waiting. */
+  get pending(): number {
+    return this.sleepers.length;
+  }
+}
+
+async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+/** mulberry32: a small seeded generator, good enough for jitter and simulations. */
+export class SeededRandom implements Random {
+  constructor(private state: number) {}
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/** A transport that answers from a handler and records every request; `offline` makes every send fail. */
+export class FakeTransport implements Transport {
+  readonly log: TransportRequest[] = [];
+  offline = false;
+  constructor(private handler: (req: TransportRequest) => TransportResponse | Promise<TransportResponse>) {}
+  async send(request: TransportRequest): Promise<TransportResponse> {
+    this.log.push(request);
+    if (this.offline) throw new TransportError('offline');
+    return this.handler(request);
+  }
+}
+
+/** Builds a response from JSON or bytes. */
+export function response(status: number, body: unknown = '', headers: Record<string, string> = {}): TransportResponse {
+  const bytes =
+    body instanceof Uint8Array
+      ? body
+      : new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body));
+  return { status, headers, body: bytes };
+}
+
+export class MemoryFileStore implements FileStore {
+  readonly files = new Map<string, StoredFile>();
+  async hasMany(sha256s: readonly string[]): Promise<Set<string>> {
+    return new Set(sha256s.filter((s) => this.files.has(s)));
+  }
+  async put(file: StoredFile): Promise<void> {
+    if (!this.files.has(file.sha256)) this.files.set(file.sha256, { ...file, bytes: file.bytes.slice() });
+  }
+  async get(sha256: string): Promise<StoredFile | undefined> {
+    return this.files.get(sha256);
+  }
+}
+
+export class MemoryWeekStore implements WeekStore {
+  private readonly weeks = new Map<string, InstalledWeek>();
+  async get(classId: string, week: string): Promise<InstalledWeek | undefined> {
+    const found = this.weeks.get(`${classId}/${week}`);
+    return found ? clone(found) : undefined;
+  }
+  async put(week: InstalledWeek): Promise<void> {
+    this.weeks.set(`${week.manifest.classId}/${week.manifest.week}`, clone(week));
+  }
+  async list(classId: string): Promise<InstalledWeek[]> {
+    return [...this.weeks.values()].filter((w) => w.manifest.classId === classId).map(clone);
+  }
+}
+
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
