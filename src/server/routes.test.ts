@@ -125,6 +125,19 @@ describe('weeks and files', () => {
   });
 });
 
+describe('security headers', () => {
+  it('send a strict CSP without inline script, nosniff and no framing on every answer, errors included', async () => {
+    for (const url of ['/api/health', '/api/me', '/api/nothing']) {
+      const res = await s.app.inject(url);
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents every API route with its schemas', async () => {
     const doc = (await s.app.inject('/api/openapi.json')).json<{ openapi: string; paths: Record<string, object> }>();

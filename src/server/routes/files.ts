@@ -26,10 +26,7 @@ export const fileRoutes: RoutePlugin = async (app, { ctx }) => {
       const meta = await findFile(ctx.db, sha256);
       const stream = meta && (await ctx.storage.read(sha256));
       if (!meta || !stream) throw notFound('Fichier introuvable.');
-      void reply
-        .header('cache-control', IMMUTABLE)
-        .header('etag', `"${sha256}"`)
-        .header('x-content-type-options', 'nosniff');
+      void reply.header('cache-control', IMMUTABLE).header('etag', `"${sha256}"`);
       if (etagMatches(request.headers['if-none-match'], `"${sha256}"`)) {
         stream.destroy();
         return reply.status(304).send(null);

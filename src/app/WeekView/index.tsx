@@ -1,0 +1,91 @@
+/** "Cette semaine": the week's lessons and assignments with their due dates, and whether the week is offline-ready. */
+import type { JSX } from 'preact';
+import { mondayOfIsoWeek } from '../../protocol/iso-week.ts';
+import type { ClassView } from '../../protocol/schemas.ts';
+import { formatDay, formatDue } from '../format.ts';
+import { type Translate, useI18n } from '../i18n/index.ts';
+import { Link, lessonPath } from '../router.tsx';
+import { useFocusOnMount } from '../use-focus.ts';
+import type { WeekState, WeekStatus } from '../use-week.ts';
+
+function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string {
+  switch (status.kind) {
+    case 'checking':
+      return t('status.checking');
+    case 'downloading':
+      return t('status.downloading', { done: status.done, total: status.total });
+    case 'ready':
+      return t('status.ready');
+    case 'offline':
+      return hasWeek ? t('status.offline') : t('status.offlineEmpty');
+    case 'not-published':
+      return t('status.notPublished');
+    case 'expired':
+      return t('status.expired');
+    default:
+      return t('status.error');
+  }
+}
+
+export function WeekView(props: { klass: ClassView; week: string; state: WeekState }): JSX.Element {
+  const { t, locale } = useI18n();
+  const heading = useFocusOnMount<HTMLHeadingElement>();
+  const { manifest, status } = props.state;
+  const lessons = [...(manifest?.lessons ?? [])].sort((a, b) => a.order - b.order);
+  const assignments = [...(manifest?.assignments ?? [])].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  return (
+    <>
+      <h1 tabIndex={-1} ref={heading}>
+        {t('week.title')}
+      </h1>
+      <p class="subtitle">
+        {t('week.subtitle', { className: props.klass.name, monday: formatDay(mondayOfIsoWeek(props.week), locale) })}
+      </p>
+      <p role="status" class={`week-status ${status.kind}`} data-state={status.kind}>
+        {statusText(status, manifest !== undefined, t)}
+      </p>
+      {status.kind === 'downloading' && (
+        <progress
+          max={status.total}
+          value={status.done}
+          aria-label={t('status.downloading', { done: status.done, total: status.total })}
+        />
+      )}
+      <section aria-labelledby="lessons-title">
+        <h2 id="lessons-title">{t('week.lessons')}</h2>
+        {lessons.length === 0 ? (
+          <p>{t('week.noLessons')}</p>
+        ) : (
+          <ul class="cards">
+            {lessons.map((lesson) => (
+              <li key={lesson.id} class="card">
+                <Link href={lessonPath(props.week, lesson.id)}>{lesson.title}</Link>
+                <span class="meta">{t('week.attachments', { count: lesson.attachments.length })}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section aria-labelledby="assignments-title">
+        <h2 id="assignments-title">{t('week.assignments')}</h2>
+        {assignments.length === 0 ? (
+          <p>{t('week.noAssignments')}</p>
+        ) : (
+          <ul class="cards">
+            {assignments.map((a) => (
+              <li key={a.id} class="card">
+                <h3>{a.title}</h3>
+                <p>{a.instructions}</p>
+                <p class="due">
+                  <time dateTime={a.dueAt}>
+                    {t('week.due', { date: formatDue(a.dueAt, locale, props.klass.timeZone) })}
+                  </time>
+                </p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+}

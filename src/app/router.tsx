@@ -1,0 +1,46 @@
+/** A small path router on the History API: URLs a pupil can bookmark, served offline by the service worker. */
+import type { ComponentChildren, JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route = { name: 'week' } | { name: 'lesson'; week: string; lessonId: string } | { name: 'notFound' };
+
+/** Reads a route from a path. */
+export function parseRoute(path: string): Route {
+  if (path === '/' || path === '') return { name: 'week' };
+  const lesson = /^\/semaine\/(\d{4}-W\d{2})\/lecon\/([A-Za-z0-9_-]+)\/?$/.exec(path);
+  if (lesson?.[1] && lesson[2]) return { name: 'lesson', week: lesson[1], lessonId: lesson[2] };
+  return { name: 'notFound' };
+}
+
+export const lessonPath = (week: string, lessonId: string): string => `/semaine/${week}/lecon/${lessonId}`;
+
+/** Goes to `path` without reloading. */
+export function navigate(path: string): void {
+  history.pushState(null, '', path);
+  dispatchEvent(new PopStateEvent('popstate'));
+}
+
+/** The current route, updated on navigation and on the browser's back and forward. */
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.pathname));
+  useEffect(() => {
+    const onPop = () => setRoute(parseRoute(location.pathname));
+    addEventListener('popstate', onPop);
+    return () => removeEventListener('popstate', onPop);
+  }, []);
+  return route;
+}
+
+/** An ordinary link that navigates in the app (modifier-clicks still open a new tab). */
+export function Link(props: { href: string; children: ComponentChildren; class?: string }): JSX.Element {
+  const onClick = (e: MouseEvent) => {
+    if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    e.preventDefault();
+    navigate(props.href);
+  };
+  return (
+    <a href={props.href} class={props.class} onClick={onClick}>
+      {props.children}
+    </a>
+  );
+}

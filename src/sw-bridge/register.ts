@@ -1,0 +1,27 @@
+/**
+ * The page side of the service worker: registration, and the update prompt. A new version never takes over by
+ * itself (a pupil may be typing); when one waits, `onUpdateReady` is called with a function that applies it.
+ */
+import { Workbox } from 'workbox-window';
+
+export interface Registration {
+  /** Asks the browser to look for a new version now (it also does so on navigations). */
+  checkForUpdate: () => Promise<void>;
+}
+
+/** Registers /sw.js; resolves undefined where service workers are unavailable (old browsers, insecure origins). */
+export async function registerServiceWorker(
+  onUpdateReady: (apply: () => void) => void,
+): Promise<Registration | undefined> {
+  if (!('serviceWorker' in navigator)) return undefined;
+  const wb = new Workbox('/sw.js', { scope: '/' });
+  wb.addEventListener('waiting', () => {
+    onUpdateReady(() => {
+      // Reload once the new worker controls the page, so page and worker run the same version.
+      wb.addEventListener('controlling', () => location.reload());
+      wb.messageSkipWaiting();
+    });
+  });
+  await wb.register();
+  return { checkForUpdate: () => wb.update() };
+}

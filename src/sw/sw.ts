@@ -1,0 +1,36 @@
+/// <reference lib="webworker" />
+/**
+ * Cartable's service worker: listeners only. The app shell is precached (the build injects its list); every page
+ * URL answers with the shell, so a reload works offline; lesson files come from the device's IndexedDB.
+ */
+import { clientsClaim } from 'workbox-core';
+import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import type { PageToWorker } from '../protocol/messages.ts';
+import { openCartableDb } from '../storage/db.ts';
+import { IdbFileStore } from '../storage/idb-stores.ts';
+import { fileHandler } from './file-route.ts';
+import { IMMUTABLE_FILE_PATH } from './paths.ts';
+
+declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
+
+// oxlint-disable-next-line no-underscore-dangle -- the name the build looks for to inject the precache list
+precacheAndRoute(self.__WB_MANIFEST);
+cleanupOutdatedCaches();
+// The first install takes control at once so the first visit already works offline; later versions wait for the
+// pupil to accept the update prompt (SKIP_WAITING below).
+clientsClaim();
+
+registerRoute(new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/api\//] }));
+
+let files: Promise<IdbFileStore> | undefined;
+const fileStore = () => (files ??= openCartableDb().then((db) => new IdbFileStore(db)));
+registerRoute(
+  ({ url, request }) => request.method === 'GET' && IMMUTABLE_FILE_PATH.test(url.pathname),
+  fileHandler(fileStore),
+);
+
+self.addEventListener('message', (event: ExtendableMessageEvent) => {
+  const message = event.data as PageToWorker | undefined;
+  if (message?.type === 'SKIP_WAITING') void self.skipWaiting();
+});
