@@ -10,3 +10,9 @@ export const weekManifestUrl = (classId: string, isoWeek: string): string =>
   `${API_PREFIX}/classes/${encodeURIComponent(classId)}/weeks/${isoWeek}`;
 
 export const weekListUrl = (classId: string): string => `${API_PREFIX}/classes/${encodeURIComponent(classId)}/weeks`;
+
+/** Where a pupil's homework file is uploaded (PUT) or checked (HEAD) by its hash. */
+export const uploadUrl = (sha256: string): string => `${API_PREFIX}/uploads/${sha256}`;
+
+/** The idempotent PUT of a submission: the id is made on the device. */
+export const submissionUrl = (id: string): string => `${API_PREFIX}/submissions/${id}`;

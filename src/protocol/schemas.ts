@@ -96,3 +96,94 @@ export type WeekListReply = Static<typeof WeekListReply>;
 
 export const HealthReply = Type.Object({ status: Type.Literal('ok'), database: Type.Literal('ok') });
 export type HealthReply = Static<typeof HealthReply>;
+
+/** A file a pupil attaches to homework: uploaded by content (PUT /api/uploads/{sha256}) before the submission. */
+export const SubmittedFile = Type.Object(
+  {
+    sha256: Sha256,
+    name: Type.String({ minLength: 1, maxLength: 200, description: 'display name only, never used as a path' }),
+    type: Type.String({ minLength: 1, maxLength: 100 }),
+    size: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type SubmittedFile = Static<typeof SubmittedFile>;
+
+/** PUT /api/submissions/{id}: the id is made on the device and is the idempotency key. */
+export const SubmissionBody = Type.Object(
+  {
+    classId: Id,
+    week: IsoWeek,
+    assignmentId: Id,
+    text: Type.String({ maxLength: 100_000 }),
+    files: Type.Array(SubmittedFile, { maxItems: 20 }),
+    submittedAt: Type.String({
+      format: 'date-time',
+      description: 'when the pupil pressed Envoyer, on the device clock',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type SubmissionBody = Static<typeof SubmissionBody>;
+
+export const SubmissionId = Type.String({
+  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+  description: 'a UUID made on the device',
+});
+
+/** What the server signed: the pupil can prove what was submitted, and when. */
+export const ReceiptPayload = Type.Object({
+  submissionId: SubmissionId,
+  pupilId: Id,
+  classId: Id,
+  assignmentId: Id,
+  contentHash: Sha256,
+  submittedAt: Type.String({ format: 'date-time' }),
+  receivedAt: Type.String({ format: 'date-time' }),
+  keyId: Type.String(),
+});
+export type ReceiptPayload = Static<typeof ReceiptPayload>;
+
+/** A receipt: the payload as signed bytes (JSON text) and its Ed25519 signature (base64url). */
+export const Receipt = Type.Object({
+  payload: Type.String({ description: 'the JSON text that was signed' }),
+  signature: Type.String({ description: 'Ed25519 over the UTF-8 bytes of payload, base64url' }),
+  receivedAt: Type.String({ format: 'date-time' }),
+});
+export type Receipt = Static<typeof Receipt>;
+
+export const ServerKey = Type.Object({
+  keyId: Type.String(),
+  algorithm: Type.Literal('Ed25519'),
+  publicKey: Type.String({ description: 'SPKI DER, base64' }),
+});
+export const KeysReply = Type.Object({ keys: Type.Array(ServerKey) });
+export type KeysReply = Static<typeof KeysReply>;
+
+export const UploadReply = Type.Object({
+  sha256: Sha256,
+  size: Type.Integer(),
+  stored: Type.Boolean({ description: 'false when it was already there' }),
+});
+
+/** One version of a pupil's work as the teacher sees it. */
+export const SubmissionVersion = Type.Object({
+  submissionId: SubmissionId,
+  text: Type.String(),
+  files: Type.Array(SubmittedFile),
+  submittedAt: Type.String({ format: 'date-time' }),
+  receivedAt: Type.String({ format: 'date-time' }),
+  late: Type.Boolean({ description: 'submitted on the device after the due date' }),
+  conflict: Type.Boolean({ description: 'another version came with the same id: both are kept' }),
+});
+export type SubmissionVersion = Static<typeof SubmissionVersion>;
+
+export const AssignmentSubmissionsReply = Type.Object({
+  assignmentId: Id,
+  title: Type.String(),
+  dueAt: Type.String({ format: 'date-time' }),
+  pupils: Type.Array(
+    Type.Object({ pupilId: Id, displayName: Type.String(), submissions: Type.Array(SubmissionVersion) }),
+  ),
+});
+export type AssignmentSubmissionsReply = Static<typeof AssignmentSubmissionsReply>;

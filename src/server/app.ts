@@ -14,7 +14,10 @@ import { installSecurityHeaders } from './security-headers.ts';
 import { authRoutes } from './routes/auth.ts';
 import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
+import { submissionRoutes } from './routes/submissions.ts';
+import { uploadRoutes } from './routes/uploads.ts';
 import { weekRoutes } from './routes/weeks.ts';
 
 export interface BuildOptions {
@@ -56,6 +59,9 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       await api.register(meRoutes, { ctx });
       await api.register(weekRoutes, { ctx });
       await api.register(fileRoutes, { ctx });
+      await api.register(keyRoutes, { ctx });
+      await api.register(uploadRoutes, { ctx });
+      await api.register(submissionRoutes, { ctx });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
     },
     { prefix: '/api' },

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Assignment, FileRef, Lesson, WeekManifest } from '../protocol/schemas.ts';
+import { upsertAssignments } from './db/homework-queries.ts';
 import { findFile, insertWeekVersion, maxWeekVersion, recordFile } from './db/queries.ts';
 import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
@@ -56,14 +57,26 @@ export async function publishWeek(db: Db, storage: FileStorage, input: PublishIn
     assignments: input.assignments,
   };
   const text = JSON.stringify(manifest);
-  await insertWeekVersion(db, {
-    class_id: input.classId,
-    week: input.week,
-    version,
-    manifest: text,
-    etag: `"${sha256Hex(text)}"`,
-    published_at: nowIso,
-    release_at: input.releaseAt ?? null,
+  await db.transaction().execute(async (tx) => {
+    await insertWeekVersion(tx, {
+      class_id: input.classId,
+      week: input.week,
+      version,
+      manifest: text,
+      etag: `"${sha256Hex(text)}"`,
+      published_at: nowIso,
+      release_at: input.releaseAt ?? null,
+    });
+    await upsertAssignments(
+      tx,
+      input.assignments.map((a) => ({
+        class_id: input.classId,
+        week: input.week,
+        assignment_id: a.id,
+        title: a.title,
+        due_at: a.dueAt,
+      })),
+    );
   });
   return manifest;
 }

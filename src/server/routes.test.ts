@@ -147,9 +147,14 @@ describe('OpenAPI', () => {
       '/api/auth/sign-out',
       '/api/classes/{classId}/weeks',
       '/api/classes/{classId}/weeks/{week}',
+      '/api/classes/{classId}/weeks/{week}/assignments/{assignmentId}/submissions',
       '/api/files/{sha256}',
       '/api/health',
+      '/api/keys',
       '/api/me',
+      '/api/submissions/{id}',
+      '/api/submissions/{id}/files/{sha256}',
+      '/api/uploads/{sha256}',
     ]);
     expect(JSON.stringify(doc.paths['/api/classes/{classId}/weeks/{week}'])).toContain('bearerAuth');
   });

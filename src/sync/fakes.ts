@@ -1,10 +1,16 @@
 /** In-memory fakes of every port, for unit tests and the simulations. Deterministic by construction. */
 import type {
   Clock,
+  ExclusiveLock,
   FileStore,
   InstalledWeek,
+  OutboxEntry,
+  OutboxItem,
+  OutboxStore,
   Random,
+  ServerBackoff,
   StoredFile,
+  SyncStateStore,
   Transport,
   TransportRequest,
   TransportResponse,
@@ -112,4 +118,65 @@ export class MemoryWeekStore implements WeekStore {
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** The outbox in memory; `corrupt` ids are listed as unreadable records, as a damaged database would. */
+export class MemoryOutboxStore implements OutboxStore {
+  readonly items = new Map<string, OutboxItem>();
+  readonly bytes = new Map<string, Uint8Array>();
+  readonly corrupt = new Set<string>();
+  async add(item: OutboxItem, files: StoredFile[]): Promise<void> {
+    if (this.items.has(item.id)) throw new Error(`outbox item ${item.id} exists`);
+    for (const f of files) this.bytes.set(f.sha256, f.bytes.slice());
+    this.items.set(item.id, clone(item));
+  }
+  async get(id: string): Promise<OutboxItem | undefined> {
+    const item = this.items.get(id);
+    return item ? clone(item) : undefined;
+  }
+  async list(): Promise<OutboxEntry[]> {
+    const ok: OutboxEntry[] = [...this.items.values()]
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((item) => ({ ok: true, item: clone(item) }));
+    return [...ok, ...[...this.corrupt].map((id) => ({ ok: false as const, id, reason: 'unreadable record' }))];
+  }
+  async update(id: string, change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem | undefined> {
+    const current = this.items.get(id);
+    const next = current && change(clone(current));
+    if (!next) return undefined;
+    this.items.set(id, clone(next));
+    return clone(next);
+  }
+  async remove(id: string, allowed: (item: OutboxItem) => boolean): Promise<boolean> {
+    const current = this.items.get(id);
+    if (!current || !allowed(clone(current))) return false;
+    return this.items.delete(id);
+  }
+  async fileBytes(sha256: string): Promise<Uint8Array | undefined> {
+    return this.bytes.get(sha256)?.slice();
+  }
+}
+
+export class MemorySyncStateStore implements SyncStateStore {
+  private state: ServerBackoff = { failures: 0, nextAttemptAt: 0 };
+  async getBackoff(): Promise<ServerBackoff> {
+    return { ...this.state };
+  }
+  async putBackoff(state: ServerBackoff): Promise<void> {
+    this.state = { ...state };
+  }
+}
+
+/** A lock held by at most one runner at a time, like navigator.locks with ifAvailable. */
+export class MemoryLock implements ExclusiveLock {
+  private held = false;
+  async tryRun<T>(fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+    if (this.held) return { ran: false };
+    this.held = true;
+    try {
+      return { ran: true, value: await fn() };
+    } finally {
+      this.held = false;
+    }
+  }
 }

@@ -19,7 +19,7 @@ export interface Random {
 
 /** One HTTP exchange, reduced to what the core needs. */
 export interface TransportRequest {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
   path: string;
   headers?: Record<string, string>;
   body?: Uint8Array | string;
@@ -77,4 +77,75 @@ export interface WeekStore {
   /** Must replace the previous version atomically: a reader sees the old one or the new one, never a mix. */
   put(week: InstalledWeek): Promise<void>;
   list(classId: string): Promise<InstalledWeek[]>;
+}
+
+/** Where a homework item stands. pending → sending → received | refused | conflict; sending → pending on a retry. */
+export type OutboxState = 'pending' | 'sending' | 'received' | 'refused' | 'conflict';
+
+/** A file attached to homework: its bytes stay on the device (OutboxStore.fileBytes) until the server has them. */
+export interface OutboxFile {
+  sha256: string;
+  name: string;
+  type: string;
+  size: number;
+}
+
+/** One piece of homework queued on the device. The id is its idempotency key on the server. */
+export interface OutboxItem {
+  id: string;
+  /** The pupil who wrote it: it is only ever sent with their credentials. */
+  owner: string;
+  classId: string;
+  week: string;
+  assignmentId: string;
+  assignmentTitle: string;
+  text: string;
+  files: OutboxFile[];
+  /** When the pupil pressed Envoyer, on the device's clock (ISO). */
+  submittedAt: string;
+  /** Device clock, ms: the queue's order. */
+  createdAt: number;
+  state: OutboxState;
+  attempts: number;
+  lastError?: string;
+  receipt?: { payload: string; signature: string; receivedAt: string };
+  refusal?: { status: number; error: string; message: string };
+}
+
+/** A record read back from storage: an item, or one that cannot be read (shown as an error, never dropped). */
+export type OutboxEntry = { ok: true; item: OutboxItem } | { ok: false; id: string; reason: string };
+
+/** The device's queue of homework. */
+export interface OutboxStore {
+  /** Saves the item and its files' bytes in one transaction: all of it is on the device, or none. */
+  add(item: OutboxItem, files: StoredFile[]): Promise<void>;
+  get(id: string): Promise<OutboxItem | undefined>;
+  /** Every record, oldest first. */
+  list(): Promise<OutboxEntry[]>;
+  /** Read-modify-write in one transaction; `change` returns undefined to leave the item as it is. */
+  update(id: string, change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem | undefined>;
+  /** Deletes the item if `allowed(item)`, in one transaction; true when it was deleted. */
+  remove(id: string, allowed: (item: OutboxItem) => boolean): Promise<boolean>;
+  /** The bytes of an attached file, kept on the device until sent. */
+  fileBytes(sha256: string): Promise<Uint8Array | undefined>;
+}
+
+/** One backoff per server, persisted so it survives reloads, restarts and service-worker termination. */
+export interface ServerBackoff {
+  /** Consecutive failed attempts (0 = the server answered last time). */
+  failures: number;
+  /** No request before this time (device clock, ms). */
+  nextAttemptAt: number;
+  lastError?: string;
+}
+
+export interface SyncStateStore {
+  getBackoff(): Promise<ServerBackoff>;
+  putBackoff(state: ServerBackoff): Promise<void>;
+}
+
+/** One drainer at a time across tabs and the service worker (Web Locks in browsers). */
+export interface ExclusiveLock {
+  /** Runs `fn` if no one else holds the lock; otherwise resolves { ran: false } at once. */
+  tryRun<T>(fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }>;
 }

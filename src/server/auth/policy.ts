@@ -4,11 +4,23 @@
  */
 import type { AppContext } from '../context.ts';
 import { type ClassRow, classesOfUser, type UserRow } from '../db/queries.ts';
-import { notFound } from '../errors.ts';
+import { HttpError, notFound } from '../errors.ts';
 
 /** The class, if `user` may read its published weeks; otherwise throws 404. */
 export async function requireClassReader(ctx: AppContext, user: UserRow, classId: string): Promise<ClassRow> {
   const found = (await classesOfUser(ctx.db, user)).find((c) => c.id === classId);
   if (!found) throw notFound('Classe introuvable.');
   return found;
+}
+
+/** The class, if `user` is one of its pupils; 403 for other roles, 404 for a class that is not theirs. */
+export async function requirePupilOf(ctx: AppContext, user: UserRow, classId: string): Promise<ClassRow> {
+  if (user.role !== 'pupil') throw new HttpError(403, 'pupils_only', 'Seuls les élèves rendent des devoirs.');
+  return requireClassReader(ctx, user, classId);
+}
+
+/** The class, if `user` teaches it (or administers its school); otherwise 404. */
+export async function requireTeacherOf(ctx: AppContext, user: UserRow, classId: string): Promise<ClassRow> {
+  if (user.role === 'pupil') throw notFound('Classe introuvable.');
+  return requireClassReader(ctx, user, classId);
 }

@@ -15,11 +15,16 @@ describe('migrations', () => {
         name: string;
       }>`select name from sqlite_master where type = 'table' and name not like 'kysely_%' order by name`.execute(db);
       expect(tables.rows.map((r) => r.name)).toEqual([
+        'assignments',
         'class_pupils',
         'classes',
         'files',
         'schools',
         'sessions',
+        'signing_keys',
+        'submission_versions',
+        'submissions',
+        'uploads',
         'users',
         'week_versions',
       ]);

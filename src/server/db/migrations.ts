@@ -66,6 +66,70 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_homework': {
+    async up(db: Kysely<unknown>) {
+      // Assignments of published weeks, indexed at publish time so a submission can be checked without parsing
+      // manifests. The latest published version of a week sets the title and due date.
+      await db.schema
+        .createTable('assignments')
+        .addColumn('class_id', 'varchar(64)', (c) => c.notNull().references('classes.id'))
+        .addColumn('week', 'varchar(8)', (c) => c.notNull())
+        .addColumn('assignment_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('due_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('assignments_pk', ['class_id', 'week', 'assignment_id'])
+        .execute();
+      await db.schema
+        .createTable('uploads')
+        .addColumn('sha256', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('type', 'varchar(100)', (c) => c.notNull())
+        .addColumn('uploader_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      // One row per submission id: the first version the server received, with its signed receipt.
+      await db.schema
+        .createTable('submissions')
+        .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+        .addColumn('pupil_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('class_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('week', 'varchar(8)', (c) => c.notNull())
+        .addColumn('assignment_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('content_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('files', 'text', (c) => c.notNull())
+        .addColumn('submitted_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('received_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('receipt_payload', 'text', (c) => c.notNull())
+        .addColumn('receipt_signature', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('submissions_by_assignment')
+        .on('submissions')
+        .columns(['class_id', 'week', 'assignment_id'])
+        .execute();
+      // Any other content that came with an existing id: kept for the teacher, never discarded.
+      await db.schema
+        .createTable('submission_versions')
+        .addColumn('submission_id', 'varchar(36)', (c) => c.notNull().references('submissions.id'))
+        .addColumn('content_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('pupil_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('text', 'text', (c) => c.notNull())
+        .addColumn('files', 'text', (c) => c.notNull())
+        .addColumn('submitted_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('received_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('submission_versions_pk', ['submission_id', 'content_hash'])
+        .execute();
+      // Receipt signing keys live in the database so every server instance signs and verifies alike.
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('key_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('private_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

@@ -56,6 +56,57 @@ export interface WeekVersionsTable {
   release_at: string | null;
 }
 
+export interface AssignmentsTable {
+  class_id: string;
+  week: string;
+  assignment_id: string;
+  title: string;
+  due_at: string;
+}
+
+export interface UploadsTable {
+  sha256: string;
+  size: number;
+  type: string;
+  uploader_id: string;
+  created_at: string;
+}
+
+export interface SubmissionsTable {
+  id: string;
+  pupil_id: string;
+  class_id: string;
+  week: string;
+  assignment_id: string;
+  content_hash: string;
+  text: string;
+  /** JSON array of SubmittedFile. */
+  files: string;
+  submitted_at: string;
+  received_at: string;
+  receipt_payload: string;
+  receipt_signature: string;
+}
+
+export interface SubmissionVersionsTable {
+  submission_id: string;
+  content_hash: string;
+  pupil_id: string;
+  text: string;
+  files: string;
+  submitted_at: string;
+  received_at: string;
+}
+
+export interface SigningKeysTable {
+  key_id: string;
+  /** SPKI DER, base64. */
+  public_key: string;
+  /** PKCS#8 DER, base64. */
+  private_key: string;
+  created_at: string;
+}
+
 export interface Database {
   schools: SchoolsTable;
   users: UsersTable;
@@ -64,6 +115,11 @@ export interface Database {
   sessions: SessionsTable;
   files: FilesTable;
   week_versions: WeekVersionsTable;
+  assignments: AssignmentsTable;
+  uploads: UploadsTable;
+  submissions: SubmissionsTable;
+  submission_versions: SubmissionVersionsTable;
+  signing_keys: SigningKeysTable;
 }
 
 export type Db = Kysely<Database>;

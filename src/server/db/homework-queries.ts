@@ -1,0 +1,112 @@
+/** The queries of homework: assignments, uploads, submissions and their conflicting versions. */
+import type { AssignmentsTable, Db, SubmissionsTable, SubmissionVersionsTable, UploadsTable } from './schema.ts';
+
+/** Records (or updates to the newest version) the assignments of a published week. */
+export async function upsertAssignments(db: Db, rows: AssignmentsTable[]): Promise<void> {
+  for (const row of rows) {
+    await db
+      .insertInto('assignments')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['class_id', 'week', 'assignment_id']).doUpdateSet({ title: row.title, due_at: row.due_at }),
+      )
+      .execute();
+  }
+}
+
+export async function findAssignment(
+  db: Db,
+  classId: string,
+  week: string,
+  assignmentId: string,
+): Promise<AssignmentsTable | undefined> {
+  return db
+    .selectFrom('assignments')
+    .selectAll()
+    .where('class_id', '=', classId)
+    .where('week', '=', week)
+    .where('assignment_id', '=', assignmentId)
+    .executeTakeFirst();
+}
+
+export async function findUpload(db: Db, sha256: string): Promise<UploadsTable | undefined> {
+  return db.selectFrom('uploads').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+}
+
+/** Which of these hashes have been uploaded. */
+export async function uploadedAmong(db: Db, sha256s: string[]): Promise<Set<string>> {
+  if (sha256s.length === 0) return new Set();
+  const rows = await db.selectFrom('uploads').select('sha256').where('sha256', 'in', sha256s).execute();
+  return new Set(rows.map((r) => r.sha256));
+}
+
+export async function recordUpload(db: Db, row: UploadsTable): Promise<void> {
+  await db
+    .insertInto('uploads')
+    .values(row)
+    .onConflict((oc) => oc.column('sha256').doNothing())
+    .execute();
+}
+
+export async function findSubmission(db: Db, id: string): Promise<SubmissionsTable | undefined> {
+  return db.selectFrom('submissions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Inserts a first version; false when the id exists already (another request won the race). */
+export async function insertSubmission(db: Db, row: SubmissionsTable): Promise<boolean> {
+  const result = await db
+    .insertInto('submissions')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/** Keeps another version that came with an existing id; the same content twice is stored once. */
+export async function insertSubmissionVersion(db: Db, row: SubmissionVersionsTable): Promise<void> {
+  await db
+    .insertInto('submission_versions')
+    .values(row)
+    .onConflict((oc) => oc.columns(['submission_id', 'content_hash']).doNothing())
+    .execute();
+}
+
+export async function submissionsOfAssignment(
+  db: Db,
+  classId: string,
+  week: string,
+  assignmentId: string,
+): Promise<{ submissions: SubmissionsTable[]; versions: SubmissionVersionsTable[] }> {
+  const submissions = await db
+    .selectFrom('submissions')
+    .selectAll()
+    .where('class_id', '=', classId)
+    .where('week', '=', week)
+    .where('assignment_id', '=', assignmentId)
+    .orderBy('received_at')
+    .execute();
+  const ids = submissions.map((s) => s.id);
+  const versions = ids.length
+    ? await db
+        .selectFrom('submission_versions')
+        .selectAll()
+        .where('submission_id', 'in', ids)
+        .orderBy('received_at')
+        .execute()
+    : [];
+  return { submissions, versions };
+}
+
+export async function versionsOf(db: Db, submissionId: string): Promise<SubmissionVersionsTable[]> {
+  return db.selectFrom('submission_versions').selectAll().where('submission_id', '=', submissionId).execute();
+}
+
+export async function pupilsOfClass(db: Db, classId: string): Promise<{ id: string; display_name: string }[]> {
+  return db
+    .selectFrom('class_pupils')
+    .innerJoin('users', 'users.id', 'class_pupils.pupil_id')
+    .select(['users.id', 'users.display_name'])
+    .where('class_pupils.class_id', '=', classId)
+    .orderBy('users.display_name')
+    .execute();
+}

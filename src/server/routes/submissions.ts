@@ -1,0 +1,234 @@
+/**
+ * Homework submissions. PUT /api/submissions/{id} is idempotent: the id is made on the device. The same id with the
+ * same content answers the stored receipt again; the same id with other content answers 409 and both versions are
+ * kept for the teacher. The answer comes only after the database has committed (synchronous=FULL).
+ */
+import { Type } from 'typebox';
+import {
+  AssignmentSubmissionsReply,
+  ErrorBody,
+  Id,
+  IsoWeek,
+  Receipt,
+  Sha256,
+  SubmissionBody,
+  SubmissionId,
+  type SubmittedFile,
+} from '../../protocol/schemas.ts';
+import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { requirePupilOf, requireTeacherOf } from '../auth/policy.ts';
+import type { RoutePlugin } from '../context.ts';
+import {
+  findAssignment,
+  findSubmission,
+  insertSubmission,
+  insertSubmissionVersion,
+  pupilsOfClass,
+  submissionsOfAssignment,
+  uploadedAmong,
+  versionsOf,
+} from '../db/homework-queries.ts';
+import { classesOfUser } from '../db/queries.ts';
+import type { SubmissionsTable } from '../db/schema.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { sha256Hex } from '../publish.ts';
+import { currentSigningKey, signReceipt } from '../receipts.ts';
+import { authErrors, bearer } from './common.ts';
+
+/** What identifies a submission's content: equal hashes mean the same homework. */
+export function contentHash(body: Omit<SubmissionBody, 'submittedAt'>): string {
+  const { classId, week, assignmentId, text, files } = body;
+  return sha256Hex(JSON.stringify({ classId, week, assignmentId, text, files }));
+}
+
+const receiptOf = (row: SubmissionsTable) => ({
+  payload: row.receipt_payload,
+  signature: row.receipt_signature,
+  receivedAt: row.received_at,
+});
+
+export const submissionRoutes: RoutePlugin = async (app, { ctx }) => {
+  app.put(
+    '/submissions/:id',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'Submit homework (idempotent: the id is made on the device)',
+        security: bearer,
+        params: Type.Object({ id: SubmissionId }),
+        body: SubmissionBody,
+        response: {
+          200: Type.Object({ receipt: Receipt }),
+          201: Type.Object({ receipt: Receipt }),
+          ...authErrors,
+          403: ErrorBody,
+          409: ErrorBody,
+          422: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const { id } = request.params;
+      const body = request.body;
+      await requirePupilOf(ctx, user, body.classId);
+      const assignment = await findAssignment(ctx.db, body.classId, body.week, body.assignmentId);
+      if (!assignment) {
+        throw new HttpError(
+          422,
+          'unknown_assignment',
+          'Ce devoir n’existe pas (ou plus) dans cette classe : demande à ton enseignant.',
+        );
+      }
+      const present = await uploadedAmong(
+        ctx.db,
+        body.files.map((f) => f.sha256),
+      );
+      const missing = body.files.filter((f) => !present.has(f.sha256));
+      if (missing.length) {
+        throw new HttpError(422, 'missing_file', `Fichier pas encore reçu : ${missing.map((f) => f.name).join(', ')}.`);
+      }
+      const hash = contentHash(body);
+      const now = ctx.now().toISOString();
+      const files = JSON.stringify(body.files);
+
+      const existing = await findSubmission(ctx.db, id);
+      if (!existing) {
+        const key = await currentSigningKey(ctx.db, now);
+        const receipt = signReceipt(key, {
+          submissionId: id,
+          pupilId: user.id,
+          classId: body.classId,
+          assignmentId: body.assignmentId,
+          contentHash: hash,
+          submittedAt: body.submittedAt,
+          receivedAt: now,
+          keyId: key.keyId,
+        });
+        const row: SubmissionsTable = {
+          id,
+          pupil_id: user.id,
+          class_id: body.classId,
+          week: body.week,
+          assignment_id: body.assignmentId,
+          content_hash: hash,
+          text: body.text,
+          files,
+          submitted_at: body.submittedAt,
+          received_at: now,
+          receipt_payload: receipt.payload,
+          receipt_signature: receipt.signature,
+        };
+        if (await insertSubmission(ctx.db, row)) return reply.status(201).send({ receipt: receiptOf(row) });
+      }
+      // The id is known (now or from a concurrent request that just won): same content, same receipt.
+      const stored = existing ?? (await findSubmission(ctx.db, id));
+      if (!stored) throw new Error('submission vanished');
+      if (stored.content_hash === hash && stored.pupil_id === user.id)
+        return reply.status(200).send({ receipt: receiptOf(stored) });
+      await insertSubmissionVersion(ctx.db, {
+        submission_id: id,
+        content_hash: hash,
+        pupil_id: user.id,
+        text: body.text,
+        files,
+        submitted_at: body.submittedAt,
+        received_at: now,
+      });
+      throw new HttpError(
+        409,
+        'conflict',
+        'Un autre contenu a déjà été reçu avec cet identifiant. Les deux versions sont gardées pour ton enseignant.',
+      );
+    },
+  );
+
+  app.get(
+    '/classes/:classId/weeks/:week/assignments/:assignmentId/submissions',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'Teacher: the submissions of an assignment, per pupil, with both times and every version',
+        security: bearer,
+        params: Type.Object({ classId: Id, week: IsoWeek, assignmentId: Id }),
+        response: { 200: AssignmentSubmissionsReply, ...authErrors },
+      },
+    },
+    async (request) => {
+      const { classId, week, assignmentId } = request.params;
+      await requireTeacherOf(ctx, currentUser(request), classId);
+      const assignment = await findAssignment(ctx.db, classId, week, assignmentId);
+      if (!assignment) throw notFound('Devoir introuvable.');
+      const { submissions, versions } = await submissionsOfAssignment(ctx.db, classId, week, assignmentId);
+      const pupils = await pupilsOfClass(ctx.db, classId);
+      const late = (submittedAt: string) => submittedAt > assignment.due_at;
+      return {
+        assignmentId,
+        title: assignment.title,
+        dueAt: assignment.due_at,
+        pupils: pupils.map((p) => ({
+          pupilId: p.id,
+          displayName: p.display_name,
+          submissions: [
+            ...submissions
+              .filter((s) => s.pupil_id === p.id)
+              .map((s) => ({
+                submissionId: s.id,
+                text: s.text,
+                files: JSON.parse(s.files) as SubmittedFile[],
+                submittedAt: s.submitted_at,
+                receivedAt: s.received_at,
+                late: late(s.submitted_at),
+                conflict: versions.some((v) => v.submission_id === s.id),
+              })),
+            ...versions
+              .filter((v) => v.pupil_id === p.id)
+              .map((v) => ({
+                submissionId: v.submission_id,
+                text: v.text,
+                files: JSON.parse(v.files) as SubmittedFile[],
+                submittedAt: v.submitted_at,
+                receivedAt: v.received_at,
+                late: late(v.submitted_at),
+                conflict: true,
+              })),
+          ],
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/submissions/:id/files/:sha256',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'A file of a submission, for its pupil and their teacher',
+        security: bearer,
+        params: Type.Object({ id: SubmissionId, sha256: Sha256 }),
+        response: { 200: Type.Unknown({ description: 'the file' }), ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const { id, sha256 } = request.params;
+      const submission = await findSubmission(ctx.db, id);
+      const readable =
+        submission &&
+        (submission.pupil_id === user.id ||
+          (user.role !== 'pupil' && (await classesOfUser(ctx.db, user)).some((c) => c.id === submission.class_id)));
+      if (!submission || !readable) throw notFound('Fichier introuvable.');
+      const all = [submission, ...(await versionsOf(ctx.db, id))].flatMap(
+        (v) => JSON.parse(v.files) as SubmittedFile[],
+      );
+      const file = all.find((f) => f.sha256 === sha256);
+      const stream = file && (await ctx.storage.read(sha256));
+      if (!file || !stream) throw notFound('Fichier introuvable.');
+      return reply
+        .type(file.type)
+        .header('cache-control', 'private, max-age=31536000, immutable')
+        .header('content-disposition', `attachment; filename="${file.name.replace(/[^\w.-]+/g, '_')}"`)
+        .send(stream);
+    },
+  );
+};

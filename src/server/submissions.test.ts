@@ -1,0 +1,195 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submissionUrl, uploadUrl } from '../protocol/paths.ts';
+import type { AssignmentSubmissionsReply, KeysReply, ReceiptPayload, SubmissionBody } from '../protocol/schemas.ts';
+import { startTestServer, type TestServer } from '../test-support/server.ts';
+import { verifyReceipt } from './receipts.ts';
+import { DEMO_CLASS_ID } from './seed/demo.ts';
+
+const WEEK = '2026-W48';
+let s: TestServer;
+let lea: string;
+let hugo: string;
+let teacher: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  [lea, hugo, teacher] = await Promise.all([s.signIn('lea'), s.signIn('hugo'), s.signIn('mme.martin')]);
+});
+afterAll(async () => s.close());
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+const photo = Buffer.from('\x89PNG pretend photo of a page');
+const photoSha = createHash('sha256').update(photo).digest('hex');
+
+function body(text: string, files: SubmissionBody['files'] = []): SubmissionBody {
+  return {
+    classId: DEMO_CLASS_ID,
+    week: WEEK,
+    assignmentId: 'exercices-fractions',
+    text,
+    files,
+    submittedAt: '2026-11-25T19:00:00.000Z',
+  };
+}
+
+async function put(token: string, id: string, payload: SubmissionBody) {
+  return s.app.inject({ method: 'PUT', url: submissionUrl(id), headers: auth(token), payload });
+}
+
+describe('uploads', () => {
+  it('store a file by hash once, say when they have it, and refuse bytes that do not match', async () => {
+    const head = () => s.app.inject({ method: 'HEAD', url: uploadUrl(photoSha), headers: auth(lea) });
+    expect((await head()).statusCode).toBe(404);
+    const upload = () =>
+      s.app.inject({
+        method: 'PUT',
+        url: uploadUrl(photoSha),
+        headers: { ...auth(lea), 'content-type': 'image/png' },
+        payload: photo,
+      });
+    const first = await upload();
+    expect(first.statusCode).toBe(201);
+    expect(first.json()).toEqual({ sha256: photoSha, size: photo.byteLength, stored: true });
+    expect((await upload()).statusCode).toBe(200);
+    expect((await head()).statusCode).toBe(200);
+
+    const wrong = await s.app.inject({
+      method: 'PUT',
+      url: uploadUrl('a'.repeat(64)),
+      headers: { ...auth(lea), 'content-type': 'image/png' },
+      payload: photo,
+    });
+    expect(wrong.statusCode).toBe(422);
+    expect(wrong.json()).toMatchObject({ error: 'hash_mismatch' });
+  });
+
+  it('refuse a forbidden type and need a token', async () => {
+    const html = await s.app.inject({
+      method: 'PUT',
+      url: uploadUrl(photoSha),
+      headers: { ...auth(lea), 'content-type': 'text/html' },
+      payload: '<script>alert(1)</script>',
+    });
+    expect(html.statusCode).toBe(415);
+    const anonymous = await s.app.inject({
+      method: 'PUT',
+      url: uploadUrl(photoSha),
+      headers: { 'content-type': 'image/png' },
+      payload: photo,
+    });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});
+
+describe('PUT /api/submissions/{id}', () => {
+  it('answers 201 with a signed receipt, then the same receipt for the same content', async () => {
+    const id = randomUUID();
+    const file = { sha256: photoSha, name: 'cahier.png', type: 'image/png', size: photo.byteLength };
+    const first = await put(lea, id, body('3/4 du rectangle', [file]));
+    expect(first.statusCode).toBe(201);
+    const { receipt } = first.json<{ receipt: { payload: string; signature: string; receivedAt: string } }>();
+    const payload = JSON.parse(receipt.payload) as ReceiptPayload;
+    expect(payload).toMatchObject({
+      submissionId: id,
+      classId: DEMO_CLASS_ID,
+      assignmentId: 'exercices-fractions',
+      submittedAt: '2026-11-25T19:00:00.000Z',
+    });
+    expect(payload.receivedAt).toBe(receipt.receivedAt);
+
+    const keys = (await s.app.inject('/api/keys')).json<KeysReply>();
+    const key = keys.keys.find((k) => k.keyId === payload.keyId);
+    expect(key && verifyReceipt(key.publicKey, receipt.payload, receipt.signature)).toBe(true);
+    expect(key && verifyReceipt(key.publicKey, receipt.payload.replace('19:00', '18:00'), receipt.signature)).toBe(
+      false,
+    );
+
+    const again = await put(lea, id, body('3/4 du rectangle', [file]));
+    expect(again.statusCode).toBe(200);
+    expect(again.json()).toEqual({ receipt });
+  });
+
+  it('answers 409 for other content under the same id, and keeps both versions for the teacher', async () => {
+    const id = randomUUID();
+    expect((await put(hugo, id, body('première version'))).statusCode).toBe(201);
+    const conflict = await put(hugo, id, body('deuxième version'));
+    expect(conflict.statusCode).toBe(409);
+    expect(conflict.json()).toMatchObject({ error: 'conflict' });
+    // Sending the conflicting version again does not duplicate it.
+    expect((await put(hugo, id, body('deuxième version'))).statusCode).toBe(409);
+
+    const view = await s.app.inject({
+      url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/assignments/exercices-fractions/submissions`,
+      headers: auth(teacher),
+    });
+    expect(view.statusCode).toBe(200);
+    const hugoRow = view.json<AssignmentSubmissionsReply>().pupils.find((p) => p.displayName === 'Hugo Petit');
+    expect(hugoRow?.submissions.map((x) => [x.text, x.conflict])).toEqual([
+      ['première version', true],
+      ['deuxième version', true],
+    ]);
+  });
+
+  it('shows the teacher both times, and marks work submitted on the device after the due date as late', async () => {
+    const onTime = randomUUID();
+    const late = randomUUID();
+    await put(lea, onTime, {
+      ...body('à l’heure'),
+      assignmentId: 'redaction-cycle-eau',
+      submittedAt: '2026-11-26T10:00:00.000Z',
+    });
+    await put(lea, late, {
+      ...body('en retard'),
+      assignmentId: 'redaction-cycle-eau',
+      submittedAt: '2026-11-28T10:00:00.000Z',
+    });
+    const view = await s.app.inject({
+      url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/assignments/redaction-cycle-eau/submissions`,
+      headers: auth(teacher),
+    });
+    const leaRow = view.json<AssignmentSubmissionsReply>().pupils.find((p) => p.displayName === 'Léa Dubois');
+    expect(leaRow?.submissions.map((x) => [x.text, x.late, x.submittedAt])).toEqual([
+      ['à l’heure', false, '2026-11-26T10:00:00.000Z'],
+      ['en retard', true, '2026-11-28T10:00:00.000Z'],
+    ]);
+    expect(leaRow?.submissions.every((x) => x.receivedAt === s.ctx.now().toISOString())).toBe(true);
+  });
+
+  it('refuses with a reason: unknown assignment, file not uploaded, not a pupil of the class, a teacher submitting', async () => {
+    const unknown = await put(lea, randomUUID(), { ...body('x'), assignmentId: 'inconnu' });
+    expect([unknown.statusCode, unknown.json().error]).toEqual([422, 'unknown_assignment']);
+    const missing = await put(
+      lea,
+      randomUUID(),
+      body('x', [{ sha256: 'b'.repeat(64), name: 'photo.jpg', type: 'image/jpeg', size: 3 }]),
+    );
+    expect([missing.statusCode, missing.json().error]).toEqual([422, 'missing_file']);
+    const otherClass = await put(lea, randomUUID(), { ...body('x'), classId: 'autre-classe' });
+    expect(otherClass.statusCode).toBe(404);
+    const teacherPut = await put(teacher, randomUUID(), body('x'));
+    expect([teacherPut.statusCode, teacherPut.json().error]).toEqual([403, 'pupils_only']);
+    const badId = await s.app.inject({
+      method: 'PUT',
+      url: submissionUrl('not-a-uuid'),
+      headers: auth(lea),
+      payload: body('x'),
+    });
+    expect(badId.statusCode).toBe(400);
+  });
+
+  it('lets the pupil and the teacher download a submitted file, nobody else', async () => {
+    const id = randomUUID();
+    const file = { sha256: photoSha, name: 'cahier page 1.png', type: 'image/png', size: photo.byteLength };
+    expect((await put(lea, id, body('avec photo', [file]))).statusCode).toBe(201);
+    const url = `/api/submissions/${id}/files/${photoSha}`;
+    for (const token of [lea, teacher]) {
+      const res = await s.app.inject({ url, headers: auth(token) });
+      expect(res.statusCode).toBe(200);
+      expect(res.rawPayload.equals(photo)).toBe(true);
+      expect(res.headers['content-disposition']).toBe('attachment; filename="cahier_page_1.png"');
+    }
+    expect((await s.app.inject({ url, headers: auth(hugo) })).statusCode).toBe(404);
+    // Homework is not served publicly by hash.
+    expect((await s.app.inject(`/api/files/${photoSha}`)).statusCode).toBe(404);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { FakeHomeworkServer } from '../test-support/fake-homework-server.ts';
+import {
+  FakeClock,
+  FakeTransport,
+  MemoryLock,
+  MemoryOutboxStore,
+  MemorySyncStateStore,
+  SeededRandom,
+} from './fakes.ts';
+import { type KickResult, ONLINE_SPREAD_MS, OutboxRunner } from './outbox-runner.ts';
+import type { OutboxItem } from './ports.ts';
+
+function setup(online = true) {
+  const clock = new FakeClock(1_000_000);
+  const server = new FakeHomeworkServer();
+  const transport = new FakeTransport(server.handle);
+  const outbox = new MemoryOutboxStore();
+  const lock = new MemoryLock();
+  const results: KickResult[] = [];
+  const state = { online };
+  const deps = {
+    transport,
+    outbox,
+    syncState: new MemorySyncStateStore(),
+    clock,
+    random: new SeededRandom(1),
+    credentials: async () => 'token-lea',
+    lock,
+    isOnline: () => state.online,
+    onResult: (r: KickResult) => results.push(r),
+    policy: { baseMs: 1000, capMs: 60_000 },
+  };
+  return { clock, server, transport, outbox, lock, results, state, runner: new OutboxRunner(deps), deps };
+}
+
+const item = (id: string): OutboxItem => ({
+  id,
+  owner: 'lea',
+  classId: 'c',
+  week: '2026-W48',
+  assignmentId: 'a',
+  assignmentTitle: 'A',
+  text: id,
+  files: [],
+  submittedAt: '2026-11-25T08:00:00.000Z',
+  createdAt: 1,
+  state: 'pending',
+  attempts: 0,
+});
+
+describe('OutboxRunner', () => {
+  it('does nothing while the device knows it is offline, and the backoff does not grow', async () => {
+    const { runner, outbox, transport, deps } = setup(false);
+    await outbox.add(item('a'), []);
+    expect(await runner.kick()).toEqual({ kind: 'offline' });
+    expect(transport.log).toHaveLength(0);
+    expect((await deps.syncState.getBackoff()).failures).toBe(0);
+  });
+
+  it('wakes itself when the backoff ends, and then delivers', async () => {
+    const { runner, outbox, server, clock, results } = setup();
+    await outbox.add(item('a'), []);
+    server.mode = 'down';
+    const first = await runner.kick();
+    if (first.kind !== 'backing-off') throw new Error(first.kind);
+    server.mode = 'up';
+    await clock.advance(first.until - clock.now());
+    expect(results.at(-1)).toEqual({ kind: 'drained', sent: 1 });
+    expect(server.submissions.has('a')).toBe(true);
+  });
+
+  it('lets one drainer run at a time: a second kick meanwhile answers busy', async () => {
+    const { runner, outbox, deps } = setup();
+    await outbox.add(item('a'), []);
+    let release: () => void = () => undefined;
+    const held = deps.lock.tryRun(() => new Promise<void>((r) => (release = r)));
+    expect(await runner.kick()).toEqual({ kind: 'busy' });
+    release();
+    await held;
+    expect(await runner.kick()).toEqual({ kind: 'drained', sent: 1 });
+  });
+
+  it('after the online event, waits a random time below the spread before draining', async () => {
+    const { runner, outbox, transport, clock } = setup();
+    await outbox.add(item('a'), []);
+    const kicked = runner.kickSoon();
+    await clock.advance(0);
+    expect(transport.log).toHaveLength(0);
+    await clock.advance(ONLINE_SPREAD_MS);
+    expect(await kicked).toEqual({ kind: 'drained', sent: 1 });
+  });
+
+  it('spreads the online-event drains of many devices across the window', () => {
+    const delays = Array.from({ length: 1000 }, (_, i) =>
+      Math.floor(new SeededRandom(i + 1).next() * ONLINE_SPREAD_MS),
+    );
+    const perSecond = Array.from({ length: ONLINE_SPREAD_MS / 1000 }, () => 0);
+    for (const d of delays) perSecond[Math.floor(d / 1000)] = (perSecond[Math.floor(d / 1000)] ?? 0) + 1;
+    expect(Math.max(...perSecond)).toBeLessThan(150);
+    expect(Math.min(...perSecond)).toBeGreaterThan(50);
+  });
+
+  it('stop() cancels a pending wake-up', async () => {
+    const { runner, outbox, server, clock, transport } = setup();
+    await outbox.add(item('a'), []);
+    server.mode = 'down';
+    const first = await runner.kick();
+    if (first.kind !== 'backing-off') throw new Error(first.kind);
+    runner.stop();
+    server.mode = 'up';
+    const before = transport.log.length;
+    await clock.advance(first.until - clock.now() + 1);
+    expect(transport.log.length).toBe(before);
+  });
+});

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { FakeHomeworkServer } from '../test-support/fake-homework-server.ts';
+import { backoffCeiling } from './backoff.ts';
+import { FakeClock, FakeTransport, MemoryOutboxStore, MemorySyncStateStore, SeededRandom } from './fakes.ts';
+import { type OutboxDeps, drainOutbox } from './outbox.ts';
+import type { OutboxItem, StoredFile } from './ports.ts';
+
+const policy = { baseMs: 1000, capMs: 60_000 };
+let clock: FakeClock;
+let server: FakeHomeworkServer;
+let transport: FakeTransport;
+let outbox: MemoryOutboxStore;
+let syncState: MemorySyncStateStore;
+let deps: OutboxDeps;
+let authRejected: string[];
+
+beforeEach(() => {
+  clock = new FakeClock(Date.parse('2026-11-25T08:00:00Z'));
+  // Each request takes one microtask turn, so concurrent sends really overlap.
+  server = new FakeHomeworkServer(() => Promise.resolve());
+  transport = new FakeTransport(server.handle);
+  outbox = new MemoryOutboxStore();
+  syncState = new MemorySyncStateStore();
+  authRejected = [];
+  deps = {
+    transport,
+    outbox,
+    syncState,
+    clock,
+    random: new SeededRandom(42),
+    credentials: async (owner) => (owner === 'lea' ? 'token-lea' : undefined),
+    onAuthRejected: (owner) => authRejected.push(owner),
+    policy,
+    concurrency: 2,
+  };
+});
+
+let seq = 0;
+function item(overrides: Partial<OutboxItem> = {}): OutboxItem {
+  seq++;
+  return {
+    id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+    owner: 'lea',
+    classId: 'cm2-b',
+    week: '2026-W48',
+    assignmentId: 'exercices-fractions',
+    assignmentTitle: 'Exercices',
+    text: `réponse ${seq}`,
+    files: [],
+    submittedAt: '2026-11-24T19:00:00.000Z',
+    createdAt: seq,
+    state: 'pending',
+    attempts: 0,
+    ...overrides,
+  };
+}
+
+function photo(content: string): { ref: OutboxItem['files'][number]; stored: StoredFile } {
+  const bytes = new TextEncoder().encode(content);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return {
+    ref: { sha256, name: 'cahier.jpg', type: 'image/jpeg', size: bytes.byteLength },
+    stored: { sha256, type: 'image/jpeg', bytes },
+  };
+}
+
+const submissionPuts = () =>
+  transport.log.filter((r) => r.method === 'PUT' && r.path.startsWith('/api/submissions/')).length;
+const states = async () => (await outbox.list()).map((e) => (e.ok ? e.item.state : 'corrupt'));
+
+describe('drainOutbox', () => {
+  it('delivers every item once, files first, and keeps the receipts', async () => {
+    const p = photo('page 1');
+    await outbox.add(item({ files: [p.ref] }), [p.stored]);
+    await outbox.add(item(), []);
+    const result = await drainOutbox(deps);
+    expect(result).toEqual({ kind: 'drained', sent: 2 });
+    expect(await states()).toEqual(['received', 'received']);
+    expect(server.submissions.size).toBe(2);
+    expect(transport.log.slice(0, 3).map((r) => `${r.method} ${r.path.split('/')[2]}`)).toEqual([
+      'HEAD uploads',
+      'PUT uploads',
+      'PUT submissions',
+    ]);
+    const first = (await outbox.list())[0];
+    expect(first?.ok && first.item.receipt?.payload).toMatch(/^receipt-/);
+  });
+
+  it('does not upload a file the server already has (an interrupted upload resumes)', async () => {
+    const p = photo('already there');
+    server.uploads.add(p.ref.sha256);
+    await outbox.add(item({ files: [p.ref] }), [p.stored]);
+    await drainOutbox(deps);
+    expect(transport.log.filter((r) => r.method === 'PUT' && r.path.startsWith('/api/uploads/'))).toHaveLength(0);
+    expect(await states()).toEqual(['received']);
+  });
+
+  it('backs off with full jitter within the exponential ceiling, and sends nothing before its time', async () => {
+    await outbox.add(item(), []);
+    server.mode = 'down';
+    for (let failure = 0; failure < 8; failure++) {
+      const before = transport.log.length;
+      const result = await drainOutbox(deps);
+      expect(result.kind).toBe('backing-off');
+      const { nextAttemptAt, failures } = await syncState.getBackoff();
+      expect(failures).toBe(failure + 1);
+      const delay = nextAttemptAt - clock.now();
+      expect(delay).toBeGreaterThanOrEqual(0);
+      expect(delay).toBeLessThan(backoffCeiling(failure, policy));
+      expect(transport.log.length - before).toBe(1);
+      // Early: nothing goes out. (With this seed no draw is 0 ms, so there is always an "early".)
+      expect(delay).toBeGreaterThan(0);
+      await clock.advance(delay - 1);
+      expect(await drainOutbox(deps)).toEqual({ kind: 'waiting', until: nextAttemptAt });
+      expect(transport.log.length - before).toBe(1);
+      await clock.advance(1);
+    }
+    expect(await states()).toEqual(['pending']);
+  });
+
+  it('never retries sooner than Retry-After on 503 and 429, with jitter added on top', async () => {
+    await outbox.add(item(), []);
+    for (const status of [503, 429]) {
+      server.mode = { status, retryAfter: '120' };
+      const result = await drainOutbox(deps);
+      if (result.kind !== 'backing-off') throw new Error(`expected a backoff, got ${result.kind}`);
+      expect(result.until - clock.now()).toBeGreaterThanOrEqual(120_000);
+      expect(result.until - clock.now()).toBeLessThan(120_000 + 60_000);
+      await clock.advance(119_999);
+      expect((await drainOutbox(deps)).kind).toBe('waiting');
+      await clock.advance(result.until - clock.now());
+    }
+    server.mode = 'up';
+    expect((await drainOutbox(deps)).kind).toBe('drained');
+  });
+
+  it('during an outage sends one probe per attempt, not the whole queue; then drains with bounded concurrency', async () => {
+    for (let i = 0; i < 10; i++) await outbox.add(item(), []);
+    server.mode = 'down';
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const before = transport.log.length;
+      await drainOutbox(deps);
+      expect(transport.log.length - before).toBe(1);
+      await clock.advance((await syncState.getBackoff()).nextAttemptAt - clock.now());
+    }
+    server.mode = 'up';
+    server.maxInFlight = 0;
+    expect(await drainOutbox(deps)).toEqual({ kind: 'drained', sent: 10 });
+    expect(server.maxInFlight).toBe(2);
+    expect(server.submissions.size).toBe(10);
+    expect(await syncState.getBackoff()).toEqual({ failures: 0, nextAttemptAt: 0 });
+  });
+
+  it('stops starting new sends when the server starts failing mid-drain, and backs off', async () => {
+    for (let i = 0; i < 6; i++) await outbox.add(item(), []);
+    let answered = 0;
+    const failingAfter = new FakeTransport(async (req) => {
+      if (req.path.startsWith('/api/submissions/') && ++answered > 3) server.mode = { status: 503 };
+      return server.handle(req);
+    });
+    const result = await drainOutbox({ ...deps, transport: failingAfter });
+    expect(result.kind).toBe('backing-off');
+    expect(server.submissions.size).toBe(3);
+    expect((await states()).filter((s) => s === 'pending')).toHaveLength(3);
+  });
+
+  it('keeps a refused item, marked with the server’s reason, and still sends the others', async () => {
+    const refused = item();
+    server.refuse.set(refused.id, { status: 422, error: 'unknown_assignment', message: 'Ce devoir n’existe pas.' });
+    await outbox.add(refused, []);
+    await outbox.add(item(), []);
+    await drainOutbox(deps);
+    const kept = await outbox.get(refused.id);
+    expect(kept).toMatchObject({
+      state: 'refused',
+      refusal: { status: 422, error: 'unknown_assignment', message: 'Ce devoir n’existe pas.' },
+    });
+    expect(await states()).toEqual(['refused', 'received']);
+    // A refused item is not sent again.
+    const puts = submissionPuts();
+    await drainOutbox(deps);
+    expect(submissionPuts()).toBe(puts);
+  });
+
+  it('marks a conflict (the server kept both versions) without losing the item', async () => {
+    const mine = item({ text: 'version du téléphone' });
+    server.submissions.set(mine.id, { owner: 'lea', body: 'autre', receipt: 'r' });
+    await outbox.add(mine, []);
+    await drainOutbox(deps);
+    expect(await outbox.get(mine.id)).toMatchObject({ state: 'conflict', text: 'version du téléphone' });
+  });
+
+  it('waits for the pupil to sign in again on 401, without backing off the server or refusing the item', async () => {
+    await outbox.add(item(), []);
+    server.tokens.clear();
+    const result = await drainOutbox(deps);
+    expect(result).toEqual({ kind: 'drained', sent: 0 });
+    expect(authRejected).toEqual(['lea']);
+    expect(await states()).toEqual(['pending']);
+    expect(await outbox.list().then((l) => l[0]?.ok && l[0].item.lastError)).toBe('auth');
+    expect((await syncState.getBackoff()).failures).toBe(0);
+  });
+
+  it('sends an item only with its own author’s credentials: another pupil’s items wait', async () => {
+    await outbox.add(item({ owner: 'hugo' }), []);
+    expect(await drainOutbox(deps)).toEqual({ kind: 'idle' });
+    expect(transport.log).toHaveLength(0);
+  });
+
+  it('resumes after a crash mid-drain with no duplicate: the answer was lost after the server committed', async () => {
+    const a = item();
+    const b = item();
+    await outbox.add(a, []);
+    await outbox.add(b, []);
+    server.dropAnswerOnce.add(a.id);
+    const first = await drainOutbox(deps);
+    expect(first.kind).toBe('backing-off');
+    expect(server.submissions.size).toBe(1);
+    expect(await states()).toEqual(['pending', 'pending']);
+    // The app restarts: new deps over the same stores. An item left in `sending` is sent again too.
+    await outbox.update(b.id, (i) => ({ ...i, state: 'sending' }));
+    await clock.advance((await syncState.getBackoff()).nextAttemptAt - clock.now());
+    const restarted = { ...deps, transport: new FakeTransport(server.handle), random: new SeededRandom(7) };
+    expect(await drainOutbox(restarted)).toEqual({ kind: 'drained', sent: 2 });
+    expect(server.submissions.size).toBe(2);
+    expect(await states()).toEqual(['received', 'received']);
+  });
+
+  it('shows a corrupt record as an error and still drains the others', async () => {
+    outbox.corrupt.add('broken-record');
+    await outbox.add(item(), []);
+    expect(await drainOutbox(deps)).toEqual({ kind: 'drained', sent: 1 });
+    expect((await outbox.list()).filter((e) => !e.ok)).toEqual([
+      { ok: false, id: 'broken-record', reason: 'unreadable record' },
+    ]);
+  });
+
+  it('never sends an item the pupil withdrew, and refuses to withdraw one already sent', async () => {
+    const kept = item();
+    const withdrawn = item();
+    await outbox.add(kept, []);
+    await outbox.add(withdrawn, []);
+    expect(await outbox.remove(withdrawn.id, (i) => i.state === 'pending')).toBe(true);
+    await drainOutbox(deps);
+    expect([...server.submissions.keys()]).toEqual([kept.id]);
+    expect(await outbox.remove(kept.id, (i) => i.state === 'pending')).toBe(false);
+  });
+});

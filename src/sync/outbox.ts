@@ -1,0 +1,221 @@
+/**
+ * The homework outbox drain: one pass over the queue, paced by one backoff per server.
+ *
+ *   backoff in force? ──yes──> waiting (nothing sent)
+ *        │no
+ *        ▼
+ *   probe: send the oldest sendable item alone ──retryable failure──> back off (full jitter, >= Retry-After)
+ *        │answered
+ *        ▼
+ *   reset the backoff; send the rest, `concurrency` at a time ──retryable failure──> stop starting new ones, back off
+ *
+ * Per item: pending → sending (persisted) → upload each file the server lacks → PUT the submission →
+ *   2xx received (receipt kept) | 409 conflict (both versions kept by the server) | other 4xx refused (kept, shown)
+ *   | 401 back to pending until the pupil signs in | network, 408, 429, 5xx back to pending (retry later).
+ * Nothing is ever deleted here. An item left in `sending` by a crash is sent again: the server's PUT is idempotent.
+ */
+import { submissionUrl, uploadUrl } from '../protocol/paths.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF, delayAfterRejection, parseRetryAfter } from './backoff.ts';
+import { classify } from './outbox-classify.ts';
+import {
+  type Clock,
+  type OutboxItem,
+  type OutboxStore,
+  type Random,
+  type SyncStateStore,
+  type Transport,
+  TransportError,
+  type TransportResponse,
+} from './ports.ts';
+
+export interface OutboxDeps {
+  transport: Transport;
+  outbox: OutboxStore;
+  syncState: SyncStateStore;
+  clock: Clock;
+  random: Random;
+  /** The bearer token of the pupil who owns an item, or undefined when they are not signed in on this device. */
+  credentials: (owner: string) => Promise<string | undefined>;
+  /** Told when the server rejected an owner's token (401): the pupil must sign in again. */
+  onAuthRejected?: (owner: string) => void;
+  /** Told after each change of an item, for the UI. */
+  onItem?: (item: OutboxItem) => void;
+  policy?: BackoffPolicy;
+  /** How many items are sent at once once the probe succeeded. */
+  concurrency?: number;
+}
+
+export type DrainResult =
+  | { kind: 'idle' }
+  | { kind: 'waiting'; until: number }
+  | { kind: 'drained'; sent: number }
+  | { kind: 'backing-off'; until: number; sent: number };
+
+/** A retryable failure: how long the server asked us to wait, and why. */
+interface Retry {
+  retryAfterMs: number | undefined;
+  error: string;
+}
+
+type Outcome = 'done' | 'auth' | 'skipped' | Retry;
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function bodyJson(res: TransportResponse): Record<string, unknown> {
+  try {
+    const parsed: unknown = JSON.parse(decoder.decode(res.body));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+const isRetry = (o: Outcome): o is Retry => typeof o === 'object';
+
+/** Items that may be sent now: pending, or left `sending` by an interrupted pass. */
+export function sendable(items: OutboxItem[]): OutboxItem[] {
+  return items.filter((i) => i.state === 'pending' || i.state === 'sending').sort((a, b) => a.createdAt - b.createdAt);
+}
+
+/** One pass over the queue. Must be called under the outbox lock (see OutboxRunner). */
+export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
+  const backoff = await deps.syncState.getBackoff();
+  const now = deps.clock.now();
+  if (backoff.nextAttemptAt > now) return { kind: 'waiting', until: backoff.nextAttemptAt };
+
+  const entries = await deps.outbox.list();
+  const queue = sendable(entries.flatMap((e) => (e.ok ? [e.item] : [])));
+  const tokens = new Map<string, string | undefined>();
+  for (const item of queue) if (!tokens.has(item.owner)) tokens.set(item.owner, await deps.credentials(item.owner));
+  const ready = queue.filter((i) => tokens.get(i.owner) !== undefined);
+  if (ready.length === 0) return { kind: 'idle' };
+
+  const send = (item: OutboxItem) => sendItem(deps, item, tokens.get(item.owner) ?? '', tokens);
+  const [probe, ...rest] = ready;
+  if (!probe) return { kind: 'idle' };
+  const first = await send(probe);
+  if (isRetry(first)) return backOff(deps, backoff.failures, first, 0);
+  await deps.syncState.putBackoff({ failures: 0, nextAttemptAt: 0 });
+
+  let sent = first === 'done' ? 1 : 0;
+  let failure: Retry | undefined;
+  let next = 0;
+  const worker = async () => {
+    while (failure === undefined && next < rest.length) {
+      const item = rest[next++];
+      if (!item) break;
+      const outcome = await send(item);
+      if (isRetry(outcome)) failure ??= outcome;
+      else if (outcome === 'done') sent++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 2) }, worker));
+  if (failure) return backOff(deps, 0, failure, sent);
+  return { kind: 'drained', sent };
+}
+
+async function backOff(deps: OutboxDeps, failuresBefore: number, retry: Retry, sent: number): Promise<DrainResult> {
+  const failures = failuresBefore + 1;
+  const delay = delayAfterRejection(
+    failures - 1,
+    retry.retryAfterMs,
+    () => deps.random.next(),
+    deps.policy ?? DEFAULT_BACKOFF,
+  );
+  const until = deps.clock.now() + delay;
+  await deps.syncState.putBackoff({ failures, nextAttemptAt: until, lastError: retry.error });
+  return { kind: 'backing-off', until, sent };
+}
+
+async function sendItem(
+  deps: OutboxDeps,
+  queued: OutboxItem,
+  token: string,
+  tokens: Map<string, string | undefined>,
+): Promise<Outcome> {
+  if (tokens.get(queued.owner) === undefined) return 'skipped';
+  const started = await deps.outbox.update(queued.id, (i) =>
+    i.state === 'pending' || i.state === 'sending' ? { ...i, state: 'sending', attempts: i.attempts + 1 } : undefined,
+  );
+  if (!started) return 'skipped'; // withdrawn or already settled meanwhile
+  deps.onItem?.(started);
+  const auth = { authorization: `Bearer ${token}` };
+
+  const settle = async (patch: Partial<OutboxItem>) => {
+    const settled = await deps.outbox.update(started.id, (i) =>
+      i.state === 'sending' ? { ...i, ...patch } : undefined,
+    );
+    if (settled) deps.onItem?.(settled);
+  };
+  const retryLater = async (retry: Retry): Promise<Retry> => {
+    await settle({ state: 'pending', lastError: retry.error });
+    return retry;
+  };
+  const answer = async (res: TransportResponse): Promise<Outcome | undefined> => {
+    const verdict = classify(res.status);
+    if (verdict === 'ok') return undefined;
+    const body = bodyJson(res);
+    const error = typeof body.error === 'string' ? body.error : `http_${res.status}`;
+    const message = typeof body.message === 'string' ? body.message : `Le serveur a répondu ${res.status}.`;
+    if (verdict === 'retry')
+      return retryLater({ retryAfterMs: parseRetryAfter(res.headers['retry-after'], deps.clock.now()), error });
+    if (verdict === 'auth') {
+      tokens.set(started.owner, undefined);
+      deps.onAuthRejected?.(started.owner);
+      await settle({ state: 'pending', lastError: 'auth' });
+      return 'auth';
+    }
+    if (verdict === 'conflict') await settle({ state: 'conflict', refusal: { status: res.status, error, message } });
+    else await settle({ state: 'refused', refusal: { status: res.status, error, message } });
+    return 'done';
+  };
+
+  try {
+    for (const file of started.files) {
+      const head = await deps.transport.send({ method: 'HEAD', path: uploadUrl(file.sha256), headers: auth });
+      if (head.status === 200) continue;
+      if (head.status !== 404) {
+        const outcome = await answer(head);
+        if (outcome) return outcome;
+      }
+      const bytes = await deps.outbox.fileBytes(file.sha256);
+      if (!bytes) {
+        const message = `Le fichier ${file.name} n’est plus sur cet appareil : ajoute-le de nouveau.`;
+        await settle({ state: 'refused', refusal: { status: 0, error: 'missing_local_file', message } });
+        return 'done';
+      }
+      const put = await deps.transport.send({
+        method: 'PUT',
+        path: uploadUrl(file.sha256),
+        headers: { ...auth, 'content-type': file.type },
+        body: bytes,
+      });
+      const outcome = await answer(put);
+      if (outcome) return outcome;
+    }
+    const res = await deps.transport.send({
+      method: 'PUT',
+      path: submissionUrl(started.id),
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: encoder.encode(
+        JSON.stringify({
+          classId: started.classId,
+          week: started.week,
+          assignmentId: started.assignmentId,
+          text: started.text,
+          files: started.files,
+          submittedAt: started.submittedAt,
+        }),
+      ),
+    });
+    const outcome = await answer(res);
+    if (outcome) return outcome;
+    const receipt = bodyJson(res).receipt as OutboxItem['receipt'];
+    await settle({ state: 'received', ...(receipt ? { receipt } : {}) });
+    return 'done';
+  } catch (err) {
+    if (err instanceof TransportError) return retryLater({ retryAfterMs: undefined, error: 'network' });
+    throw err;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The lesson server's homework semantics in memory, for the outbox's unit tests: idempotent PUT by id (same content,
+ * same receipt; other content, 409), uploads checked by hash, and switchable failures (down, 503 with Retry-After).
+ */
+import { createHash } from 'node:crypto';
+import { response } from '../sync/fakes.ts';
+import { type TransportRequest, type TransportResponse, TransportError } from '../sync/ports.ts';
+
+export type Mode = 'up' | 'down' | { status: number; retryAfter?: string };
+
+export class FakeHomeworkServer {
+  mode: Mode = 'up';
+  /** What the server committed, by submission id. */
+  readonly submissions = new Map<string, { owner: string; body: string; receipt: string }>();
+  readonly uploads = new Set<string>();
+  readonly requests: TransportRequest[] = [];
+  /** Answers for specific submission ids (e.g. a 422 refusal). */
+  readonly refuse = new Map<string, { status: number; error: string; message: string }>();
+  /** Commit, then lose the answer (the connection drops after the server stored the item). */
+  dropAnswerOnce = new Set<string>();
+  tokens = new Map<string, string>([['token-lea', 'lea']]);
+  inFlight = 0;
+  maxInFlight = 0;
+  submissionPuts = 0;
+
+  constructor(private readonly tick: () => Promise<void> = async () => undefined) {}
+
+  handle = async (req: TransportRequest): Promise<TransportResponse> => {
+    this.requests.push(req);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await this.tick();
+      return this.answer(req);
+    } finally {
+      this.inFlight--;
+    }
+  };
+
+  private answer(req: TransportRequest): TransportResponse {
+    if (this.mode === 'down') throw new TransportError('connection refused');
+    if (typeof this.mode === 'object') {
+      return response(
+        this.mode.status,
+        { error: 'unavailable', message: 'busy' },
+        this.mode.retryAfter ? { 'retry-after': this.mode.retryAfter } : {},
+      );
+    }
+    const owner = this.tokens.get((req.headers?.authorization ?? '').replace('Bearer ', ''));
+    if (!owner) return response(401, { error: 'unauthorized', message: 'sign in' });
+    const upload = /^\/api\/uploads\/([0-9a-f]{64})$/.exec(req.path);
+    if (upload?.[1]) {
+      if (req.method === 'HEAD') return response(this.uploads.has(upload[1]) ? 200 : 404);
+      const bytes = typeof req.body === 'string' ? new TextEncoder().encode(req.body) : (req.body ?? new Uint8Array());
+      if (createHash('sha256').update(bytes).digest('hex') !== upload[1])
+        return response(422, { error: 'hash_mismatch', message: 'x' });
+      this.uploads.add(upload[1]);
+      return response(201, { sha256: upload[1], size: bytes.byteLength, stored: true });
+    }
+    const submission = /^\/api\/submissions\/(.+)$/.exec(req.path);
+    if (submission?.[1] && req.method === 'PUT') {
+      this.submissionPuts++;
+      const id = submission[1];
+      const refusal = this.refuse.get(id);
+      if (refusal) return response(refusal.status, refusal);
+      const body = typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body);
+      const files = (JSON.parse(body) as { files: { sha256: string }[] }).files;
+      if (files.some((f) => !this.uploads.has(f.sha256))) return response(422, { error: 'missing_file', message: 'x' });
+      const existing = this.submissions.get(id);
+      if (existing && existing.body !== body) return response(409, { error: 'conflict', message: 'both kept' });
+      const receipt = existing?.receipt ?? `receipt-${id}`;
+      this.submissions.set(id, { owner, body, receipt });
+      if (this.dropAnswerOnce.delete(id)) throw new TransportError('connection reset after commit');
+      return response(existing ? 200 : 201, {
+        receipt: { payload: receipt, signature: 'sig', receivedAt: '2026-11-25T08:00:00.000Z' },
+      });
+    }
+    return response(404, { error: 'not_found', message: 'x' });
+  }
+}
