@@ -6,7 +6,10 @@ import type { SessionRecord } from '../storage/db.ts';
 import { registerServiceWorker } from '../sw-bridge/register.ts';
 import { Header } from './Header/index.tsx';
 import { detectLocale, I18nContext, type Locale, LOCALE_STORAGE_KEY, translator, useI18n } from './i18n/index.ts';
+import { AssignmentView } from './AssignmentView/index.tsx';
 import { LessonView } from './LessonView/index.tsx';
+import { startOutboxTriggers } from './outbox-triggers.ts';
+import { OutboxView } from './OutboxView/index.tsx';
 import { navigate, useRoute } from './router.tsx';
 import { openServices, type Services } from './services.ts';
 import { SignIn } from './SignIn/index.tsx';
@@ -44,12 +47,25 @@ function SignedIn(props: { services: Services; session: SessionRecord }): JSX.El
   const klass = props.session.classes[0];
   const week = klass ? isoWeekAt(Date.now(), klass.timeZone) : '';
   const state = useWeek(props.services, props.session, klass?.id ?? '', week);
+  useEffect(() => startOutboxTriggers(props.services), [props.services]);
   if (!klass) return <p>{t('week.noClass')}</p>;
   if (route.name === 'lesson') {
     return <LessonView services={props.services} classId={klass.id} week={route.week} lessonId={route.lessonId} />;
   }
+  if (route.name === 'assignment') {
+    return (
+      <AssignmentView
+        services={props.services}
+        session={props.session}
+        klass={klass}
+        week={route.week}
+        assignmentId={route.assignmentId}
+      />
+    );
+  }
+  if (route.name === 'outbox') return <OutboxView services={props.services} session={props.session} klass={klass} />;
   if (!state.loaded) return <p aria-busy="true">{t('app.loading')}</p>;
-  return <WeekView klass={klass} week={week} state={state} />;
+  return <WeekView services={props.services} session={props.session} klass={klass} week={week} state={state} />;
 }
 
 export function App(): JSX.Element {
@@ -57,6 +73,15 @@ export function App(): JSX.Element {
   const [services, setServices] = useState<Services | 'failed' | undefined>();
   const [session, setSession] = useState<SessionRecord | null | undefined>();
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | undefined>();
+
+  // The outbox (this tab, another tab, the worker) may learn that the server refused the token: re-read the session.
+  useEffect(() => {
+    if (!services || services === 'failed') return () => undefined;
+    const reread = () =>
+      void services.session.get().then((s) => setSession((current) => (current ? (s ?? null) : current)));
+    services.events.addEventListener('outbox-changed', reread);
+    return () => services.events.removeEventListener('outbox-changed', reread);
+  }, [services]);
 
   useEffect(() => {
     const boot = async () => {
@@ -103,7 +128,11 @@ export function App(): JSX.Element {
 
   return (
     <I18nContext.Provider value={i18n}>
-      <Header userName={session?.user.displayName} onSignOut={onSignOut} />
+      <Header
+        services={services && services !== 'failed' ? services : undefined}
+        session={session ?? undefined}
+        onSignOut={onSignOut}
+      />
       {applyUpdate && <UpdatePrompt onApply={applyUpdate} onDismiss={() => setApplyUpdate(undefined)} />}
       <main id="contenu" tabIndex={-1}>
         {content}

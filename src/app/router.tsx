@@ -2,17 +2,27 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { name: 'week' } | { name: 'lesson'; week: string; lessonId: string } | { name: 'notFound' };
+export type Route =
+  | { name: 'week' }
+  | { name: 'lesson'; week: string; lessonId: string }
+  | { name: 'assignment'; week: string; assignmentId: string }
+  | { name: 'outbox' }
+  | { name: 'notFound' };
 
 /** Reads a route from a path. */
 export function parseRoute(path: string): Route {
   if (path === '/' || path === '') return { name: 'week' };
   const lesson = /^\/semaine\/(\d{4}-W\d{2})\/lecon\/([A-Za-z0-9_-]+)\/?$/.exec(path);
   if (lesson?.[1] && lesson[2]) return { name: 'lesson', week: lesson[1], lessonId: lesson[2] };
+  const assignment = /^\/semaine\/(\d{4}-W\d{2})\/devoir\/([A-Za-z0-9_-]+)\/?$/.exec(path);
+  if (assignment?.[1] && assignment[2]) return { name: 'assignment', week: assignment[1], assignmentId: assignment[2] };
+  if (path === '/envois' || path === '/envois/') return { name: 'outbox' };
   return { name: 'notFound' };
 }
 
 export const lessonPath = (week: string, lessonId: string): string => `/semaine/${week}/lecon/${lessonId}`;
+export const assignmentPath = (week: string, assignmentId: string): string => `/semaine/${week}/devoir/${assignmentId}`;
+export const OUTBOX_PATH = '/envois';
 
 /** Goes to `path` without reloading. */
 export function navigate(path: string): void {

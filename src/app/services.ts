@@ -1,8 +1,12 @@
-/** The app's real adapters, built once: the device database, the stores and the transport. */
+/** The app's real adapters, built once: the device database, the stores, the transport and the outbox runner. */
 import { type CartableDb, openCartableDb } from '../storage/db.ts';
+import { DraftStore } from '../storage/drafts.ts';
 import { FetchTransport, webHasher } from '../storage/fetch-transport.ts';
+import { IdbOutboxStore } from '../storage/idb-outbox.ts';
 import { IdbFileStore, IdbWeekStore } from '../storage/idb-stores.ts';
+import { createOutboxRunner, OUTBOX_CHANNEL, realClock } from '../storage/outbox-wiring.ts';
 import { SessionStore } from '../storage/session-store.ts';
+import type { OutboxRunner } from '../sync/outbox-runner.ts';
 import type { Clock, Hasher, Transport } from '../sync/ports.ts';
 
 export interface Services {
@@ -10,26 +14,35 @@ export interface Services {
   weeks: IdbWeekStore;
   files: IdbFileStore;
   session: SessionStore;
+  outbox: IdbOutboxStore;
+  drafts: DraftStore;
+  runner: OutboxRunner;
   transport: Transport;
   hasher: Hasher;
   clock: Clock;
+  /** Fires 'outbox-changed' when this tab, another tab or the service worker changed the queue. */
+  events: EventTarget;
 }
-
-const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 /** Opens the device database and wires the adapters. Rejects when the browser refuses IndexedDB. */
 export async function openServices(): Promise<Services> {
   const db = await openCartableDb();
+  const events = new EventTarget();
+  const changed = () => events.dispatchEvent(new Event('outbox-changed'));
+  if (typeof BroadcastChannel === 'function') {
+    new BroadcastChannel(OUTBOX_CHANNEL).addEventListener('message', changed);
+  }
   return {
     db,
     weeks: new IdbWeekStore(db),
     files: new IdbFileStore(db),
     session: new SessionStore(db),
+    outbox: new IdbOutboxStore(db),
+    drafts: new DraftStore(db),
+    runner: createOutboxRunner(db, () => navigator.onLine, changed),
     transport: new FetchTransport(),
     hasher: webHasher,
     clock: realClock,
+    events,
   };
 }

@@ -7,8 +7,39 @@ describe('device database', () => {
   it('is created from nothing at the current version with every store', async () => {
     const db = await openCartableDb('fresh');
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['files', 'session', 'weeks']);
+    expect([...db.objectStoreNames].sort()).toEqual([
+      'drafts',
+      'files',
+      'outbox',
+      'outboxFiles',
+      'session',
+      'syncState',
+      'weeks',
+    ]);
     db.close();
+  });
+
+  it('upgrades a version-1 device forward and keeps its installed weeks', async () => {
+    const v1 = await openDB('from-v1', 1, {
+      upgrade(db) {
+        db.createObjectStore('weeks', { keyPath: ['classId', 'week'] }).createIndex('byClass', 'classId');
+        db.createObjectStore('files', { keyPath: 'sha256' });
+        db.createObjectStore('session', { keyPath: 'id' });
+      },
+    });
+    await v1.put('weeks', {
+      classId: 'cm2-b',
+      week: '2026-W48',
+      etag: '"1"',
+      installedAt: 1,
+      manifest: { version: 1 },
+    });
+    v1.close();
+    const upgraded = await openCartableDb('from-v1');
+    expect(upgraded.version).toBe(DB_VERSION);
+    expect(await upgraded.get('weeks', ['cm2-b', '2026-W48'])).toMatchObject({ etag: '"1"' });
+    expect(await upgraded.count('outbox')).toBe(0);
+    upgraded.close();
   });
 
   it('keeps its persisted name', () => {

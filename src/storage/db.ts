@@ -3,11 +3,11 @@
  * Shared by the page and the service worker.
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { InstalledWeek } from '../sync/ports.ts';
+import type { InstalledWeek, ServerBackoff } from '../sync/ports.ts';
 
 /** Persisted names and versions: never rename, only add a version and an upgrade step. */
 export const DB_NAME = 'cartable';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** A stored file: bytes kept as an ArrayBuffer, which every IndexedDB implementation can clone. */
 export interface FileRecord {
@@ -24,6 +24,8 @@ export interface SessionRecord {
   expiresAt: string;
   user: { id: string; displayName: string; role: string };
   classes: { id: string; name: string; schoolName: string; timeZone: string }[];
+  /** Set when the server refused the token (expired, revoked): pending homework waits for a new sign-in. */
+  rejected?: boolean;
 }
 
 export interface CartableSchema extends DBSchema {
@@ -34,6 +36,23 @@ export interface CartableSchema extends DBSchema {
   };
   files: { key: string; value: FileRecord };
   session: { key: string; value: SessionRecord };
+  /** Homework queued on the device. Values are checked when read (isOutboxItem): a damaged record is listed as such. */
+  outbox: { key: string; value: unknown; indexes: { byCreated: number } };
+  /** Bytes of files attached to queued homework, by SHA-256. */
+  outboxFiles: { key: string; value: FileRecord };
+  /** The per-server backoff of the outbox drain. */
+  syncState: { key: string; value: ServerBackoff & { key: string } };
+  drafts: { key: string; value: DraftRecord };
+}
+
+/** A draft of homework, saved as the pupil types; the chosen files' bytes are kept with it. */
+export interface DraftRecord {
+  /** `${owner}/${classId}/${week}/${assignmentId}` */
+  key: string;
+  owner: string;
+  text: string;
+  files: { sha256: string; name: string; type: string; size: number; bytes: ArrayBuffer }[];
+  updatedAt: number;
 }
 
 export type CartableDb = IDBPDatabase<CartableSchema>;
@@ -45,6 +64,12 @@ const upgrades: Record<number, (db: IDBPDatabase<CartableSchema>) => void> = {
     weeks.createIndex('byClass', 'classId');
     db.createObjectStore('files', { keyPath: 'sha256' });
     db.createObjectStore('session', { keyPath: 'id' });
+  },
+  2: (db) => {
+    db.createObjectStore('outbox', { keyPath: 'id' }).createIndex('byCreated', 'createdAt');
+    db.createObjectStore('outboxFiles', { keyPath: 'sha256' });
+    db.createObjectStore('syncState', { keyPath: 'key' });
+    db.createObjectStore('drafts', { keyPath: 'key' });
   },
 };
 

@@ -9,6 +9,16 @@ export class SessionStore {
   async put(session: Omit<SessionRecord, 'id'>): Promise<void> {
     await this.db.put('session', { ...session, id: 'current' });
   }
+  /** The token of `owner` if they are the signed-in pupil and the server still accepts it. */
+  async tokenFor(owner: string): Promise<string | undefined> {
+    const session = await this.get();
+    return session && session.user.id === owner && !session.rejected ? session.token : undefined;
+  }
+  /** Remembers that the server refused the current token of `owner`. */
+  async markRejected(owner: string): Promise<void> {
+    const session = await this.get();
+    if (session && session.user.id === owner) await this.db.put('session', { ...session, rejected: true });
+  }
   async clear(): Promise<void> {
     await this.db.delete('session', 'current');
   }

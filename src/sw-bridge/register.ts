@@ -25,3 +25,19 @@ export async function registerServiceWorker(
   await wb.register();
   return { checkForUpdate: () => wb.update() };
 }
+
+/**
+ * Asks the browser to wake the service worker to drain the outbox once the network is back, even if the page is
+ * closed (Chromium's Background Sync). Elsewhere it does nothing: the page drains on open and while open.
+ */
+export async function requestOutboxSync(tag: string): Promise<boolean> {
+  if (!('serviceWorker' in navigator)) return false;
+  const registration = await navigator.serviceWorker.getRegistration();
+  if (!registration || !hasBackgroundSync(registration)) return false;
+  await registration.sync.register(tag);
+  return true;
+}
+
+/** Background Sync is not in TypeScript's DOM library: Chromium has it, Firefox and Safari do not. */
+type SyncCapable = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } };
+const hasBackgroundSync = (r: ServiceWorkerRegistration): r is SyncCapable => 'sync' in r;

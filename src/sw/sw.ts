@@ -9,10 +9,17 @@ import { NavigationRoute, registerRoute } from 'workbox-routing';
 import type { PageToWorker } from '../protocol/messages.ts';
 import { openCartableDb } from '../storage/db.ts';
 import { IdbFileStore } from '../storage/idb-stores.ts';
+import { OUTBOX_SYNC_TAG } from '../storage/outbox-wiring.ts';
 import { fileHandler } from './file-route.ts';
+import { drainFromWorker } from './outbox-sync.ts';
 import { IMMUTABLE_FILE_PATH } from './paths.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
+
+/** Background Sync (Chromium): not in TypeScript's WebWorker library. */
+interface SyncEvent extends ExtendableEvent {
+  readonly tag: string;
+}
 
 // oxlint-disable-next-line no-underscore-dangle -- the name the build looks for to inject the precache list
 precacheAndRoute(self.__WB_MANIFEST);
@@ -33,4 +40,10 @@ registerRoute(
 self.addEventListener('message', (event: ExtendableMessageEvent) => {
   const message = event.data as PageToWorker | undefined;
   if (message?.type === 'SKIP_WAITING') void self.skipWaiting();
+});
+
+// Homework queued while offline leaves as soon as the browser sees a network, even with the app closed.
+self.addEventListener('sync', (event) => {
+  const sync = event as SyncEvent;
+  if (sync.tag === OUTBOX_SYNC_TAG) sync.waitUntil(drainFromWorker());
 });

@@ -1,7 +1,6 @@
 /** In-memory fakes of every port, for unit tests and the simulations. Deterministic by construction. */
 import type {
   Clock,
-  ExclusiveLock,
   FileStore,
   InstalledWeek,
   OutboxEntry,
@@ -167,16 +166,5 @@ export class MemorySyncStateStore implements SyncStateStore {
   }
 }
 
-/** A lock held by at most one runner at a time, like navigator.locks with ifAvailable. */
-export class MemoryLock implements ExclusiveLock {
-  private held = false;
-  async tryRun<T>(fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
-    if (this.held) return { ran: false };
-    this.held = true;
-    try {
-      return { ran: true, value: await fn() };
-    } finally {
-      this.held = false;
-    }
-  }
-}
+/** The lock of tests and simulations is the real in-process one. */
+export { InProcessLock as MemoryLock } from './in-process-lock.ts';

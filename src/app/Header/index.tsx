@@ -1,11 +1,36 @@
 /** The banner: the app's name, the main navigation, the language switch and sign-out. */
 import type { JSX } from 'preact';
+import type { SessionRecord } from '../../storage/db.ts';
 import { useI18n } from '../i18n/index.ts';
-import { Link } from '../router.tsx';
+import { Link, OUTBOX_PATH } from '../router.tsx';
+import type { Services } from '../services.ts';
+import { useOutbox, waiting } from '../use-outbox.ts';
 
-export function Header(props: { userName: string | undefined; onSignOut: () => void }): JSX.Element {
+/** "Mes envois", with how many of the pupil's homework are still waiting to leave. */
+function OutboxLink(props: { services: Services; owner: string }): JSX.Element {
+  const { t } = useI18n();
+  const count = waiting(useOutbox(props.services, props.owner).items).length;
+  return (
+    <Link href={OUTBOX_PATH}>
+      {t('nav.outbox')}
+      {count > 0 && (
+        <span class="badge" title={t('outbox.count', { count })}>
+          {' '}
+          ({count})
+        </span>
+      )}
+    </Link>
+  );
+}
+
+export function Header(props: {
+  services: Services | undefined;
+  session: SessionRecord | undefined;
+  onSignOut: () => void;
+}): JSX.Element {
   const { t, locale, setLocale } = useI18n();
   const other = locale === 'fr' ? 'en' : 'fr';
+  const { services, session } = props;
   return (
     <header class="banner">
       <a class="skip" href="#contenu">
@@ -14,13 +39,16 @@ export function Header(props: { userName: string | undefined; onSignOut: () => v
       <Link href="/" class="brand">
         {t('app.name')}
       </Link>
-      <nav aria-label={t('nav.main')}>{props.userName && <Link href="/">{t('nav.week')}</Link>}</nav>
+      <nav aria-label={t('nav.main')}>
+        {session && <Link href="/">{t('nav.week')}</Link>}
+        {services && session && <OutboxLink services={services} owner={session.user.id} />}
+      </nav>
       <div class="tools">
-        {props.userName && <span class="who">{props.userName}</span>}
+        {session && <span class="who">{session.user.displayName}</span>}
         <button type="button" lang={other} aria-label={t('lang.switchLabel')} onClick={() => setLocale(other)}>
           {t('lang.switchTo')}
         </button>
-        {props.userName && (
+        {session && (
           <button type="button" onClick={props.onSignOut}>
             {t('nav.signOut')}
           </button>

@@ -2,9 +2,13 @@
 import type { JSX } from 'preact';
 import { mondayOfIsoWeek } from '../../protocol/iso-week.ts';
 import type { ClassView } from '../../protocol/schemas.ts';
+import type { SessionRecord } from '../../storage/db.ts';
+import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
+import type { Services } from '../services.ts';
+import { useOutbox } from '../use-outbox.ts';
 import { formatDay, formatDue } from '../format.ts';
 import { type Translate, useI18n } from '../i18n/index.ts';
-import { Link, lessonPath } from '../router.tsx';
+import { assignmentPath, Link, lessonPath } from '../router.tsx';
 import { useFocusOnMount } from '../use-focus.ts';
 import type { WeekState, WeekStatus } from '../use-week.ts';
 
@@ -27,8 +31,15 @@ function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string 
   }
 }
 
-export function WeekView(props: { klass: ClassView; week: string; state: WeekState }): JSX.Element {
+export function WeekView(props: {
+  services: Services;
+  session: SessionRecord;
+  klass: ClassView;
+  week: string;
+  state: WeekState;
+}): JSX.Element {
   const { t, locale } = useI18n();
+  const { items } = useOutbox(props.services, props.session.user.id);
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const { manifest, status } = props.state;
   const lessons = [...(manifest?.lessons ?? [])].sort((a, b) => a.order - b.order);
@@ -80,6 +91,18 @@ export function WeekView(props: { klass: ClassView; week: string; state: WeekSta
                   <time dateTime={a.dueAt}>
                     {t('week.due', { date: formatDue(a.dueAt, locale, props.klass.timeZone) })}
                   </time>
+                </p>
+                {items
+                  .filter((i) => i.assignmentId === a.id && i.week === props.week)
+                  .slice(0, 1)
+                  .map((latest) => (
+                    <ItemStatus key={latest.id} item={latest} timeZone={props.klass.timeZone} />
+                  ))}
+                <p>
+                  <Link href={assignmentPath(props.week, a.id)} class="button">
+                    {t('week.handIn')}
+                    <span class="visually-hidden"> : {a.title}</span>
+                  </Link>
                 </p>
               </li>
             ))}

@@ -1,0 +1,138 @@
+// Homework written offline reaches the server exactly once, through reloads, a browser restart and a real outage.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, type BrowserType, expect, type Page, test } from '@playwright/test';
+import { CHROMIUM, LAUNCH_ARGS } from '../playwright.config.ts';
+import { signInAndInstall } from './pupil.ts';
+import { storedSubmissions, storedUploads } from './server-db.ts';
+import { type RunningServer, startServer } from './server.ts';
+
+test.setTimeout(150_000);
+
+let server: RunningServer;
+let profile: string;
+test.beforeEach(async () => {
+  server = await startServer();
+  profile = mkdtempSync(join(tmpdir(), 'cartable-profile-'));
+});
+test.afterEach(async () => {
+  await server.dispose();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+/** A browser with a real profile on disk, so closing and reopening it keeps IndexedDB, as on a pupil's tablet. */
+async function openBrowser(playwright: { chromium: BrowserType }): Promise<BrowserContext> {
+  return playwright.chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: LAUNCH_ARGS,
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+    serviceWorkers: 'allow',
+  });
+}
+
+async function handIn(
+  page: Page,
+  assignment: RegExp,
+  text: string,
+  file?: { name: string; mimeType: string; buffer: Buffer },
+) {
+  await page.getByRole('link', { name: 'Cette semaine' }).first().click();
+  await page.getByRole('link', { name: assignment }).click();
+  await page.getByLabel('Ta réponse').fill(text);
+  if (file) {
+    await page.getByLabel('Ajouter des fichiers (photos, PDF)').setInputFiles(file);
+    await expect(page.getByText(file.name)).toBeVisible();
+  }
+  await page.getByRole('button', { name: 'Envoyer' }).click();
+  await expect(page.getByText('Enregistré sur cet appareil.')).toBeVisible();
+  await expect(page.getByLabel('Ta réponse')).toHaveValue('');
+}
+
+const photo = { name: 'cahier-page-12.png', mimeType: 'image/png', buffer: randomBytes(300_000) };
+const pdf = {
+  name: 'exercices.pdf',
+  mimeType: 'application/pdf',
+  buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(50_000)]),
+};
+
+test('three homeworks written offline arrive exactly once after a reload, a browser restart and an outage', async ({
+  playwright,
+}) => {
+  let context = await openBrowser(playwright);
+  let page = context.pages()[0] ?? (await context.newPage());
+  await signInAndInstall(page, server.url);
+
+  await context.setOffline(true);
+  await handIn(
+    page,
+    /Rendre ce devoir : Exercices sur les fractions/,
+    'Exercice 1 : j’ai colorié 3 carreaux sur 4.',
+    photo,
+  );
+  await handIn(page, /Rendre ce devoir : Exercices sur les fractions/, 'Exercices 2 et 3 sur la fiche jointe.', pdf);
+  await handIn(page, /Rendre ce devoir : Rédaction/, 'La goutte d’eau quitte la mer et monte vers le nuage…');
+
+  await page.reload();
+  await page.getByRole('link', { name: /Mes envois/ }).click();
+  await expect(page.getByText('3 devoirs en attente d’envoi')).toBeVisible();
+  await expect(page.getByText('En attente d’envoi', { exact: true })).toHaveCount(3);
+
+  // Close the browser, take the server down, and reopen: the network is back but the server is not.
+  await context.close();
+  await server.stop();
+  context = await openBrowser(playwright);
+  page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`${server.url}/envois`);
+  await expect(page.getByText('3 devoirs en attente d’envoi')).toBeVisible();
+  await page.waitForTimeout(3_000);
+  await expect(page.getByText('En attente d’envoi', { exact: true })).toHaveCount(3);
+
+  await server.start();
+  await expect(page.getByText(/^Reçu par le serveur le/)).toHaveCount(3, { timeout: 90_000 });
+  await expect(page.getByText('Rien en attente')).toBeVisible();
+
+  const stored = storedSubmissions(server.dataDir);
+  expect(stored.map((s) => s.text).sort()).toEqual([
+    'Exercice 1 : j’ai colorié 3 carreaux sur 4.',
+    'Exercices 2 et 3 sur la fiche jointe.',
+    'La goutte d’eau quitte la mer et monte vers le nuage…',
+  ]);
+  expect(
+    storedUploads(server.dataDir)
+      .map((u) => u.size)
+      .sort((a, b) => a - b),
+  ).toEqual([pdf.buffer.byteLength, photo.buffer.byteLength]);
+  await context.close();
+});
+
+test('a server killed in the middle of a file upload loses nothing and stores the homework once', async ({
+  playwright,
+}) => {
+  const context = await openBrowser(playwright);
+  const page = context.pages()[0] ?? (await context.newPage());
+  await signInAndInstall(page, server.url);
+
+  // The first time the photo's bytes start to leave, the server process dies (SIGKILL).
+  let killed = false;
+  await context.route('**/api/uploads/**', async (route) => {
+    if (route.request().method() === 'PUT' && !killed) {
+      killed = true;
+      await server.stop({ crash: true });
+    }
+    await route.continue();
+  });
+  await handIn(page, /Rendre ce devoir : Exercices sur les fractions/, 'Avec la photo de mon cahier.', photo);
+  await expect.poll(() => killed).toBe(true);
+  await expect(page.getByText('En attente d’envoi', { exact: true }).first()).toBeVisible();
+  expect(storedSubmissions(server.dataDir)).toEqual([]);
+
+  await server.start();
+  await expect(page.getByText(/^Reçu par le serveur le/)).toBeVisible({ timeout: 90_000 });
+  const stored = storedSubmissions(server.dataDir);
+  expect(stored.map((s) => s.text)).toEqual(['Avec la photo de mon cahier.']);
+  expect(storedUploads(server.dataDir)).toEqual([{ sha256: expect.any(String), size: photo.buffer.byteLength }]);
+  await context.close();
+});

@@ -1,0 +1,253 @@
+/**
+ * Handing in homework: a text answer and files (a photo from the camera, images, PDF), saved as a draft as the
+ * pupil types, then queued on the device in one transaction before the page says "Enregistré sur cet appareil".
+ */
+import type { JSX } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Assignment } from '../../protocol/schemas.ts';
+import type { ClassView } from '../../protocol/schemas.ts';
+import type { DraftRecord, SessionRecord } from '../../storage/db.ts';
+import { draftKey } from '../../storage/drafts.ts';
+import { OUTBOX_SYNC_TAG } from '../../storage/outbox-wiring.ts';
+import { requestOutboxSync } from '../../sw-bridge/register.ts';
+import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
+import { formatDue, formatSize } from '../format.ts';
+import { type MessageKey, useI18n } from '../i18n/index.ts';
+import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
+import { Link } from '../router.tsx';
+import type { Services } from '../services.ts';
+import { useOutbox } from '../use-outbox.ts';
+
+type PickedFile = OutboxFile & { bytes: Uint8Array };
+type Notice = { kind: 'status' | 'alert'; key: MessageKey; reason?: string };
+
+const DRAFT_DELAY_MS = 400;
+
+function toDraftFiles(files: PickedFile[]): DraftRecord['files'] {
+  return files.map(({ bytes, ...ref }) => ({ ...ref, bytes: bytes.slice().buffer }));
+}
+
+export function AssignmentView(props: {
+  services: Services;
+  session: SessionRecord;
+  klass: ClassView;
+  week: string;
+  assignmentId: string;
+}): JSX.Element {
+  const { t, locale } = useI18n();
+  const { services, session, klass, week, assignmentId } = props;
+  const owner = session.user.id;
+  const key = draftKey(owner, klass.id, week, assignmentId);
+  const [assignment, setAssignment] = useState<Assignment | null | undefined>();
+  const [text, setText] = useState('');
+  const [files, setFiles] = useState<PickedFile[]>([]);
+  const [notice, setNotice] = useState<Notice | undefined>();
+  const [busy, setBusy] = useState(false);
+  const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const outbox = useOutbox(services, owner);
+  const mine = outbox.items.filter((i) => i.classId === klass.id && i.week === week && i.assignmentId === assignmentId);
+
+  const loadDraft = async () => {
+    const draft = await services.drafts.get(key);
+    setText(draft?.text ?? '');
+    setFiles((draft?.files ?? []).map((f) => ({ ...f, bytes: new Uint8Array(f.bytes) })));
+  };
+
+  useEffect(() => {
+    let live = true;
+    const load = async () => {
+      const installed = await services.weeks.get(klass.id, week);
+      const found = installed?.manifest.assignments.find((a) => a.id === assignmentId) ?? null;
+      if (!live) return;
+      setAssignment(found);
+      await loadDraft();
+    };
+    void load().catch(() => live && setAssignment(null));
+    return () => {
+      live = false;
+      clearTimeout(saveTimer.current);
+    };
+  }, [services, klass.id, week, assignmentId]);
+
+  useEffect(() => {
+    if (assignment !== undefined) document.querySelector<HTMLElement>('#assignment-title')?.focus();
+  }, [assignment]);
+
+  const saveDraft = (nextText: string, nextFiles: PickedFile[]) => {
+    clearTimeout(saveTimer.current);
+    saveTimer.current = setTimeout(() => {
+      services.drafts
+        .save({ key, owner, text: nextText, files: toDraftFiles(nextFiles), updatedAt: Date.now() })
+        .then(() => setNotice({ kind: 'status', key: 'assignment.draftSaved' }))
+        .catch((err: unknown) => setNotice(failure(err)));
+    }, DRAFT_DELAY_MS);
+  };
+
+  const onInput = (e: Event) => {
+    const value = (e.currentTarget as HTMLTextAreaElement).value;
+    setText(value);
+    saveDraft(value, files);
+  };
+
+  const onPick = async (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const picked: PickedFile[] = [];
+    for (const file of Array.from(input.files ?? [])) {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const sha256 = await services.hasher.sha256Hex(bytes);
+      picked.push({
+        sha256,
+        name: file.name,
+        type: file.type || 'application/octet-stream',
+        size: bytes.byteLength,
+        bytes,
+      });
+    }
+    input.value = '';
+    const next = [...files, ...picked.filter((p) => !files.some((f) => f.sha256 === p.sha256))];
+    setFiles(next);
+    saveDraft(text, next);
+  };
+
+  const removeFile = (sha256: string) => {
+    const next = files.filter((f) => f.sha256 !== sha256);
+    setFiles(next);
+    saveDraft(text, next);
+  };
+
+  const onSubmit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    if (!assignment) return;
+    if (text.trim() === '' && files.length === 0) {
+      setNotice({ kind: 'alert', key: 'assignment.empty' });
+      return;
+    }
+    clearTimeout(saveTimer.current);
+    setBusy(true);
+    const item: OutboxItem = {
+      id: crypto.randomUUID(),
+      owner,
+      classId: klass.id,
+      week,
+      assignmentId,
+      assignmentTitle: assignment.title,
+      text,
+      files: files.map(({ bytes: _bytes, ...ref }) => ref),
+      submittedAt: new Date().toISOString(),
+      createdAt: Date.now(),
+      state: 'pending',
+      attempts: 0,
+    };
+    try {
+      await services.drafts.submit(
+        key,
+        item,
+        files.map((f) => ({ sha256: f.sha256, type: f.type, bytes: f.bytes })),
+      );
+      // Only now, with everything in IndexedDB, does the pupil hear that it is saved.
+      setText('');
+      setFiles([]);
+      setNotice({ kind: 'status', key: 'assignment.saved' });
+      services.events.dispatchEvent(new Event('outbox-changed'));
+      void services.runner.kick().catch(() => undefined);
+      void requestOutboxSync(OUTBOX_SYNC_TAG).catch(() => undefined);
+    } catch (err) {
+      // The form keeps the text and files; the draft on the device keeps its last saved state.
+      setNotice(failure(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onEdit = async (item: OutboxItem) => {
+    if (await services.drafts.edit(item.id, key)) {
+      await loadDraft();
+      setNotice({ kind: 'status', key: 'assignment.editing' });
+      services.events.dispatchEvent(new Event('outbox-changed'));
+    }
+  };
+
+  const onWithdraw = async (item: OutboxItem) => {
+    if (!confirm(t('outbox.withdrawConfirm'))) return;
+    if (await services.outbox.remove(item.id, (i) => i.state === 'pending'))
+      services.events.dispatchEvent(new Event('outbox-changed'));
+  };
+
+  if (assignment === undefined) return <p aria-busy="true">{t('app.loading')}</p>;
+  const back = (
+    <p>
+      <Link href="/">← {t('lesson.back')}</Link>
+    </p>
+  );
+  if (assignment === null) {
+    return (
+      <>
+        {back}
+        <h1 id="assignment-title" tabIndex={-1}>
+          {t('assignment.notFound')}
+        </h1>
+      </>
+    );
+  }
+  return (
+    <article>
+      {back}
+      <h1 id="assignment-title" tabIndex={-1}>
+        {assignment.title}
+      </h1>
+      <p>{assignment.instructions}</p>
+      <p class="due">{t('week.due', { date: formatDue(assignment.dueAt, locale, klass.timeZone) })}</p>
+      <form class="card" onSubmit={(e) => void onSubmit(e)}>
+        <label for="answer">{t('assignment.answer')}</label>
+        <textarea id="answer" name="answer" rows={8} value={text} onInput={onInput} />
+        <label for="files">{t('assignment.addFiles')}</label>
+        <input id="files" type="file" multiple accept="image/*,application/pdf" onChange={(e) => void onPick(e)} />
+        <label for="camera">{t('assignment.takePhoto')}</label>
+        <input id="camera" type="file" accept="image/*" capture="environment" onChange={(e) => void onPick(e)} />
+        {files.length > 0 && (
+          <ul class="picked">
+            {files.map((f) => (
+              <li key={f.sha256}>
+                {f.name} ({formatSize(f.size, t, locale)}){' '}
+                <button type="button" onClick={() => removeFile(f.sha256)}>
+                  {t('assignment.removeFile', { name: f.name })}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        {notice && (
+          <p role={notice.kind} class={notice.kind === 'alert' ? 'error' : 'notice'}>
+            {t(notice.key, { reason: notice.reason ?? '' })}
+          </p>
+        )}
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? t('assignment.saving') : t('assignment.submit')}
+        </button>
+      </form>
+      {mine.length > 0 && (
+        <section aria-labelledby="yours-title">
+          <h2 id="yours-title">{t('assignment.yours')}</h2>
+          <ul class="cards">
+            {mine.map((item) => (
+              <li key={item.id} class="card">
+                <ItemStatus
+                  item={item}
+                  timeZone={klass.timeZone}
+                  onEdit={(i) => void onEdit(i)}
+                  onWithdraw={(i) => void onWithdraw(i)}
+                />
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </article>
+  );
+}
+
+function failure(err: unknown): Notice {
+  const name = err instanceof DOMException || err instanceof Error ? err.name : '';
+  if (name === 'QuotaExceededError') return { kind: 'alert', key: 'assignment.quota' };
+  return { kind: 'alert', key: 'assignment.saveFailed', reason: name || 'erreur inconnue' };
+}

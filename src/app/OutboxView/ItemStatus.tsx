@@ -1,0 +1,65 @@
+/** Where one piece of homework stands, in words a pupil understands, with what they can still do. */
+import type { JSX } from 'preact';
+import type { OutboxItem } from '../../sync/ports.ts';
+import { formatDue } from '../format.ts';
+import { useI18n } from '../i18n/index.ts';
+
+export function ItemStatus(props: {
+  item: OutboxItem;
+  timeZone: string;
+  onEdit?: (item: OutboxItem) => void;
+  onWithdraw?: (item: OutboxItem) => void;
+}): JSX.Element {
+  const { t, locale } = useI18n();
+  const { item } = props;
+  const when = (iso: string) => formatDue(iso, locale, props.timeZone);
+  let status: JSX.Element;
+  switch (item.state) {
+    case 'pending':
+      status = <p class="state pending">{item.lastError === 'auth' ? t('outbox.authWait') : t('outbox.pending')}</p>;
+      break;
+    case 'sending':
+      status = <p class="state sending">{t('outbox.sending')}</p>;
+      break;
+    case 'received':
+      status = (
+        <p class="state received">
+          {t('outbox.received', { date: when(item.receipt?.receivedAt ?? item.submittedAt) })}
+        </p>
+      );
+      break;
+    case 'conflict':
+      status = <p class="state refused">{t('outbox.conflict')}</p>;
+      break;
+    default:
+      status = (
+        <div class="state refused">
+          <p>{t('outbox.refused', { reason: item.refusal?.message ?? '' })}</p>
+          <p>{t('outbox.refusedHelp')}</p>
+        </div>
+      );
+  }
+  return (
+    <div class="outbox-item" data-state={item.state}>
+      {status}
+      <p class="meta">
+        {t('outbox.submittedOn', { date: when(item.submittedAt) })} · {t('outbox.files', { count: item.files.length })}
+      </p>
+      {item.text && <p class="answer">{item.text.length > 200 ? `${item.text.slice(0, 200)}…` : item.text}</p>}
+      {item.state === 'pending' && (props.onEdit || props.onWithdraw) && (
+        <p class="actions">
+          {props.onEdit && (
+            <button type="button" onClick={() => props.onEdit?.(item)}>
+              {t('outbox.edit')}
+            </button>
+          )}
+          {props.onWithdraw && (
+            <button type="button" onClick={() => props.onWithdraw?.(item)}>
+              {t('outbox.withdraw')}
+            </button>
+          )}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,37 @@
+/** The pupil's queue as the UI sees it: their items, newest first, and any unreadable records; live-updated. */
+import { useEffect, useState } from 'preact/hooks';
+import type { OutboxItem } from '../sync/ports.ts';
+import type { Services } from './services.ts';
+
+export interface OutboxView {
+  items: OutboxItem[];
+  corrupt: string[];
+  loaded: boolean;
+}
+
+export function useOutbox(services: Services, owner: string): OutboxView {
+  const [view, setView] = useState<OutboxView>({ items: [], corrupt: [], loaded: false });
+  useEffect(() => {
+    let live = true;
+    const load = async () => {
+      const entries = await services.outbox.list();
+      const items = entries
+        .flatMap((e) => (e.ok && e.item.owner === owner ? [e.item] : []))
+        .sort((a, b) => b.createdAt - a.createdAt);
+      const corrupt = entries.flatMap((e) => (e.ok ? [] : [e.id]));
+      if (live) setView({ items, corrupt, loaded: true });
+    };
+    const reload = () => void load().catch(() => undefined);
+    reload();
+    services.events.addEventListener('outbox-changed', reload);
+    return () => {
+      live = false;
+      services.events.removeEventListener('outbox-changed', reload);
+    };
+  }, [services, owner]);
+  return view;
+}
+
+/** Items that have not reached the server yet. */
+export const waiting = (items: OutboxItem[]): OutboxItem[] =>
+  items.filter((i) => i.state === 'pending' || i.state === 'sending');

@@ -1,0 +1,55 @@
+/**
+ * The outbox runner over the real adapters, as the page and the service worker both build it: IndexedDB stores,
+ * fetch, Web Locks, WebCrypto randomness. Changes are announced on a BroadcastChannel so every tab and the worker
+ * see the same queue.
+ */
+import { OutboxRunner } from '../sync/outbox-runner.ts';
+import type { Clock, OutboxItem, Random } from '../sync/ports.ts';
+import type { CartableDb } from './db.ts';
+import { FetchTransport } from './fetch-transport.ts';
+import { IdbOutboxStore, IdbSyncStateStore } from './idb-outbox.ts';
+import { SessionStore } from './session-store.ts';
+import { WebLock } from './web-lock.ts';
+
+/** The channel on which outbox changes are announced (a persisted name: do not rename). */
+export const OUTBOX_CHANNEL = 'cartable-outbox';
+/** The Background Sync tag the page registers and the worker answers. */
+export const OUTBOX_SYNC_TAG = 'cartable-outbox';
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Uniform in [0, 1) from the platform's CSPRNG (devices must not share a seed). */
+export const cryptoRandom: Random = {
+  next: () => crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32,
+};
+
+export function createOutboxRunner(
+  db: CartableDb,
+  isOnline: () => boolean,
+  onItem?: (item: OutboxItem) => void,
+): OutboxRunner {
+  const sessions = new SessionStore(db);
+  const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(OUTBOX_CHANNEL) : undefined;
+  return new OutboxRunner({
+    transport: new FetchTransport(),
+    outbox: new IdbOutboxStore(db),
+    syncState: new IdbSyncStateStore(db),
+    clock: realClock,
+    random: cryptoRandom,
+    lock: new WebLock(),
+    isOnline,
+    credentials: (owner) => sessions.tokenFor(owner),
+    onAuthRejected: (owner) => {
+      sessions.markRejected(owner).catch(() => undefined);
+      channel?.postMessage({ type: 'auth-rejected', owner });
+    },
+    onItem: (item) => {
+      onItem?.(item);
+      channel?.postMessage({ type: 'outbox-changed', id: item.id });
+    },
+    concurrency: 2,
+  });
+}

@@ -1,0 +1,111 @@
+// One contract for the OutboxStore and SyncStateStore ports, run against the in-memory fakes and IndexedDB.
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { MemoryOutboxStore, MemorySyncStateStore } from '../sync/fakes.ts';
+import type { OutboxItem, OutboxStore, SyncStateStore } from '../sync/ports.ts';
+import { openCartableDb } from './db.ts';
+import { IdbOutboxStore, IdbSyncStateStore } from './idb-outbox.ts';
+
+interface Subject {
+  outbox: OutboxStore;
+  syncState: SyncStateStore;
+  /** Damages a record the way a broken write or a bad migration would. */
+  corrupt: (id: string) => Promise<void>;
+}
+
+let n = 0;
+const implementations: [string, () => Promise<Subject>][] = [
+  [
+    'memory',
+    async () => {
+      const outbox = new MemoryOutboxStore();
+      return { outbox, syncState: new MemorySyncStateStore(), corrupt: async (id) => void outbox.corrupt.add(id) };
+    },
+  ],
+  [
+    'indexeddb',
+    async () => {
+      const db = await openCartableDb(`outbox-contract-${n++}`);
+      return {
+        outbox: new IdbOutboxStore(db),
+        syncState: new IdbSyncStateStore(db),
+        corrupt: async (id) => void (await db.put('outbox', { id, state: 42 })),
+      };
+    },
+  ],
+];
+
+const item = (id: string, createdAt: number, overrides: Partial<OutboxItem> = {}): OutboxItem => ({
+  id,
+  owner: 'lea',
+  classId: 'cm2-b',
+  week: '2026-W48',
+  assignmentId: 'a1',
+  assignmentTitle: 'Exercices',
+  text: `texte ${id}`,
+  files: [],
+  submittedAt: '2026-11-24T19:00:00.000Z',
+  createdAt,
+  state: 'pending',
+  attempts: 0,
+  ...overrides,
+});
+
+describe.each(implementations)('outbox contract: %s', (_name, make) => {
+  it('saves an item with its files’ bytes, and lists items oldest first', async () => {
+    const { outbox } = await make();
+    const bytes = new TextEncoder().encode('photo');
+    const file = { sha256: 'f'.repeat(64), name: 'p.jpg', type: 'image/jpeg', size: bytes.byteLength };
+    await outbox.add(item('b', 2, { files: [file] }), [{ sha256: file.sha256, type: file.type, bytes }]);
+    await outbox.add(item('a', 1), []);
+    expect((await outbox.list()).map((e) => e.ok && e.item.id)).toEqual(['a', 'b']);
+    expect(await outbox.get('b')).toEqual(item('b', 2, { files: [file] }));
+    expect(Array.from((await outbox.fileBytes(file.sha256)) ?? [])).toEqual(Array.from(bytes));
+    expect(await outbox.fileBytes('0'.repeat(64))).toBeUndefined();
+  });
+
+  it('refuses a second item with the same id and keeps the first whole', async () => {
+    const { outbox } = await make();
+    await outbox.add(item('a', 1), []);
+    await expect(outbox.add(item('a', 2, { text: 'autre' }), [])).rejects.toBeDefined();
+    expect((await outbox.get('a'))?.text).toBe('texte a');
+  });
+
+  it('updates in one step, and only when the change says so', async () => {
+    const { outbox } = await make();
+    await outbox.add(item('a', 1), []);
+    const sending = await outbox.update('a', (i) =>
+      i.state === 'pending' ? { ...i, state: 'sending', attempts: 1 } : undefined,
+    );
+    expect(sending).toMatchObject({ state: 'sending', attempts: 1 });
+    expect(await outbox.update('a', (i) => (i.state === 'pending' ? { ...i, text: 'x' } : undefined))).toBeUndefined();
+    expect(await outbox.get('a')).toMatchObject({ state: 'sending', text: 'texte a' });
+    expect(await outbox.update('missing', (i) => i)).toBeUndefined();
+  });
+
+  it('removes only what the condition allows', async () => {
+    const { outbox } = await make();
+    await outbox.add(item('a', 1), []);
+    await outbox.add(item('b', 2, { state: 'received' }), []);
+    expect(await outbox.remove('b', (i) => i.state === 'pending')).toBe(false);
+    expect(await outbox.remove('a', (i) => i.state === 'pending')).toBe(true);
+    expect((await outbox.list()).map((e) => e.ok && e.item.id)).toEqual(['b']);
+  });
+
+  it('lists a damaged record as unreadable beside the good ones, and never returns it as an item', async () => {
+    const { outbox, corrupt } = await make();
+    await outbox.add(item('good', 1), []);
+    await corrupt('bad');
+    const entries = await outbox.list();
+    expect(entries.filter((e) => e.ok).map((e) => e.ok && e.item.id)).toEqual(['good']);
+    expect(entries.filter((e) => !e.ok)).toEqual([{ ok: false, id: 'bad', reason: 'unreadable record' }]);
+    expect(await outbox.get('bad')).toBeUndefined();
+  });
+
+  it('keeps the server backoff', async () => {
+    const { syncState } = await make();
+    expect(await syncState.getBackoff()).toEqual({ failures: 0, nextAttemptAt: 0 });
+    await syncState.putBackoff({ failures: 3, nextAttemptAt: 1234, lastError: 'network' });
+    expect(await syncState.getBackoff()).toEqual({ failures: 3, nextAttemptAt: 1234, lastError: 'network' });
+  });
+});
