@@ -1,6 +1,6 @@
 // Homework written offline reaches the server exactly once, through reloads, a browser restart and a real outage.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type BrowserType, expect, type Page, test } from '@playwright/test';
@@ -106,6 +106,26 @@ test('three homeworks written offline arrive exactly once after a reload, a brow
       .sort((a, b) => a - b),
   ).toEqual([pdf.buffer.byteLength, photo.buffer.byteLength]);
   await context.close();
+
+  // The teacher sees both homeworks of Léa for the fractions, with both times, and gets the photo back intact.
+  const browser = await playwright.chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  try {
+    const teacher = await browser.newPage({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    await signInAndInstall(teacher, server.url, { username: 'mme.martin', secret: 'tableau-noir' });
+    await teacher.getByRole('link', { name: /Voir les devoirs rendus : Exercices sur les fractions/ }).click();
+    await expect(
+      teacher.getByRole('heading', { level: 1, name: 'Devoirs rendus : Exercices sur les fractions' }),
+    ).toBeVisible();
+    await expect(teacher.getByText('1 élève(s) sur 3 ont rendu ce devoir')).toBeVisible();
+    const lea = teacher.getByRole('listitem').filter({ has: teacher.getByRole('heading', { name: 'Léa Dubois' }) });
+    await expect(lea.getByText('Exercice 1 : j’ai colorié 3 carreaux sur 4.')).toBeVisible();
+    await expect(lea.getByText(/Écrit sur l’appareil le .* · Reçu par le serveur le /)).toHaveCount(2);
+    const downloaded = teacher.waitForEvent('download');
+    await lea.getByRole('button', { name: /Télécharger cahier-page-12\.png/ }).click();
+    expect(readFileSync((await (await downloaded).path()) ?? '').equals(photo.buffer)).toBe(true);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('a server killed in the middle of a file upload loses nothing and stores the homework once', async ({

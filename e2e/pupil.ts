@@ -22,7 +22,11 @@ export const DEMO_LESSONS = [
 ];
 
 /** Signs in through the form and waits until the week is installed and the service worker controls the page. */
-export async function signInAndInstall(page: Page, baseUrl: string, pupil = LEA): Promise<void> {
+export async function signInAndInstall(
+  page: Page,
+  baseUrl: string,
+  pupil: { username: string; secret: string } = LEA,
+): Promise<void> {
   await page.goto(`${baseUrl}/`);
   await page.getByLabel('Identifiant').fill(pupil.username);
   await page.getByLabel('Code secret').fill(pupil.secret);

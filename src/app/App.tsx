@@ -13,6 +13,7 @@ import { OutboxView } from './OutboxView/index.tsx';
 import { navigate, useRoute } from './router.tsx';
 import { openServices, type Services } from './services.ts';
 import { SignIn } from './SignIn/index.tsx';
+import { SubmissionsView } from './SubmissionsView/index.tsx';
 import { UpdatePrompt } from './UpdatePrompt/index.tsx';
 import { useWeek } from './use-week.ts';
 import { WeekView } from './WeekView/index.tsx';
@@ -55,6 +56,17 @@ function SignedIn(props: { services: Services; session: SessionRecord }): JSX.El
   if (route.name === 'assignment') {
     return (
       <AssignmentView
+        services={props.services}
+        session={props.session}
+        klass={klass}
+        week={route.week}
+        assignmentId={route.assignmentId}
+      />
+    );
+  }
+  if (route.name === 'submissions') {
+    return (
+      <SubmissionsView
         services={props.services}
         session={props.session}
         klass={klass}

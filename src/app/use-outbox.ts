@@ -3,6 +3,9 @@ import { useEffect, useState } from 'preact/hooks';
 import type { OutboxItem } from '../sync/ports.ts';
 import type { Services } from './services.ts';
 
+/** Shortest interval between two full re-reads of the queue. */
+const RELOAD_MS = 300;
+
 export interface OutboxView {
   items: OutboxItem[];
   corrupt: string[];
@@ -21,7 +24,27 @@ export function useOutbox(services: Services, owner: string): OutboxView {
       const corrupt = entries.flatMap((e) => (e.ok ? [] : [e.id]));
       if (live) setView({ items, corrupt, loaded: true });
     };
-    const reload = () => void load().catch(() => undefined);
+    // A drain changes items one by one: coalesce the re-reads (at most one every RELOAD_MS) so a queue of thousands
+    // costs a few reads per second, not one full read per item.
+    let running = false;
+    let again = false;
+    const reload = () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      const cycle = async () => {
+        await load().catch(() => undefined);
+        await new Promise((r) => setTimeout(r, RELOAD_MS));
+        running = false;
+        if (again && live) {
+          again = false;
+          reload();
+        }
+      };
+      void cycle();
+    };
     reload();
     services.events.addEventListener('outbox-changed', reload);
     return () => {

@@ -4,6 +4,12 @@ import type { OutboxItem } from '../../sync/ports.ts';
 import { formatDue } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 
+/** The signed receipt as a file the pupil can keep: check it against the server's public key (/api/keys). */
+function receiptHref(item: OutboxItem): string {
+  const proof = { ...item.receipt, publicKeys: '/api/keys', algorithm: 'Ed25519' };
+  return `data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify(proof, null, 2))}`;
+}
+
 export function ItemStatus(props: {
   item: OutboxItem;
   timeZone: string;
@@ -23,9 +29,18 @@ export function ItemStatus(props: {
       break;
     case 'received':
       status = (
-        <p class="state received">
-          {t('outbox.received', { date: when(item.receipt?.receivedAt ?? item.submittedAt) })}
-        </p>
+        <>
+          <p class="state received">
+            {t('outbox.received', { date: when(item.receipt?.receivedAt ?? item.submittedAt) })}
+          </p>
+          {item.receipt && (
+            <p>
+              <a href={receiptHref(item)} download={`recu-${item.id}.json`}>
+                {t('outbox.receipt')}
+              </a>
+            </p>
+          )}
+        </>
       );
       break;
     case 'conflict':

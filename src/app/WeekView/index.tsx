@@ -8,7 +8,7 @@ import type { Services } from '../services.ts';
 import { useOutbox } from '../use-outbox.ts';
 import { formatDay, formatDue } from '../format.ts';
 import { type Translate, useI18n } from '../i18n/index.ts';
-import { assignmentPath, Link, lessonPath } from '../router.tsx';
+import { assignmentPath, Link, lessonPath, submissionsPath } from '../router.tsx';
 import { useFocusOnMount } from '../use-focus.ts';
 import type { WeekState, WeekStatus } from '../use-week.ts';
 
@@ -99,10 +99,17 @@ export function WeekView(props: {
                     <ItemStatus key={latest.id} item={latest} timeZone={props.klass.timeZone} />
                   ))}
                 <p>
-                  <Link href={assignmentPath(props.week, a.id)} class="button">
-                    {t('week.handIn')}
-                    <span class="visually-hidden"> : {a.title}</span>
-                  </Link>
+                  {props.session.user.role === 'pupil' ? (
+                    <Link href={assignmentPath(props.week, a.id)} class="button">
+                      {t('week.handIn')}
+                      <span class="visually-hidden"> : {a.title}</span>
+                    </Link>
+                  ) : (
+                    <Link href={submissionsPath(props.week, a.id)} class="button">
+                      {t('teacher.viewSubmissions')}
+                      <span class="visually-hidden"> : {a.title}</span>
+                    </Link>
+                  )}
                 </p>
               </li>
             ))}
