@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 export interface RunningServer {
   url: string;
+  /** The process id of the running server, for memory readings. */
+  pid(): number | undefined;
   port: number;
   dataDir: string;
   /** Stops the process (SIGKILL when `crash`), and waits until it has exited. */
@@ -75,6 +77,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   await start();
   return {
     url,
+    pid: () => child?.pid,
     port,
     dataDir,
     stop,

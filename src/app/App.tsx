@@ -91,8 +91,8 @@ export function App(): JSX.Element {
     if (!services || services === 'failed') return () => undefined;
     const reread = () =>
       void services.session.get().then((s) => setSession((current) => (current ? (s ?? null) : current)));
-    services.events.addEventListener('outbox-changed', reread);
-    return () => services.events.removeEventListener('outbox-changed', reread);
+    services.events.addEventListener('auth-rejected', reread);
+    return () => services.events.removeEventListener('auth-rejected', reread);
   }, [services]);
 
   useEffect(() => {

@@ -1,15 +1,24 @@
 /** Dates and sizes for people, in their language and the school's time zone. */
 import type { Translate } from './i18n/index.ts';
 
+/** Building an Intl.DateTimeFormat costs far more than using one: keep one per locale and time zone. */
+const dueFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatDue(iso: string, locale: string, timeZone: string): string {
-  return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-  }).format(new Date(iso));
+  const key = `${locale}|${timeZone}`;
+  let format = dueFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', {
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+    });
+    dueFormats.set(key, format);
+  }
+  return format.format(new Date(iso));
 }
 
 export function formatDay(isoDate: string, locale: string): string {

@@ -20,7 +20,10 @@ export interface Services {
   transport: Transport;
   hasher: Hasher;
   clock: Clock;
-  /** Fires 'outbox-changed' when this tab, another tab or the service worker changed the queue. */
+  /**
+   * Fires 'outbox-changed' when this tab, another tab or the service worker changed the queue, and 'auth-rejected'
+   * when the server refused a pupil's token while draining.
+   */
   events: EventTarget;
 }
 
@@ -29,8 +32,13 @@ export async function openServices(): Promise<Services> {
   const db = await openCartableDb();
   const events = new EventTarget();
   const changed = () => events.dispatchEvent(new Event('outbox-changed'));
-  if (typeof BroadcastChannel === 'function') {
-    new BroadcastChannel(OUTBOX_CHANNEL).addEventListener('message', changed);
+  // Changes from this tab's runner come back through the channel like those of other tabs and the worker; only
+  // without BroadcastChannel does the runner tell this page directly.
+  const hasChannel = typeof BroadcastChannel === 'function';
+  if (hasChannel) {
+    new BroadcastChannel(OUTBOX_CHANNEL).addEventListener('message', (e: MessageEvent<{ type?: string }>) => {
+      events.dispatchEvent(new Event(e.data.type === 'auth-rejected' ? 'auth-rejected' : 'outbox-changed'));
+    });
   }
   return {
     db,
@@ -39,7 +47,7 @@ export async function openServices(): Promise<Services> {
     session: new SessionStore(db),
     outbox: new IdbOutboxStore(db),
     drafts: new DraftStore(db),
-    runner: createOutboxRunner(db, () => navigator.onLine, changed),
+    runner: createOutboxRunner(db, () => navigator.onLine, hasChannel ? undefined : changed),
     transport: new FetchTransport(),
     hasher: webHasher,
     clock: realClock,

@@ -24,8 +24,8 @@ export function useOutbox(services: Services, owner: string): OutboxView {
       const corrupt = entries.flatMap((e) => (e.ok ? [] : [e.id]));
       if (live) setView({ items, corrupt, loaded: true });
     };
-    // A drain changes items one by one: coalesce the re-reads (at most one every RELOAD_MS) so a queue of thousands
-    // costs a few reads per second, not one full read per item.
+    // A drain changes items one by one: coalesce the re-reads so a queue of thousands costs a few reads per second,
+    // not one full read per item.
     let running = false;
     let again = false;
     const reload = () => {
@@ -35,8 +35,12 @@ export function useOutbox(services: Services, owner: string): OutboxView {
       }
       running = true;
       const cycle = async () => {
+        const started = performance.now();
         await load().catch(() => undefined);
-        await new Promise((r) => setTimeout(r, RELOAD_MS));
+        // The bigger the queue, the longer a read: space reads out so they never take more than a fifth of the
+        // main thread, which the drain needs too.
+        const spent = performance.now() - started;
+        await new Promise((r) => setTimeout(r, Math.max(RELOAD_MS, 4 * spent)));
         running = false;
         if (again && live) {
           again = false;

@@ -22,7 +22,8 @@ export class DraftStore {
 
   /** Queues the item with its files and deletes the draft, in one transaction. */
   async submit(key: string, item: OutboxItem, files: StoredFile[]): Promise<void> {
-    const tx = this.db.transaction(['outbox', 'outboxFiles', 'drafts'], 'readwrite');
+    // The pupil's work: flushed to disk before the page may say "Enregistré sur cet appareil".
+    const tx = this.db.transaction(['outbox', 'outboxFiles', 'drafts'], 'readwrite', { durability: 'strict' });
     const writes = [
       tx.objectStore('outbox').add(item),
       ...files.map((f) =>

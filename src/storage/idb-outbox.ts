@@ -7,7 +7,8 @@ export class IdbOutboxStore implements OutboxStore {
   constructor(private readonly db: CartableDb) {}
 
   async add(item: OutboxItem, files: StoredFile[]): Promise<void> {
-    const tx = this.db.transaction(['outbox', 'outboxFiles'], 'readwrite');
+    // The pupil's work: flushed to disk before the transaction reports success.
+    const tx = this.db.transaction(['outbox', 'outboxFiles'], 'readwrite', { durability: 'strict' });
     const writes = [
       tx.objectStore('outbox').add(item),
       ...files.map((f) =>
@@ -43,7 +44,9 @@ export class IdbOutboxStore implements OutboxStore {
   }
 
   async update(id: string, change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem | undefined> {
-    const tx = this.db.transaction('outbox', 'readwrite');
+    // State changes need no flush: if one is lost, the item is sent again and the server's idempotent PUT answers
+    // the same receipt.
+    const tx = this.db.transaction('outbox', 'readwrite', { durability: 'relaxed' });
     const current: unknown = await tx.store.get(id);
     const next = isOutboxItem(current) ? change(current) : undefined;
     if (next) await tx.store.put(next);

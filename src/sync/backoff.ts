@@ -6,8 +6,8 @@ export interface BackoffPolicy {
   capMs: number;
 }
 
-/** Cartable's default: 1 s doubling up to one hour. */
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, capMs: 3_600_000 };
+/** Cartable's default: 2 s doubling up to 15 minutes (a longer cap leaves homework waiting long after a recovery). */
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2_000, capMs: 15 * 60_000 };
 
 /** The envelope min(cap, base * 2^attempt) for attempt 0, 1, 2, … */
 export function backoffCeiling(attempt: number, policy: BackoffPolicy = DEFAULT_BACKOFF): number {

@@ -12,14 +12,14 @@ import { OUTBOX_SYNC_TAG } from '../../storage/outbox-wiring.ts';
 import { requestOutboxSync } from '../../sw-bridge/register.ts';
 import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
 import { formatDue, formatSize } from '../format.ts';
-import { type MessageKey, useI18n } from '../i18n/index.ts';
+import { useI18n } from '../i18n/index.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { Link } from '../router.tsx';
 import type { Services } from '../services.ts';
 import { useOutbox } from '../use-outbox.ts';
+import { type Notice, saveFailure as failure } from './save-failure.ts';
 
 type PickedFile = OutboxFile & { bytes: Uint8Array };
-type Notice = { kind: 'status' | 'alert'; key: MessageKey; reason?: string };
 
 const DRAFT_DELAY_MS = 400;
 
@@ -244,10 +244,4 @@ export function AssignmentView(props: {
       )}
     </article>
   );
-}
-
-function failure(err: unknown): Notice {
-  const name = err instanceof DOMException || err instanceof Error ? err.name : '';
-  if (name === 'QuotaExceededError') return { kind: 'alert', key: 'assignment.quota' };
-  return { kind: 'alert', key: 'assignment.saveFailed', reason: name || 'erreur inconnue' };
 }

@@ -1,0 +1,194 @@
+/**
+ * bench:outbox — a shared classroom tablet after a week offline: 10,000 homework items queued in IndexedDB drain
+ * against the local server through the real app (Chromium, service worker, sync core). Beside it, in the same run,
+ * a bare Node client sends 10,000 submissions to the same server with the same concurrency (2): the ratio shows what
+ * the device side costs. Also: how long "Mes envois" takes to show its first page with 10,000 items, and to turn a
+ * page; the page's peak JS heap and the server's peak RSS; lost and duplicated items, counted in the database.
+ */
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { chromium } from '@playwright/test';
+import { signInAndInstall } from '../e2e/pupil.ts';
+import { startServer } from '../e2e/server.ts';
+import { CHROMIUM, LAUNCH_ARGS } from '../playwright.config.ts';
+import { printTable, writeResults } from './report.ts';
+
+const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000);
+const CONCURRENCY = 2;
+
+function countSubmissions(dataDir: string, prefix: string): { rows: number; distinct: number } {
+  const db = new Database(join(dataDir, 'cartable.sqlite'), { readonly: true });
+  try {
+    return db
+      .prepare('select count(*) as "rows", count(distinct id) as "distinct" from submissions where text like ?')
+      .get(`${prefix}%`) as { rows: number; distinct: number };
+  } finally {
+    db.close();
+  }
+}
+
+/** Peak resident memory of a process, from Linux's /proc (VmHWM), in MB. */
+function peakRssMB(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+const server = await startServer({ LOG_LEVEL: 'error' });
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+try {
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  const page = await context.newPage();
+  await signInAndInstall(page, server.url);
+  await context.setOffline(true);
+
+  // A week of homework from a whole class on one tablet, written straight into the device's queue.
+  const queued = await page.evaluate(async (count) => {
+    const open = indexedDB.open('cartable');
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    // No named helpers in here: tsx wraps them in a __name() call that the page does not have.
+    const session = await new Promise<{ user: { id: string }; classes: { id: string }[] }>((resolve, reject) => {
+      const req = db.transaction('session').objectStore('session').get('current');
+      req.onsuccess = () => resolve(req.result as never);
+      req.onerror = () => reject(req.error);
+    });
+    const classId = session.classes[0]?.id ?? '';
+    const weeks = await new Promise<{ week: string; manifest: { assignments: { id: string; title: string }[] } }[]>(
+      (resolve) => {
+        const req = db.transaction('weeks').objectStore('weeks').getAll();
+        req.onsuccess = () => resolve(req.result as never);
+      },
+    );
+    const week = weeks[0];
+    const assignment = week?.manifest.assignments[0];
+    const tx = db.transaction('outbox', 'readwrite');
+    const now = Date.now();
+    for (let i = 0; i < count; i++) {
+      tx.objectStore('outbox').put({
+        id: crypto.randomUUID(),
+        owner: session.user.id,
+        classId,
+        week: week?.week,
+        assignmentId: assignment?.id,
+        assignmentTitle: assignment?.title,
+        text: `bench device ${i}: ${'une réponse écrite hors ligne. '.repeat(4)}`,
+        files: [],
+        submittedAt: new Date(now - (count - i) * 1000).toISOString(),
+        createdAt: now - (count - i) * 1000,
+        state: 'pending',
+        attempts: 0,
+      });
+    }
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+    return count;
+  }, ITEMS);
+
+  // The outbox screen with 10,000 items, offline.
+  let started = Date.now();
+  await page.goto(`${server.url}/envois`);
+  await page.getByText(/devoirs en attente d’envoi/).waitFor();
+  await page.getByText('Page 1 sur').first().waitFor();
+  const outboxScreenMs = Date.now() - started;
+  started = Date.now();
+  await page.getByRole('button', { name: 'Page suivante' }).click();
+  await page.getByText('Page 2 sur').first().waitFor();
+  const nextPageMs = Date.now() - started;
+
+  // Drain: back online, reload (the app drains at start), sample memory until everything is in the database.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  let peakHeapMB = 0;
+  await context.setOffline(false);
+  started = Date.now();
+  await page.reload();
+  for (;;) {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+    peakHeapMB = Math.max(peakHeapMB, heap / 2 ** 20);
+    if (countSubmissions(server.dataDir, 'bench device').rows >= ITEMS) break;
+    if (Date.now() - started > 600_000) throw new Error('the drain did not finish in 10 minutes');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const deviceSeconds = (Date.now() - started) / 1000;
+  const device = countSubmissions(server.dataDir, 'bench device');
+  await page.getByText('Rien en attente').waitFor({ timeout: 30_000 });
+
+  // Baseline: the same number of submissions from a bare HTTP client, same server, same concurrency.
+  const token = (await (
+    await fetch(`${server.url}/api/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'lea', secret: 'soleil-12' }),
+    })
+  ).json()) as { token: string };
+  const target = (await page.evaluate(async () => {
+    const open = indexedDB.open('cartable');
+    const db = await new Promise<IDBDatabase>((r) => (open.onsuccess = () => r(open.result)));
+    const req = db.transaction('weeks').objectStore('weeks').getAll();
+    const weeks = await new Promise<{ week: string; classId: string; manifest: { assignments: { id: string }[] } }[]>(
+      (r) => (req.onsuccess = () => r(req.result as never)),
+    );
+    return { week: weeks[0]?.week, classId: weeks[0]?.classId, assignmentId: weeks[0]?.manifest.assignments[0]?.id };
+  })) as { week: string; classId: string; assignmentId: string };
+  started = Date.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < ITEMS) {
+      const i = next++;
+      const res = await fetch(`${server.url}/api/submissions/${randomUUID()}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          ...target,
+          text: `bench raw ${i}: ${'une réponse écrite hors ligne. '.repeat(4)}`,
+          files: [],
+          submittedAt: new Date().toISOString(),
+        }),
+      });
+      if (res.status !== 201) throw new Error(`baseline PUT answered ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const rawSeconds = (Date.now() - started) / 1000;
+
+  const figures = {
+    items: queued,
+    itemsPerSecond: queued / deviceSeconds,
+    drainSeconds: deviceSeconds,
+    baselineRawClientItemsPerSecond: ITEMS / rawSeconds,
+    deviceToRawRatio: queued / deviceSeconds / (ITEMS / rawSeconds),
+    peakMemoryMB: peakHeapMB,
+    serverPeakRssMB: peakRssMB(server.pid()),
+    outboxScreenFirstPageMs: outboxScreenMs,
+    outboxScreenNextPageMs: nextPageMs,
+    lost: queued - device.distinct,
+    duplicated: device.rows - device.distinct,
+    concurrency: CONCURRENCY,
+  };
+  printTable([
+    { measure: 'items queued on the device', value: figures.items },
+    { measure: 'drain, items/s (device: Chromium + IndexedDB + sync core)', value: figures.itemsPerSecond },
+    { measure: 'baseline, items/s (bare Node client, same server)', value: figures.baselineRawClientItemsPerSecond },
+    { measure: 'device / baseline', value: figures.deviceToRawRatio },
+    { measure: 'page JS heap, peak MB', value: figures.peakMemoryMB },
+    { measure: 'server RSS, peak MB', value: figures.serverPeakRssMB },
+    { measure: '"Mes envois" first page with all items, ms', value: figures.outboxScreenFirstPageMs },
+    { measure: '"Mes envois" next page, ms', value: figures.outboxScreenNextPageMs },
+    { measure: 'lost', value: figures.lost },
+    { measure: 'duplicated', value: figures.duplicated },
+  ]);
+  console.log(`written: ${writeResults('outbox', figures)}`);
+  await context.close();
+} finally {
+  await browser.close();
+  await server.dispose();
+}
