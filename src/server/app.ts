@@ -41,6 +41,14 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   installErrorHandler(app);
   installSecurityHeaders(app);
+  // A 304 has no body. The route's schema serialises its null as "null", and Fastify would then announce
+  // content-length: 4, which makes HTTP clients drop the connection instead of reusing it; hand Fastify a null
+  // payload, for which it writes a bare 304.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.statusCode !== 304) return payload;
+    reply.removeHeader('content-type');
+    return null;
+  });
   // The API speaks JSON (file uploads add their own parser where they need one): anything else is a 415.
   app.removeContentTypeParser('text/plain');
 

@@ -3,12 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { UserRow } from './db/queries.ts';
 import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 export interface AppContext {
   db: Db;
   storage: FileStorage;
   /** The server's time; injected so tests can publish in the past and the future. */
   now: () => Date;
+  /** Rate-limit counters: per process, or shared through Redis by every instance. */
+  limiter: RateLimiter;
 }
 
 /** A route plugin: typed by its TypeBox schemas, given the app's context. */

@@ -1,16 +1,16 @@
 // A 2xx means on disk: submissions acknowledged just before a SIGKILL are all in the database afterwards.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submissionUrl } from '../protocol/paths.ts';
 import { spawnServer } from '../test-support/server-process.ts';
-import { openSqlite } from './db/connect.ts';
+import { createTestDatabase, type TestDatabase } from '../test-support/test-database.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'cartable-durable-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => database.dispose());
 
 async function signIn(url: string): Promise<string> {
   const res = await fetch(`${url}/api/auth/sign-in`, {
@@ -26,7 +26,7 @@ describe('durability', () => {
     const acknowledged: string[] = [];
     let week = '';
     for (let round = 0; round < 3; round++) {
-      const server = await spawnServer(dataDir);
+      const server = await spawnServer(database.env);
       const token = await signIn(server.url);
       if (!week) {
         const weeks = (await (
@@ -66,7 +66,7 @@ describe('durability', () => {
       await (killed ?? server.kill());
     }
     expect(acknowledged.length).toBeGreaterThanOrEqual(3);
-    const db = await openSqlite(join(dataDir, 'cartable.sqlite'));
+    const db = await database.open();
     try {
       const rows = await db.selectFrom('submissions').select('id').where('id', 'in', acknowledged).execute();
       expect(rows.map((r) => r.id).sort()).toEqual([...acknowledged].sort());

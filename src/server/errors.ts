@@ -3,6 +3,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 
 /** An error meant for the client, with its status and stable code. */
 export class HttpError extends Error {
+  /** Sent as Retry-After with a 429 or 503. */
+  retryAfterSeconds?: number;
   constructor(
     readonly statusCode: number,
     readonly code: string,
@@ -29,6 +31,7 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof HttpError) {
+      if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
       return reply.status(err.statusCode).send({ error: err.code, message: err.message });
     }
     if (err.validation) {

@@ -2,22 +2,32 @@
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
 import { readConfig } from './config.ts';
-import { openSqlite } from './db/connect.ts';
+import { openDatabase } from './db/connect.ts';
 import { LocalFileStorage } from './files/file-storage.ts';
+import { MemoryRateLimiter, RedisRateLimiter } from './rate-limit.ts';
 import { DEMO_ACCOUNTS, ensureDemo } from './seed/demo.ts';
 
 async function main(): Promise<void> {
   const config = readConfig(process.env);
-  const db = await openSqlite(join(config.dataDir, 'cartable.sqlite'));
-  const storage = new LocalFileStorage(join(config.dataDir, 'files'));
-  const ctx = { db, storage, now: () => new Date() };
+  const { db, backend } = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: join(config.dataDir, 'cartable.sqlite'),
+    poolSize: config.dbPoolSize,
+  });
+  const storage = new LocalFileStorage(config.filesDir);
+  const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, config.redisPrefix) : new MemoryRateLimiter();
+  const ctx = { db, storage, now: () => new Date(), limiter };
   const demo = config.seedDemo ? await ensureDemo(db, storage, ctx.now()) : undefined;
   const app = await buildApp(ctx, { clientDir: config.clientDir, logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const lines = [`Cartable écoute sur http://${shownHost}:${port}`, `Données : ${config.dataDir}`];
+  const where = backend === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `SQLite, ${config.dataDir}`;
+  const lines = [
+    `Cartable écoute sur http://${shownHost}:${port}`,
+    `Base de données : ${where} · fichiers : ${config.filesDir}`,
+  ];
   if (demo) {
     lines.push(`Démo ${demo.created ? 'créée' : 'réutilisée'} — semaine ${demo.week}. Comptes de démonstration :`);
     for (const a of DEMO_ACCOUNTS) {
@@ -36,6 +46,7 @@ async function main(): Promise<void> {
     app
       .close()
       .then(() => db.destroy())
+      .then(() => limiter.close())
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         console.error(err);

@@ -80,6 +80,10 @@ describe('weeks and files', () => {
     });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
+    // No length and no type on a 304: a client can keep using the connection.
+    expect(again.headers['content-length']).toBeUndefined();
+    expect(again.headers['content-type']).toBeUndefined();
+    expect(again.headers.etag).toBe(etag);
   });
 
   it('serves every file of the week by hash, immutable, with its type and exact bytes', async () => {
@@ -157,5 +161,62 @@ describe('OpenAPI', () => {
       '/api/uploads/{sha256}',
     ]);
     expect(JSON.stringify(doc.paths['/api/classes/{classId}/weeks/{week}'])).toContain('bearerAuth');
+  });
+});
+
+describe('sign-in brute force', () => {
+  it('locks an account after 5 wrong secrets with 429 and Retry-After, erases nothing, and unlocks after the delay', async () => {
+    const attempt = (secret: string) =>
+      s.app.inject({ method: 'POST', url: '/api/auth/sign-in', payload: { username: 'ines', secret } });
+    for (let i = 0; i < 5; i++) expect((await attempt('mauvais')).statusCode).toBe(401);
+    const locked = await attempt('pluie-56');
+    expect(locked.statusCode).toBe(429);
+    expect(locked.json()).toMatchObject({
+      error: 'too_many_attempts',
+      message: 'Trop d’essais : réessaie dans 15 minutes.',
+    });
+    expect(Number(locked.headers['retry-after'])).toBe(900);
+    // Another pupil is not affected.
+    expect(
+      (
+        await s.app.inject({
+          method: 'POST',
+          url: '/api/auth/sign-in',
+          payload: { username: 'hugo', secret: 'nuage-34' },
+        })
+      ).statusCode,
+    ).toBe(200);
+
+    const before = s.ctx.now();
+    s.setNow(new Date(before.getTime() + 15 * 60_000 + 1));
+    try {
+      expect((await attempt('pluie-56')).statusCode).toBe(200);
+    } finally {
+      s.setNow(before);
+    }
+  });
+});
+
+describe('sign-in per address', () => {
+  it('answers 429 with Retry-After past 60 attempts a minute from one address, whatever the usernames', async () => {
+    const from = (n: number) =>
+      s.app.inject({
+        method: 'POST',
+        url: '/api/auth/sign-in',
+        remoteAddress: '203.0.113.7',
+        payload: { username: `inconnu-${n}`, secret: 'x' },
+      });
+    for (let i = 0; i < 60; i++) expect((await from(i)).statusCode).toBe(401);
+    const limited = await from(60);
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // Another address still signs in.
+    const other = await s.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in',
+      remoteAddress: '198.51.100.9',
+      payload: { username: 'lea', secret: 'soleil-12' },
+    });
+    expect(other.statusCode).toBe(200);
   });
 });

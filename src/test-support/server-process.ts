@@ -8,14 +8,13 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-/** Starts src/server/main.ts on a free port over DATA_DIR=dataDir; resolves when it prints its address. */
-export async function spawnServer(dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+/** Starts src/server/main.ts on a free port with `env` (DATA_DIR, DATABASE_URL…); resolves when it prints its address. */
+export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
     env: {
       ...process.env,
       PORT: '0',
       HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
       CLIENT_DIR: '/nonexistent',
       LOG_LEVEL: 'error',
       ...env,

@@ -1,20 +1,50 @@
-/** Opens the embedded SQLite database: WAL for concurrent readers, synchronous=FULL so a 2xx means on disk. */
+/**
+ * Opens the server database: SQLite on disk by default (nothing to install), PostgreSQL when a URL is given. Both go
+ * through the same Kysely query layer and the same migrations, so routes do not know which one they talk to.
+ */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Pool } from 'pg';
 import { migrateToLatest } from './migrations.ts';
 import type { Database, Db } from './schema.ts';
 
-/** Opens (creating the folder and file if needed) and migrates the database at `path`. */
+export type Backend = 'sqlite' | 'postgres';
+
+export interface OpenOptions {
+  /** postgres://… selects PostgreSQL; absent, SQLite at `sqlitePath`. */
+  databaseUrl?: string | undefined;
+  sqlitePath: string;
+  /** PostgreSQL connections per server process. */
+  poolSize?: number;
+}
+
+/** Opens and migrates the database the options name. */
+export async function openDatabase(options: OpenOptions): Promise<{ db: Db; backend: Backend }> {
+  if (options.databaseUrl)
+    return { db: await openPostgres(options.databaseUrl, options.poolSize), backend: 'postgres' };
+  return { db: await openSqlite(options.sqlitePath), backend: 'sqlite' };
+}
+
+/** Opens (creating the folder and file if needed) and migrates the SQLite database at `path`. */
 export async function openSqlite(path: string): Promise<Db> {
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
+  // WAL lets readers run beside the writer; synchronous=FULL means a commit is on disk before any 2xx.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrateToLatest(db as Kysely<unknown>);
+  return db;
+}
+
+/** Opens and migrates PostgreSQL (commits are durable by default: synchronous_commit stays on). */
+export async function openPostgres(url: string, poolSize = 10): Promise<Db> {
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await migrateToLatest(db as Kysely<unknown>);
   return db;
 }

@@ -9,6 +9,22 @@ import { HttpError } from '../errors.ts';
 /** How long a token lives: a school term's weekend plus holidays, so an offline tablet is not locked out. */
 export const TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
 
+/** Sign-in attempts one address may make in a minute (a classroom behind one NAT signs in together: be generous). */
+export const SIGN_IN_PER_ADDRESS = { limit: 60, windowMs: 60_000 };
+/** Wrong secrets an account may take before it is locked for the window; nothing is erased. */
+export const FAILED_SIGN_INS = { limit: 5, windowMs: 15 * 60_000 };
+
+function tooMany(resetInMs: number): HttpError {
+  const minutes = Math.max(1, Math.ceil(resetInMs / 60_000));
+  const err = new HttpError(
+    429,
+    'too_many_attempts',
+    `Trop d’essais : réessaie dans ${minutes} minute${minutes > 1 ? 's' : ''}.`,
+  );
+  err.retryAfterSeconds = Math.max(1, Math.ceil(resetInMs / 1000));
+  return err;
+}
+
 /** Checked when no such user exists, so an unknown name costs as long as a wrong secret. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -19,14 +35,23 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
       schema: {
         summary: 'Sign in with a username and secret; answers a bearer token',
         body: SignInBody,
-        response: { 200: SignInReply, 400: ErrorBody, 401: ErrorBody },
+        response: { 200: SignInReply, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
       },
     },
     async (request) => {
       const { username, secret } = request.body;
-      const user = await findUserByUsername(ctx.db, username.trim().toLowerCase());
+      const name = username.trim().toLowerCase();
+      const perAddress = await ctx.limiter.hit(`sign-in:address:${request.ip}`, SIGN_IN_PER_ADDRESS.windowMs);
+      if (perAddress.count > SIGN_IN_PER_ADDRESS.limit) throw tooMany(perAddress.resetInMs);
+      const failures = await ctx.limiter.peek(`sign-in:failures:${name}`);
+      if (failures.count >= FAILED_SIGN_INS.limit) throw tooMany(failures.resetInMs);
+      const user = await findUserByUsername(ctx.db, name);
       const ok = await verifySecret(secret, user?.secret_hash ?? DUMMY_HASH);
-      if (!user || !ok) throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
+      if (!user || !ok) {
+        await ctx.limiter.hit(`sign-in:failures:${name}`, FAILED_SIGN_INS.windowMs);
+        throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
+      }
+      await ctx.limiter.reset(`sign-in:failures:${name}`);
       const token = newToken();
       const now = ctx.now();
       const expiresAt = new Date(now.getTime() + TOKEN_TTL_MS).toISOString();

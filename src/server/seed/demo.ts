@@ -3,7 +3,6 @@
  * an image, one with a PDF, one with audio) and two assignments. Idempotent: a second start reuses what is there,
  * and publishes the demo week again only when the current week has none (so the demo stays alive week after week).
  */
-import { randomUUID } from 'node:crypto';
 import { isoWeekAt, mondayOfIsoWeek } from '../../protocol/iso-week.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import { findSchoolByName, latestReleasedWeek } from '../db/queries.ts';
@@ -24,51 +23,66 @@ export const DEMO_ACCOUNTS = [
   { username: 'ines', secret: 'pluie-56', displayName: 'Inès Haddad', role: 'pupil' as const },
 ];
 
-/** Creates the demo school if absent and makes sure the current week is published. */
+/** Fixed ids, so that several instances starting at once seed the same rows instead of racing to make two schools. */
+const DEMO_SCHOOL_ID = 'demo-jules-ferry';
+const demoUserId = (username: string) => `demo-${username.replace(/[^a-z0-9]+/g, '-')}`;
+
+/** Creates whatever of the demo school is missing and makes sure the current week is published. */
 export async function ensureDemo(db: Db, storage: FileStorage, now: Date): Promise<{ created: boolean; week: string }> {
   const nowIso = now.toISOString();
-  let created = false;
-  if (!(await findSchoolByName(db, DEMO_SCHOOL))) {
-    created = true;
-    const schoolId = randomUUID();
-    const ids = new Map<string, string>();
+  const created = !(await findSchoolByName(db, DEMO_SCHOOL));
+  if (created) {
+    // Hash outside the transaction (scrypt is slow on purpose); every insert ignores a row that already exists.
+    const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hashSecret(a.secret)));
     await db.transaction().execute(async (tx) => {
       await tx
         .insertInto('schools')
-        .values({ id: schoolId, name: DEMO_SCHOOL, time_zone: DEMO_TIME_ZONE, created_at: nowIso })
+        .values({ id: DEMO_SCHOOL_ID, name: DEMO_SCHOOL, time_zone: DEMO_TIME_ZONE, created_at: nowIso })
+        .onConflict((oc) => oc.column('id').doNothing())
         .execute();
-      for (const account of DEMO_ACCOUNTS) {
-        const id = randomUUID();
-        ids.set(account.username, id);
+      for (const [i, account] of DEMO_ACCOUNTS.entries()) {
         await tx
           .insertInto('users')
           .values({
-            id,
-            school_id: schoolId,
+            id: demoUserId(account.username),
+            school_id: DEMO_SCHOOL_ID,
             role: account.role,
             username: account.username,
             display_name: account.displayName,
-            secret_hash: await hashSecret(account.secret),
+            secret_hash: hashes[i] ?? '',
             created_at: nowIso,
           })
+          .onConflict((oc) => oc.doNothing())
           .execute();
       }
-      const teacherId = ids.get('mme.martin') ?? '';
       await tx
         .insertInto('classes')
-        .values({ id: DEMO_CLASS_ID, school_id: schoolId, name: 'CM2 B', teacher_id: teacherId, created_at: nowIso })
+        .values({
+          id: DEMO_CLASS_ID,
+          school_id: DEMO_SCHOOL_ID,
+          name: 'CM2 B',
+          teacher_id: demoUserId('mme.martin'),
+          created_at: nowIso,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
         .execute();
       for (const account of DEMO_ACCOUNTS.filter((a) => a.role === 'pupil')) {
         await tx
           .insertInto('class_pupils')
-          .values({ class_id: DEMO_CLASS_ID, pupil_id: ids.get(account.username) ?? '' })
+          .values({ class_id: DEMO_CLASS_ID, pupil_id: demoUserId(account.username) })
+          .onConflict((oc) => oc.doNothing())
           .execute();
       }
     });
   }
   const week = isoWeekAt(now.getTime(), DEMO_TIME_ZONE);
   if (!(await latestReleasedWeek(db, DEMO_CLASS_ID, week, nowIso))) {
-    await publishWeek(db, storage, demoWeek(week), now);
+    try {
+      await publishWeek(db, storage, demoWeek(week), now);
+    } catch (err) {
+      // Another instance published it at the same moment (same version number): that is the week we wanted.
+      if (!(await latestReleasedWeek(db, DEMO_CLASS_ID, week, nowIso))) throw err;
+    }
   }
   return { created, week };
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from './config.ts';
+
+describe('readConfig', () => {
+  it('needs nothing: SQLite in ./data, port 8080, per-process limits', () => {
+    const c = readConfig({}, '/srv/cartable');
+    expect(c).toMatchObject({
+      port: 8080,
+      host: 'localhost',
+      dataDir: '/srv/cartable/data',
+      filesDir: '/srv/cartable/data/files',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      seedDemo: true,
+    });
+  });
+
+  it('takes PostgreSQL, Redis and a shared files folder from the environment', () => {
+    const c = readConfig(
+      {
+        DATABASE_URL: 'postgres://cartable@db/cartable',
+        REDIS_URL: 'redis://cache:6379',
+        FILES_DIR: '/mnt/files',
+        DB_POOL_SIZE: '20',
+      },
+      '/srv',
+    );
+    expect(c).toMatchObject({
+      databaseUrl: 'postgres://cartable@db/cartable',
+      redisUrl: 'redis://cache:6379',
+      filesDir: '/mnt/files',
+      dbPoolSize: 20,
+    });
+  });
+
+  it('refuses bad values with a sentence that says what is expected', () => {
+    expect(() => readConfig({ PORT: 'eighty' })).toThrow('PORT must be a whole number from 0 to 65535, not "eighty"');
+    expect(() => readConfig({ DATABASE_URL: 'mysql://x' })).toThrow('DATABASE_URL must be a postgres:// URL');
+    expect(() => readConfig({ DB_POOL_SIZE: '0' })).toThrow('DB_POOL_SIZE must be a whole number from 1 to 500');
+  });
+});

@@ -1,0 +1,187 @@
+// Two server processes on one database (SQLite file or PostgreSQL) behind a client-side "load balancer": stateless
+// instances, idempotency across instances, shared rate limits (Redis), and an instance killed mid-drain.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { submissionUrl } from '../protocol/paths.ts';
+import { FetchTransport } from '../storage/fetch-transport.ts';
+import { FakeClock, MemoryOutboxStore, MemorySyncStateStore, SeededRandom } from '../sync/fakes.ts';
+import { drainOutbox } from '../sync/outbox.ts';
+import { type OutboxItem, type Transport, TransportError } from '../sync/ports.ts';
+import { type ServerProcess, spawnServer } from '../test-support/server-process.ts';
+import { createTestDatabase, type TestDatabase } from '../test-support/test-database.ts';
+import { DEMO_CLASS_ID } from './seed/demo.ts';
+
+const redisUrl = process.env.TEST_REDIS_URL;
+let database: TestDatabase;
+let a: ServerProcess;
+let b: ServerProcess;
+let week = '';
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const env = {
+    ...database.env,
+    FILES_DIR: join(database.dir, 'shared-files'),
+    ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: `cartable-test:${randomUUID()}:` } : {}),
+  };
+  // Both start at the same moment: migrations and the demo seed must not trip over each other.
+  [a, b] = await Promise.all([spawnServer(env), spawnServer(env)]);
+  const token = await signIn(a.url, 'lea', 'soleil-12');
+  const weeks = (await (
+    await fetch(`${b.url}/api/classes/${DEMO_CLASS_ID}/weeks`, { headers: bearer(token) })
+  ).json()) as {
+    weeks: { week: string }[];
+  };
+  week = weeks.weeks[0]?.week ?? '';
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([a.kill(), b.kill()]);
+  await database.dispose();
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+async function signIn(url: string, username: string, secret: string): Promise<string> {
+  const res = await fetch(`${url}/api/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, secret }),
+  });
+  if (res.status !== 200) throw new Error(`sign-in answered ${res.status}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+const body = (text: string) =>
+  JSON.stringify({
+    classId: DEMO_CLASS_ID,
+    week,
+    assignmentId: 'exercices-fractions',
+    text,
+    files: [],
+    submittedAt: '2026-11-25T07:55:00.000Z',
+  });
+
+async function storedCount(prefix: string): Promise<{ rows: number; distinct: number }> {
+  const db = await database.open();
+  try {
+    const rows = await db.selectFrom('submissions').select('id').where('text', 'like', `${prefix}%`).execute();
+    return { rows: rows.length, distinct: new Set(rows.map((r) => r.id)).size };
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe('two instances on one database', () => {
+  it('seeded one demo school between them, and a token from one works on the other', async () => {
+    const token = await signIn(a.url, 'hugo', 'nuage-34');
+    const me = await fetch(`${b.url}/api/me`, { headers: bearer(token) });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { classes: unknown[] }).classes).toHaveLength(1);
+    const db = await database.open();
+    try {
+      expect(await db.selectFrom('schools').select('id').execute()).toHaveLength(1);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('stores the same submission PUT to both at once once, with one receipt', async () => {
+    const token = await signIn(a.url, 'lea', 'soleil-12');
+    const id = randomUUID();
+    const put = (url: string) =>
+      fetch(`${url}${submissionUrl(id)}`, {
+        method: 'PUT',
+        headers: { ...bearer(token), 'content-type': 'application/json' },
+        body: body('both at once'),
+      });
+    const answers = await Promise.all([put(a.url), put(b.url), put(a.url), put(b.url)]);
+    expect(answers.map((r) => r.status).sort((x, y) => x - y)).toEqual([200, 200, 200, 201]);
+    const receipts = await Promise.all(
+      answers.map(async (r) => ((await r.json()) as { receipt: { signature: string } }).receipt.signature),
+    );
+    expect(new Set(receipts).size).toBe(1);
+    expect(await storedCount('both at once')).toEqual({ rows: 1, distinct: 1 });
+  });
+
+  it.skipIf(!redisUrl)('shares the sign-in lockout: failures on A and B add up', async () => {
+    const wrong = (url: string) =>
+      fetch(`${url}/api/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'ines', secret: `faux-${randomUUID()}` }),
+      });
+    for (const url of [a.url, b.url, a.url, b.url, a.url]) expect((await wrong(url)).status).toBe(401);
+    const locked = await wrong(b.url);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('loses nothing when one instance is killed in the middle of a drain', { timeout: 60_000 }, async () => {
+    const token = await signIn(b.url, 'lea', 'soleil-12');
+    const backends = [new FetchTransport(a.url), new FetchTransport(b.url)];
+    const down = new Set<number>();
+    let turn = 0;
+    // A load balancer: round robin over live instances; a refused connection takes the instance out.
+    const balancer: Transport = {
+      async send(request) {
+        for (let tries = 0; tries < backends.length; tries++) {
+          const i = turn++ % backends.length;
+          if (down.has(i)) continue;
+          try {
+            return await (backends[i] as FetchTransport).send(request);
+          } catch (err) {
+            if (!(err instanceof TransportError)) throw err;
+            down.add(i);
+            throw err; // this request failed; the client retries it later
+          }
+        }
+        throw new TransportError('no instance');
+      },
+    };
+    const outbox = new MemoryOutboxStore();
+    const items = 40;
+    for (let i = 0; i < items; i++) {
+      const item: OutboxItem = {
+        id: randomUUID(),
+        owner: 'lea',
+        classId: DEMO_CLASS_ID,
+        week,
+        assignmentId: 'exercices-fractions',
+        assignmentTitle: 'Exercices',
+        text: `mid-drain ${i}`,
+        files: [],
+        submittedAt: '2026-11-25T07:55:00.000Z',
+        createdAt: i,
+        state: 'pending',
+        attempts: 0,
+      };
+      await outbox.add(item, []);
+    }
+    let received = 0;
+    let killing: Promise<void> | undefined;
+    const clock = new FakeClock(Date.now());
+    const deps = {
+      transport: balancer,
+      outbox,
+      syncState: new MemorySyncStateStore(),
+      clock,
+      random: new SeededRandom(3),
+      credentials: async () => token,
+      onItem: (item: OutboxItem) => {
+        if (item.state === 'received' && ++received === 10) killing = a.kill();
+      },
+      concurrency: 2,
+    };
+    for (let pass = 0; pass < 20; pass++) {
+      const result = await drainOutbox(deps);
+      if (result.kind === 'drained' || result.kind === 'idle') break;
+      await clock.advance(Math.max(0, (await deps.syncState.getBackoff()).nextAttemptAt - clock.now()));
+    }
+    await killing;
+    const states = (await outbox.list()).map((e) => (e.ok ? e.item.state : 'corrupt'));
+    expect(states.filter((s) => s === 'received')).toHaveLength(items);
+    expect(down.has(0)).toBe(true);
+    expect(await storedCount('mid-drain')).toEqual({ rows: items, distinct: items });
+  });
+});
