@@ -21,6 +21,19 @@ export function formatDue(iso: string, locale: string, timeZone: string): string
   return format.format(new Date(iso));
 }
 
+/** A time of day the way people say it: "8 h 47" in French, "08:47" in English. */
+export function formatClock(epochMs: number, locale: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    hour: 'numeric',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone,
+  }).formatToParts(new Date(epochMs));
+  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? 0);
+  const minute = parts.find((p) => p.type === 'minute')?.value ?? '00';
+  return locale === 'fr' ? `${hour} h ${minute}` : `${String(hour).padStart(2, '0')}:${minute}`;
+}
+
 export function formatDay(isoDate: string, locale: string): string {
   return new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', {
     day: 'numeric',

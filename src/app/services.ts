@@ -2,7 +2,7 @@
 import { type CartableDb, openCartableDb } from '../storage/db.ts';
 import { DraftStore } from '../storage/drafts.ts';
 import { FetchTransport, webHasher } from '../storage/fetch-transport.ts';
-import { IdbOutboxStore } from '../storage/idb-outbox.ts';
+import { IdbOutboxStore, IdbSyncStateStore } from '../storage/idb-outbox.ts';
 import { IdbFileStore, IdbWeekStore } from '../storage/idb-stores.ts';
 import { createOutboxRunner, OUTBOX_CHANNEL, realClock } from '../storage/outbox-wiring.ts';
 import { SessionStore } from '../storage/session-store.ts';
@@ -15,6 +15,7 @@ export interface Services {
   files: IdbFileStore;
   session: SessionStore;
   outbox: IdbOutboxStore;
+  syncState: IdbSyncStateStore;
   drafts: DraftStore;
   runner: OutboxRunner;
   transport: Transport;
@@ -46,6 +47,7 @@ export async function openServices(): Promise<Services> {
     files: new IdbFileStore(db),
     session: new SessionStore(db),
     outbox: new IdbOutboxStore(db),
+    syncState: new IdbSyncStateStore(db),
     drafts: new DraftStore(db),
     runner: createOutboxRunner(db, () => navigator.onLine, hasChannel ? undefined : changed),
     transport: new FetchTransport(),

@@ -16,3 +16,9 @@ export const uploadUrl = (sha256: string): string => `${API_PREFIX}/uploads/${sh
 
 /** The idempotent PUT of a submission: the id is made on the device. */
 export const submissionUrl = (id: string): string => `${API_PREFIX}/submissions/${id}`;
+
+/**
+ * Sent with a 503 or 429 beside Retry-After: over how many seconds the server wants the clients it refused to spread
+ * their next attempts (it knows its backlog and capacity; a device cannot know how many others are waiting).
+ */
+export const RETRY_SPREAD_HEADER = 'cartable-retry-spread';

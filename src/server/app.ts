@@ -8,6 +8,7 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { type AdmissionOptions, DEFAULT_ADMISSION, installAdmission } from './admission.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { installSecurityHeaders } from './security-headers.ts';
@@ -26,6 +27,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
+  /** Load shedding thresholds (see admission.ts). */
+  admission?: Partial<AdmissionOptions>;
 }
 
 export const VERSION = '0.1.0';
@@ -51,6 +54,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   });
   // The API speaks JSON (file uploads add their own parser where they need one): anything else is a 415.
   app.removeContentTypeParser('text/plain');
+
+  await installAdmission(app, { ...DEFAULT_ADMISSION, ...options.admission });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -16,6 +16,12 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of Cartable's keys in Redis, so several deployments can share one Redis. */
   redisPrefix: string;
+  admission: {
+    maxConcurrentWrites: number;
+    maxQueuedWrites: number;
+    maxEventLoopDelayMs: number;
+    maxHeapUsedBytes: number;
+  };
 }
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -44,5 +50,11 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dbPoolSize: integer('DB_POOL_SIZE', env.DB_POOL_SIZE, 10, 1, 500),
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.REDIS_PREFIX || 'cartable:rl:',
+    admission: {
+      maxConcurrentWrites: integer('MAX_CONCURRENT_WRITES', env.MAX_CONCURRENT_WRITES, 32, 1, 10_000),
+      maxQueuedWrites: integer('MAX_QUEUED_WRITES', env.MAX_QUEUED_WRITES, 512, 0, 1_000_000),
+      maxEventLoopDelayMs: integer('MAX_EVENT_LOOP_DELAY_MS', env.MAX_EVENT_LOOP_DELAY_MS, 1000, 0, 60_000),
+      maxHeapUsedBytes: integer('MAX_HEAP_USED_MB', env.MAX_HEAP_USED_MB, 0, 0, 1_000_000) * 1024 * 1024,
+    },
   };
 }

@@ -18,7 +18,11 @@ async function main(): Promise<void> {
   const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, config.redisPrefix) : new MemoryRateLimiter();
   const ctx = { db, storage, now: () => new Date(), limiter };
   const demo = config.seedDemo ? await ensureDemo(db, storage, ctx.now()) : undefined;
-  const app = await buildApp(ctx, { clientDir: config.clientDir, logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+  const app = await buildApp(ctx, {
+    clientDir: config.clientDir,
+    logger: { level: process.env.LOG_LEVEL ?? 'warn' },
+    admission: config.admission,
+  });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -156,6 +156,7 @@ describe('OpenAPI', () => {
       '/api/health',
       '/api/keys',
       '/api/me',
+      '/api/ready',
       '/api/submissions/{id}',
       '/api/submissions/{id}/files/{sha256}',
       '/api/uploads/{sha256}',

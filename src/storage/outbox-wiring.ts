@@ -3,6 +3,7 @@
  * fetch, Web Locks, WebCrypto randomness. Changes are announced on a BroadcastChannel so every tab and the worker
  * see the same queue.
  */
+import { AdaptiveThrottle } from '../sync/adaptive-throttle.ts';
 import { OutboxRunner } from '../sync/outbox-runner.ts';
 import type { Clock, OutboxItem, Random } from '../sync/ports.ts';
 import type { CartableDb } from './db.ts';
@@ -51,5 +52,6 @@ export function createOutboxRunner(
       channel?.postMessage({ type: 'outbox-changed', id: item.id });
     },
     concurrency: 2,
+    throttle: new AdaptiveThrottle(realClock),
   });
 }

@@ -40,13 +40,18 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   return Math.max(0, date - nowMs);
 }
 
-/** Never sooner than the server asked; jitter on top so shed clients do not come back in the same second. */
+/**
+ * Never sooner than the server asked (Retry-After), with jitter on top so refused clients do not come back in the
+ * same second. When the server also said over how long to spread (`spreadMs`), the jitter covers at least that.
+ */
 export function delayAfterRejection(
   attempt: number,
   retryAfterMs: number | undefined,
   random: () => number,
   policy: BackoffPolicy = DEFAULT_BACKOFF,
+  spreadMs?: number,
 ): number {
-  const jitter = fullJitterDelay(attempt, random, policy);
+  const ceiling = Math.max(backoffCeiling(attempt, policy), spreadMs ?? 0);
+  const jitter = Math.floor(random() * ceiling);
   return retryAfterMs === undefined ? jitter : retryAfterMs + jitter;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeHomeworkServer } from '../test-support/fake-homework-server.ts';
 import { backoffCeiling } from './backoff.ts';
-import { FakeClock, FakeTransport, MemoryOutboxStore, MemorySyncStateStore, SeededRandom } from './fakes.ts';
+import { FakeClock, FakeTransport, MemoryOutboxStore, MemorySyncStateStore, response, SeededRandom } from './fakes.ts';
 import { type OutboxDeps, drainOutbox } from './outbox.ts';
 import type { OutboxItem, StoredFile } from './ports.ts';
 
@@ -245,5 +245,53 @@ describe('drainOutbox', () => {
     await drainOutbox(deps);
     expect([...server.submissions.keys()]).toEqual([kept.id]);
     expect(await outbox.remove(kept.id, (i) => i.state === 'pending')).toBe(false);
+  });
+});
+
+describe('server pacing and local throttling', () => {
+  it('spreads the next attempt over the window the server names, never before Retry-After', async () => {
+    const delays: number[] = [];
+    for (let seed = 1; seed <= 200; seed++) {
+      const server503 = new FakeTransport(() =>
+        response(503, { error: 'overloaded', message: 'x' }, { 'retry-after': '3', 'cartable-retry-spread': '600' }),
+      );
+      const local = new MemoryOutboxStore();
+      await local.add(item(), []);
+      const state = new MemorySyncStateStore();
+      const result = await drainOutbox({
+        ...deps,
+        transport: server503,
+        outbox: local,
+        syncState: state,
+        random: new SeededRandom(seed),
+      });
+      if (result.kind !== 'backing-off') throw new Error(result.kind);
+      delays.push(result.until - clock.now());
+      expect((await state.getBackoff()).lastError).toBe('overloaded');
+    }
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(3_000);
+    expect(Math.max(...delays)).toBeLessThan(603_000);
+    // Without the hint the first retry would come within 3 s + 1 s; with it, the devices spread over ten minutes.
+    expect(delays.filter((d) => d > 300_000).length).toBeGreaterThan(60);
+  });
+
+  it('refuses locally, without sending, when the server has mostly been refusing', async () => {
+    const { AdaptiveThrottle } = await import('./adaptive-throttle.ts');
+    const throttle = new AdaptiveThrottle(clock);
+    for (let i = 0; i < 50; i++) throttle.record(false);
+    await outbox.add(item(), []);
+    let sent = 0;
+    let refusedLocally = 0;
+    for (let pass = 0; pass < 20; pass++) {
+      const before = transport.log.length;
+      server.mode = { status: 503 };
+      const result = await drainOutbox({ ...deps, throttle, random: new SeededRandom(100 + pass) });
+      if (transport.log.length > before) sent++;
+      else refusedLocally++;
+      expect(result.kind).toBe('backing-off');
+      await clock.advance((await syncState.getBackoff()).nextAttemptAt - clock.now());
+    }
+    expect(refusedLocally).toBeGreaterThan(sent);
+    expect((await syncState.getBackoff()).lastError).toMatch(/throttled|unavailable/);
   });
 });

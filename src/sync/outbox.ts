@@ -14,7 +14,8 @@
  *   | 401 back to pending until the pupil signs in | network, 408, 429, 5xx back to pending (retry later).
  * Nothing is ever deleted here. An item left in `sending` by a crash is sent again: the server's PUT is idempotent.
  */
-import { submissionUrl, uploadUrl } from '../protocol/paths.ts';
+import { RETRY_SPREAD_HEADER, submissionUrl, uploadUrl } from '../protocol/paths.ts';
+import type { AdaptiveThrottle } from './adaptive-throttle.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayAfterRejection, parseRetryAfter } from './backoff.ts';
 import { classify } from './outbox-classify.ts';
 import {
@@ -43,6 +44,8 @@ export interface OutboxDeps {
   policy?: BackoffPolicy;
   /** How many items are sent at once once the probe succeeded. */
   concurrency?: number;
+  /** Refuses locally when the server has mostly been refusing (kept by the runner across passes). */
+  throttle?: AdaptiveThrottle;
 }
 
 export type DrainResult =
@@ -51,9 +54,10 @@ export type DrainResult =
   | { kind: 'drained'; sent: number }
   | { kind: 'backing-off'; until: number; sent: number };
 
-/** A retryable failure: how long the server asked us to wait, and why. */
+/** A retryable failure: how long the server asked us to wait, over how long to spread, and why. */
 interface Retry {
   retryAfterMs: number | undefined;
+  spreadMs?: number | undefined;
   error: string;
 }
 
@@ -94,6 +98,11 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   const send = (item: OutboxItem) => sendItem(deps, item, tokens.get(item.owner) ?? '', tokens);
   const [probe, ...rest] = ready;
   if (!probe) return { kind: 'idle' };
+  // Mostly refused lately: refuse this pass on the device, without adding to the server's load.
+  if (deps.throttle && deps.random.next() < deps.throttle.rejectProbability()) {
+    deps.throttle.record(false);
+    return backOff(deps, backoff.failures, { retryAfterMs: undefined, error: 'throttled' }, 0);
+  }
   const first = await send(probe);
   if (isRetry(first)) return backOff(deps, backoff.failures, first, 0);
   await deps.syncState.putBackoff({ failures: 0, nextAttemptAt: 0 });
@@ -122,6 +131,7 @@ async function backOff(deps: OutboxDeps, failuresBefore: number, retry: Retry, s
     retry.retryAfterMs,
     () => deps.random.next(),
     deps.policy ?? DEFAULT_BACKOFF,
+    retry.spreadMs,
   );
   const until = deps.clock.now() + delay;
   await deps.syncState.putBackoff({ failures, nextAttemptAt: until, lastError: retry.error });
@@ -154,12 +164,19 @@ async function sendItem(
   };
   const answer = async (res: TransportResponse): Promise<Outcome | undefined> => {
     const verdict = classify(res.status);
+    deps.throttle?.record(verdict !== 'retry');
     if (verdict === 'ok') return undefined;
     const body = bodyJson(res);
     const error = typeof body.error === 'string' ? body.error : `http_${res.status}`;
     const message = typeof body.message === 'string' ? body.message : `Le serveur a répondu ${res.status}.`;
-    if (verdict === 'retry')
-      return retryLater({ retryAfterMs: parseRetryAfter(res.headers['retry-after'], deps.clock.now()), error });
+    if (verdict === 'retry') {
+      const spread = Number(res.headers[RETRY_SPREAD_HEADER]);
+      return retryLater({
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], deps.clock.now()),
+        spreadMs: Number.isFinite(spread) && spread > 0 ? spread * 1000 : undefined,
+        error,
+      });
+    }
     if (verdict === 'auth') {
       tokens.set(started.owner, undefined);
       deps.onAuthRejected?.(started.owner);
@@ -215,7 +232,10 @@ async function sendItem(
     await settle({ state: 'received', ...(receipt ? { receipt } : {}) });
     return 'done';
   } catch (err) {
-    if (err instanceof TransportError) return retryLater({ retryAfterMs: undefined, error: 'network' });
+    if (err instanceof TransportError) {
+      deps.throttle?.record(false);
+      return retryLater({ retryAfterMs: undefined, error: 'network' });
+    }
     throw err;
   }
 }

@@ -16,7 +16,8 @@ import { useI18n } from '../i18n/index.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { Link } from '../router.tsx';
 import type { Services } from '../services.ts';
-import { useOutbox } from '../use-outbox.ts';
+import { ServerWait } from '../ServerWait/index.tsx';
+import { useOutbox, waiting } from '../use-outbox.ts';
 import { type Notice, saveFailure as failure } from './save-failure.ts';
 
 type PickedFile = OutboxFile & { bytes: Uint8Array };
@@ -228,6 +229,7 @@ export function AssignmentView(props: {
       {mine.length > 0 && (
         <section aria-labelledby="yours-title">
           <h2 id="yours-title">{t('assignment.yours')}</h2>
+          <ServerWait services={services} waiting={waiting(mine).length} timeZone={klass.timeZone} />
           <ul class="cards">
             {mine.map((item) => (
               <li key={item.id} class="card">

@@ -9,6 +9,7 @@ import { assignmentPath, Link } from '../router.tsx';
 import type { Services } from '../services.ts';
 import { useFocusOnMount } from '../use-focus.ts';
 import { useOutbox, waiting } from '../use-outbox.ts';
+import { ServerWait } from '../ServerWait/index.tsx';
 import { ItemStatus } from './ItemStatus.tsx';
 
 export const OUTBOX_PAGE_SIZE = 50;
@@ -27,6 +28,7 @@ export function OutboxView(props: { services: Services; session: SessionRecord; 
         {t('outbox.title')}
       </h1>
       <p role="status">{t('outbox.count', { count: waiting(items).length })}</p>
+      <ServerWait services={props.services} waiting={waiting(items).length} timeZone={props.klass.timeZone} />
       {corrupt.map((id) => (
         <p key={id} role="alert" class="error">
           {t('outbox.corrupt', { id })}

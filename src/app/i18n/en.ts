@@ -95,6 +95,9 @@ export const en: Record<MessageKey, string> = {
   'teacher.download': 'Download {name}',
   'teacher.count': '{done} of {total} pupils handed this in',
   'outbox.receipt': 'Download the signed receipt',
+  'outbox.serverBusy': 'The server is very busy — your homework will leave by itself at about {time}.',
+  'outbox.serverDown':
+    'The server does not answer — next automatic try at about {time}. Your work is kept on this device.',
   'size.kb': '{n} KB',
   'size.mb': '{n} MB',
 };

@@ -95,6 +95,9 @@ export const fr = {
   'teacher.download': 'Télécharger {name}',
   'teacher.count': '{done} élève(s) sur {total} ont rendu ce devoir',
   'outbox.receipt': 'Télécharger le reçu signé',
+  'outbox.serverBusy': 'Serveur très chargé — ton devoir partira automatiquement vers {time}.',
+  'outbox.serverDown':
+    'Le serveur ne répond pas — nouvel essai automatique vers {time}. Ton travail est gardé sur cet appareil.',
   'size.kb': '{n} Ko',
   'size.mb': '{n} Mo',
 } as const;

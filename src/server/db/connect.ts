@@ -32,12 +32,23 @@ export async function openSqlite(path: string): Promise<Db> {
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   // WAL lets readers run beside the writer; synchronous=FULL means a commit is on disk before any 2xx.
+  // First, so that every statement below waits for another process's lock instead of failing at once.
+  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrateToLatest(db as Kysely<unknown>);
+  // Kysely's migration lock does not reach across processes on SQLite: two instances starting together would both
+  // create the tables. An exclusive transaction on a small lock database beside the file makes them take turns.
+  const lock = new SQLite(`${path}.migrate-lock`);
+  lock.pragma('busy_timeout = 60000');
+  lock.exec('BEGIN EXCLUSIVE');
+  try {
+    await migrateToLatest(db as Kysely<unknown>);
+  } finally {
+    lock.exec('COMMIT');
+    lock.close();
+  }
   return db;
 }
 

@@ -75,3 +75,17 @@ describe('migrations', () => {
     await db.destroy();
   });
 });
+
+describe('migrations from several processes at once', () => {
+  it('leave one schema when two server processes start together on one database', { timeout: 60_000 }, async () => {
+    const { spawnServer } = await import('../../test-support/server-process.ts');
+    database = await createTestDatabase();
+    for (let round = 0; round < 3; round++) {
+      const servers = await Promise.all([spawnServer(database.env), spawnServer(database.env)]);
+      await Promise.all(servers.map((s) => s.kill()));
+    }
+    const db = await database.open();
+    expect(await tablesOf(db, database.backend)).toEqual(TABLES);
+    await db.destroy();
+  });
+});

@@ -14,4 +14,23 @@ export const healthRoutes: RoutePlugin = async (app, { ctx }) => {
       return { status: 'ok' as const, database: 'ok' as const };
     },
   );
+
+  // Readiness: whether a load balancer should send this instance new work (liveness is /api/health).
+  app.get(
+    '/ready',
+    {
+      schema: {
+        summary: 'Ready for new work: database usable and not shedding load',
+        response: { 200: HealthReply, 503: ErrorBody },
+      },
+    },
+    async (_request, reply) => {
+      const ok = await ping(ctx.db).catch(() => false);
+      if (!ok)
+        return reply.status(503).send({ error: 'database_unavailable', message: 'La base de données ne répond pas.' });
+      if (app.isUnderPressure())
+        return reply.status(503).send({ error: 'overloaded', message: 'Instance surchargée.' });
+      return { status: 'ok' as const, database: 'ok' as const };
+    },
+  );
 };

@@ -1,0 +1,151 @@
+/**
+ * Admission control: when the server has more work than it can do, it refuses the expensive part early (503) and
+ * keeps serving the cheap part (health, readiness, immutable files, manifest revalidations, the app shell).
+ *
+ * Every refusal carries advice: Retry-After drawn at random in [1, spread] seconds, where spread is how long the
+ * current backlog needs at the measured rate, and the spread itself in `cartable-retry-spread`, so the clients it sends
+ * away come back spread out over that time instead of all in the same second (which a constant Retry-After does).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import underPressure from '@fastify/under-pressure';
+
+export interface AdmissionOptions {
+  /** Expensive requests (sign-in, uploads, submissions) running at once. */
+  maxConcurrentWrites: number;
+  /** Expensive requests waiting for a slot; beyond that they are refused. */
+  maxQueuedWrites: number;
+  /** Event-loop delay (ms) above which expensive requests are refused; 0 turns the check off. */
+  maxEventLoopDelayMs: number;
+  /** Heap used (bytes) above which expensive requests are refused; 0 turns the check off. */
+  maxHeapUsedBytes: number;
+  /** How often the event loop and heap are sampled. */
+  sampleIntervalMs?: number;
+  random?: () => number;
+}
+
+export const DEFAULT_ADMISSION: AdmissionOptions = {
+  maxConcurrentWrites: 32,
+  maxQueuedWrites: 512,
+  maxEventLoopDelayMs: 1000,
+  maxHeapUsedBytes: 0,
+};
+
+export { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
+import { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
+const MIN_SPREAD_S = 5;
+const MAX_SPREAD_S = 30 * 60;
+
+/** Retry advice for a backlog at a measured capacity (requests/s): a random Retry-After within the spread. */
+export function retryAdvice(backlog: number, capacityPerSecond: number, random: () => number) {
+  const spreadSeconds = Math.min(
+    MAX_SPREAD_S,
+    Math.max(MIN_SPREAD_S, Math.ceil(backlog / Math.max(1, capacityPerSecond))),
+  );
+  const retryAfterSeconds = 1 + Math.floor(random() * spreadSeconds);
+  return { retryAfterSeconds, spreadSeconds };
+}
+
+/** A counting semaphore with a bounded queue, which also measures how many requests it completes per second. */
+export class WriteGate {
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly completions: number[] = [];
+  constructor(
+    private readonly maxConcurrent: number,
+    private readonly maxQueued: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A release function once a slot is free, or 'shed' at once when the queue is full. */
+  enter(): Promise<() => void> | 'shed' {
+    if (this.inFlight < this.maxConcurrent) {
+      this.inFlight++;
+      return Promise.resolve(this.releaser());
+    }
+    if (this.waiting.length >= this.maxQueued) return 'shed';
+    return new Promise((resolve) => this.waiting.push(() => resolve(this.releaser())));
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.completions.push(this.now());
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.inFlight--;
+    };
+  }
+
+  /** Requests running or waiting. */
+  backlog(): number {
+    return this.inFlight + this.waiting.length;
+  }
+
+  /** Completions per second over the last 10 seconds (at least 1). */
+  capacity(): number {
+    const since = this.now() - 10_000;
+    while (this.completions.length && (this.completions[0] ?? 0) < since) this.completions.shift();
+    return Math.max(1, this.completions.length / 10);
+  }
+}
+
+/** Requests the server keeps serving under pressure: they cost little and keep devices working. */
+export function isCheap(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const path = request.url.split('?')[0] ?? '';
+  if (!path.startsWith('/api/')) return true; // the app shell and its assets
+  if (/^\/api\/(health|ready|keys)$/.test(path) || path.startsWith('/api/files/')) return true;
+  return /^\/api\/classes\/[^/]+\/weeks\/[^/]+$/.test(path) && request.headers['if-none-match'] !== undefined;
+}
+
+const isWrite = (request: FastifyRequest) =>
+  (request.method === 'PUT' || request.method === 'POST') &&
+  /^\/api\/(auth\/sign-in|uploads\/|submissions\/)/.test(request.url);
+
+/** Installs the gate and the pressure checks; adds GET /api/ready for load balancers. */
+export async function installAdmission(app: FastifyInstance, options: AdmissionOptions): Promise<WriteGate> {
+  const random = options.random ?? Math.random;
+  const gate = new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites);
+  const body = {
+    error: 'overloaded',
+    message: 'Serveur très chargé : ton travail est gardé et repartira automatiquement.',
+  };
+  /** Sets a 503 with its advice on `reply` and returns the body to send. */
+  const refuse = (reply: FastifyReply) => {
+    const advice = retryAdvice(gate.backlog() + 1, gate.capacity(), random);
+    void reply
+      .status(503)
+      .header('retry-after', String(advice.retryAfterSeconds))
+      .header(SPREAD_HEADER, String(advice.spreadSeconds));
+    return body;
+  };
+
+  await app.register(underPressure, {
+    maxEventLoopDelay: options.maxEventLoopDelayMs,
+    maxHeapUsedBytes: options.maxHeapUsedBytes,
+    sampleInterval: options.sampleIntervalMs ?? 1000,
+    // under-pressure sends a handler's non-null return value as the reply and stops the request there
+    // (index.js, handlePressure); its types say void, hence the cast. Undefined lets the request through.
+    pressureHandler: (request, reply) => (isCheap(request) ? undefined : (refuse(reply) as unknown as undefined)),
+  });
+
+  const releases = new WeakMap<FastifyRequest, () => void>();
+  // Fastify's contract for async hooks: return the reply once it was sent, nothing to let the request go on.
+  // oxlint-disable-next-line typescript/consistent-return
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isWrite(request) || reply.sent) return undefined;
+    const entered = gate.enter();
+    if (entered === 'shed') return reply.send(refuse(reply));
+    releases.set(request, await entered);
+    return undefined;
+  });
+  const release = async (request: FastifyRequest) => {
+    releases.get(request)?.();
+    releases.delete(request);
+  };
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
+  return gate;
+}
