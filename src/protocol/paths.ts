@@ -22,3 +22,10 @@ export const submissionUrl = (id: string): string => `${API_PREFIX}/submissions/
  * their next attempts (it knows its backlog and capacity; a device cannot know how many others are waiting).
  */
 export const RETRY_SPREAD_HEADER = 'cartable-retry-spread';
+
+/**
+ * Sent with every API answer: the period, in seconds, over which this server wants its devices to spread their
+ * attempts while it cannot be reached (about its pupils divided by its capacity). A device retries on its own fixed
+ * phase of that period, so when the server comes back they return evenly, not all at once.
+ */
+export const RECOVERY_PERIOD_HEADER = 'cartable-recovery-period';

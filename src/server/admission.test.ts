@@ -141,3 +141,23 @@ describe('under pressure', () => {
     }
   });
 });
+
+describe('recovery period', () => {
+  it('is announced on every API answer, from the pupils served and the capacity', async () => {
+    const { recoveryPeriodSeconds } = await import('./recovery-period.ts');
+    expect(recoveryPeriodSeconds(10_000, 100)).toBe(125);
+    expect(recoveryPeriodSeconds(3, 100)).toBe(10);
+    const s = await startTestServer();
+    try {
+      for (const url of ['/api/health', '/api/me', '/api/nothing']) {
+        expect((await s.app.inject(url)).headers['cartable-recovery-period']).toBe('10');
+      }
+      const big = await buildApp(s.ctx, { capacityPerSecond: 0.01 });
+      // 3 demo pupils at 0.01 requests/s: ceil(1.25 × 3 / 0.01) = 375 s.
+      expect((await big.inject('/api/health')).headers['cartable-recovery-period']).toBe('375');
+      await big.close();
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -11,6 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { type AdmissionOptions, DEFAULT_ADMISSION, installAdmission } from './admission.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
+import { installRecoveryPeriod } from './recovery-period.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { authRoutes } from './routes/auth.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -29,6 +30,8 @@ export interface BuildOptions {
   bodyLimit?: number;
   /** Load shedding thresholds (see admission.ts). */
   admission?: Partial<AdmissionOptions>;
+  /** Requests per second the deployment absorbs after an outage (sets the recovery period devices spread over). */
+  capacityPerSecond?: number;
 }
 
 export const VERSION = '0.1.0';
@@ -44,6 +47,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
 
   installErrorHandler(app);
   installSecurityHeaders(app);
+  installRecoveryPeriod(app, ctx, options.capacityPerSecond ?? 100);
   // A 304 has no body. The route's schema serialises its null as "null", and Fastify would then announce
   // content-length: 4, which makes HTTP clients drop the connection instead of reusing it; hand Fastify a null
   // payload, for which it writes a bare 304.

@@ -16,6 +16,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of Cartable's keys in Redis, so several deployments can share one Redis. */
   redisPrefix: string;
+  /** Requests per second the deployment absorbs after an outage (sets the devices' recovery period). */
+  capacityPerSecond: number;
   admission: {
     maxConcurrentWrites: number;
     maxQueuedWrites: number;
@@ -50,6 +52,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dbPoolSize: integer('DB_POOL_SIZE', env.DB_POOL_SIZE, 10, 1, 500),
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.REDIS_PREFIX || 'cartable:rl:',
+    capacityPerSecond: integer('SERVER_CAPACITY', env.SERVER_CAPACITY, 100, 1, 1_000_000),
     admission: {
       maxConcurrentWrites: integer('MAX_CONCURRENT_WRITES', env.MAX_CONCURRENT_WRITES, 32, 1, 10_000),
       maxQueuedWrites: integer('MAX_QUEUED_WRITES', env.MAX_QUEUED_WRITES, 512, 0, 1_000_000),

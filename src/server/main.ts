@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     clientDir: config.clientDir,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
     admission: config.admission,
+    capacityPerSecond: config.capacityPerSecond,
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffCeiling, delayAfterRejection, fullJitterDelay, parseRetryAfter } from './backoff.ts';
+import { backoffCeiling, delayAfterRejection, fullJitterDelay, nextGridTime, parseRetryAfter } from './backoff.ts';
 import { SeededRandom } from './fakes.ts';
 
 const policy = { baseMs: 1000, capMs: 60_000 };
@@ -34,5 +34,27 @@ describe('backoff', () => {
     expect(delayAfterRejection(3, 30_000, () => 0, policy)).toBe(30_000);
     expect(delayAfterRejection(3, 30_000, () => 0.5, policy)).toBe(34_000);
     expect(delayAfterRejection(3, undefined, () => 0.5, policy)).toBe(4_000);
+  });
+});
+
+describe('nextGridTime', () => {
+  it('lands on the device’s own phase of the period, at least the minimum gap away', () => {
+    expect(nextGridTime(0, 100_000, 0.25)).toBe(25_000);
+    expect(nextGridTime(25_000, 100_000, 0.25)).toBe(125_000);
+    expect(nextGridTime(24_500, 100_000, 0.25)).toBe(125_000);
+    expect(nextGridTime(1_000_000, 100_000, 0)).toBe(1_100_000);
+  });
+
+  it('brings devices with spread-out phases back evenly over one period after an outage', () => {
+    const random = new SeededRandom(5);
+    const recovery = 1_800_000;
+    const returns = Array.from({ length: 10_000 }, () => nextGridTime(recovery, 100_000, random.next(), 0) - recovery);
+    const perTenSeconds = Array.from(
+      { length: 10 },
+      (_, i) => returns.filter((r) => r >= i * 10_000 && r < (i + 1) * 10_000).length,
+    );
+    for (const n of perTenSeconds) expect(n).toBeGreaterThan(900);
+    for (const n of perTenSeconds) expect(n).toBeLessThan(1100);
+    expect(Math.max(...returns)).toBeLessThan(100_000);
   });
 });

@@ -55,3 +55,14 @@ export function delayAfterRejection(
   const jitter = Math.floor(random() * ceiling);
   return retryAfterMs === undefined ? jitter : retryAfterMs + jitter;
 }
+
+/**
+ * The next attempt on a device's own grid: the first time after `nowMs + minGapMs` that falls on
+ * phase × period + k × period. Devices with phases spread over [0, 1) come back evenly over one period.
+ */
+export function nextGridTime(nowMs: number, periodMs: number, phase: number, minGapMs = 1000): number {
+  const offset = phase * periodMs;
+  const earliest = nowMs + minGapMs;
+  const k = Math.ceil((earliest - offset) / periodMs);
+  return offset + k * periodMs;
+}

@@ -149,7 +149,7 @@ describe('drainOutbox', () => {
     expect(await drainOutbox(deps)).toEqual({ kind: 'drained', sent: 10 });
     expect(server.maxInFlight).toBe(2);
     expect(server.submissions.size).toBe(10);
-    expect(await syncState.getBackoff()).toEqual({ failures: 0, nextAttemptAt: 0 });
+    expect(await syncState.getBackoff()).toMatchObject({ failures: 0, nextAttemptAt: 0 });
   });
 
   it('stops starting new sends when the server starts failing mid-drain, and backs off', async () => {
@@ -293,5 +293,34 @@ describe('server pacing and local throttling', () => {
     }
     expect(refusedLocally).toBeGreaterThan(sent);
     expect((await syncState.getBackoff()).lastError).toMatch(/throttled|unavailable/);
+  });
+});
+
+describe('recovery period', () => {
+  it('learns the server’s recovery period from its answers, and when the server is unreachable retries on its own phase of it', async () => {
+    const withPeriod = new FakeTransport(async (req) => {
+      const res = await server.handle(req);
+      return { ...res, headers: { ...res.headers, 'cartable-recovery-period': '120' } };
+    });
+    await outbox.add(item(), []);
+    await drainOutbox({ ...deps, transport: withPeriod });
+    const learnt = await syncState.getBackoff();
+    expect(learnt.recoveryPeriodMs).toBe(120_000);
+    const phase = learnt.phase ?? -1;
+    expect(phase).toBeGreaterThanOrEqual(0);
+    expect(phase).toBeLessThan(1);
+
+    // The server goes down: every next attempt falls on phase × 120 s + k × 120 s.
+    await outbox.add(item(), []);
+    server.mode = 'down';
+    for (let i = 0; i < 5; i++) {
+      const result = await drainOutbox(deps);
+      if (result.kind !== 'backing-off') throw new Error(result.kind);
+      const onGrid = (result.until - phase * 120_000) % 120_000;
+      expect(Math.min(onGrid, 120_000 - onGrid)).toBeLessThan(1);
+      expect(result.until - clock.now()).toBeLessThanOrEqual(121_000);
+      expect((await syncState.getBackoff()).phase).toBe(phase);
+      await clock.advance(result.until - clock.now());
+    }
   });
 });

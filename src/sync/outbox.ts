@@ -14,9 +14,9 @@
  *   | 401 back to pending until the pupil signs in | network, 408, 429, 5xx back to pending (retry later).
  * Nothing is ever deleted here. An item left in `sending` by a crash is sent again: the server's PUT is idempotent.
  */
-import { RETRY_SPREAD_HEADER, submissionUrl, uploadUrl } from '../protocol/paths.ts';
+import { RECOVERY_PERIOD_HEADER, RETRY_SPREAD_HEADER, submissionUrl, uploadUrl } from '../protocol/paths.ts';
 import type { AdaptiveThrottle } from './adaptive-throttle.ts';
-import { type BackoffPolicy, DEFAULT_BACKOFF, delayAfterRejection, parseRetryAfter } from './backoff.ts';
+import { type BackoffPolicy, DEFAULT_BACKOFF, delayAfterRejection, nextGridTime, parseRetryAfter } from './backoff.ts';
 import { classify } from './outbox-classify.ts';
 import {
   type Clock,
@@ -26,6 +26,7 @@ import {
   type SyncStateStore,
   type Transport,
   TransportError,
+  type TransportRequest,
   type TransportResponse,
 } from './ports.ts';
 
@@ -95,17 +96,30 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   const ready = queue.filter((i) => tokens.get(i.owner) !== undefined);
   if (ready.length === 0) return { kind: 'idle' };
 
-  const send = (item: OutboxItem) => sendItem(deps, item, tokens.get(item.owner) ?? '', tokens);
+  // The server's recovery period, learnt from any answer, and this device's own phase in it (drawn once, kept).
+  const pacing: Pacing = { periodMs: backoff.recoveryPeriodMs, phase: backoff.phase ?? deps.random.next() };
+  const listening = {
+    ...deps,
+    transport: {
+      send: async (request: TransportRequest) => {
+        const res = await deps.transport.send(request);
+        const period = Number(res.headers[RECOVERY_PERIOD_HEADER]);
+        if (Number.isFinite(period) && period > 0) pacing.periodMs = period * 1000;
+        return res;
+      },
+    },
+  };
+  const send = (item: OutboxItem) => sendItem(listening, item, tokens.get(item.owner) ?? '', tokens);
   const [probe, ...rest] = ready;
   if (!probe) return { kind: 'idle' };
   // Mostly refused lately: refuse this pass on the device, without adding to the server's load.
   if (deps.throttle && deps.random.next() < deps.throttle.rejectProbability()) {
     deps.throttle.record(false);
-    return backOff(deps, backoff.failures, { retryAfterMs: undefined, error: 'throttled' }, 0);
+    return backOff(deps, pacing, backoff.failures, { retryAfterMs: undefined, error: 'throttled' }, 0);
   }
   const first = await send(probe);
-  if (isRetry(first)) return backOff(deps, backoff.failures, first, 0);
-  await deps.syncState.putBackoff({ failures: 0, nextAttemptAt: 0 });
+  if (isRetry(first)) return backOff(deps, pacing, backoff.failures, first, 0);
+  await deps.syncState.putBackoff({ failures: 0, nextAttemptAt: 0, ...remembered(pacing) });
 
   let sent = first === 'done' ? 1 : 0;
   let failure: Retry | undefined;
@@ -120,21 +134,42 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 2) }, worker));
-  if (failure) return backOff(deps, 0, failure, sent);
+  if (failure) return backOff(deps, pacing, 0, failure, sent);
+  await deps.syncState.putBackoff({ failures: 0, nextAttemptAt: 0, ...remembered(pacing) });
   return { kind: 'drained', sent };
 }
 
-async function backOff(deps: OutboxDeps, failuresBefore: number, retry: Retry, sent: number): Promise<DrainResult> {
+/** What the server said about spreading out, and where this device sits in it. */
+interface Pacing {
+  periodMs: number | undefined;
+  phase: number;
+}
+
+const remembered = (p: Pacing) => ({ ...(p.periodMs ? { recoveryPeriodMs: p.periodMs } : {}), phase: p.phase });
+
+async function backOff(
+  deps: OutboxDeps,
+  pacing: Pacing,
+  failuresBefore: number,
+  retry: Retry,
+  sent: number,
+): Promise<DrainResult> {
   const failures = failuresBefore + 1;
-  const delay = delayAfterRejection(
-    failures - 1,
-    retry.retryAfterMs,
-    () => deps.random.next(),
-    deps.policy ?? DEFAULT_BACKOFF,
-    retry.spreadMs,
-  );
-  const until = deps.clock.now() + delay;
-  await deps.syncState.putBackoff({ failures, nextAttemptAt: until, lastError: retry.error });
+  const now = deps.clock.now();
+  // No answer at all: if the server told us its recovery period, come back on this device's own grid, so that all
+  // devices return evenly over one period when it is back. A server that answered (503, 429) paces us itself.
+  const until =
+    retry.error === 'network' && pacing.periodMs
+      ? nextGridTime(now, pacing.periodMs, pacing.phase)
+      : now +
+        delayAfterRejection(
+          failures - 1,
+          retry.retryAfterMs,
+          () => deps.random.next(),
+          deps.policy ?? DEFAULT_BACKOFF,
+          retry.spreadMs,
+        );
+  await deps.syncState.putBackoff({ failures, nextAttemptAt: until, lastError: retry.error, ...remembered(pacing) });
   return { kind: 'backing-off', until, sent };
 }
 

@@ -137,6 +137,10 @@ export interface ServerBackoff {
   /** No request before this time (device clock, ms). */
   nextAttemptAt: number;
   lastError?: string;
+  /** The server's recovery period (ms), from the last answer that carried one. */
+  recoveryPeriodMs?: number;
+  /** This device's fixed phase in that period, in [0, 1): drawn once, kept. */
+  phase?: number;
 }
 
 export interface SyncStateStore {

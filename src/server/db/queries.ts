@@ -144,3 +144,13 @@ export async function recordFile(
 export async function findSchoolByName(db: Db, name: string): Promise<SchoolsTable | undefined> {
   return db.selectFrom('schools').selectAll().where('name', '=', name).executeTakeFirst();
 }
+
+/** How many pupils this server serves (the size of the herd after an outage). */
+export async function countPupils(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number | string>().as('n')) // PostgreSQL answers count(*) as a bigint string
+    .where('role', '=', 'pupil')
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,34 @@
+/**
+ * The recovery period every API answer carries (cartable-recovery-period): how widely, in seconds, this server's
+ * devices should spread their attempts while it cannot be reached. With P = 1.25 × pupils / capacity, devices that
+ * each retry on their own phase of P come back at about 0.8 × capacity when it returns, and all within P.
+ */
+import { RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from './context.ts';
+import { countPupils } from './db/queries.ts';
+
+/** Headroom: devices return at 1 / HEADROOM of capacity, leaving room for randomness and other work. */
+const HEADROOM = 1.25;
+
+export function recoveryPeriodSeconds(pupils: number, capacityPerSecond: number): number {
+  return Math.max(10, Math.ceil((HEADROOM * pupils) / Math.max(0.001, capacityPerSecond)));
+}
+
+export function installRecoveryPeriod(app: FastifyInstance, ctx: AppContext, capacityPerSecond: number): void {
+  let cached: { seconds: number; at: number } | undefined;
+  const current = async () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 60_000) {
+      const pupils = await countPupils(ctx.db).catch(() => undefined);
+      if (pupils !== undefined) cached = { seconds: recoveryPeriodSeconds(pupils, capacityPerSecond), at: now };
+    }
+    return cached?.seconds;
+  };
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.url.startsWith('/api/')) return payload;
+    const seconds = await current();
+    if (seconds !== undefined) void reply.header(RECOVERY_PERIOD_HEADER, String(seconds));
+    return payload;
+  });
+}
