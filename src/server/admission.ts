@@ -2,9 +2,9 @@
  * Admission control: when the server has more work than it can do, it refuses the expensive part early (503) and
  * keeps serving the cheap part (health, readiness, immutable files, manifest revalidations, the app shell).
  *
- * Every refusal carries advice: Retry-After drawn at random in [1, spread] seconds, where spread is how long the
- * current backlog needs at the measured rate, and the spread itself in `cartable-retry-spread`, so the clients it sends
- * away come back spread out over that time instead of all in the same second (which a constant Retry-After does).
+ * Every refusal carries advice: Retry-After is the client's own return slot in a virtual waiting room (RetrySlots),
+ * and `cartable-retry-spread` the horizon of the slots given, so the clients it sends away come back at a rate it can
+ * take instead of all in the same second (which a constant Retry-After does).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
@@ -20,7 +20,8 @@ export interface AdmissionOptions {
   maxHeapUsedBytes: number;
   /** How often the event loop and heap are sampled. */
   sampleIntervalMs?: number;
-  random?: () => number;
+  /** Requests/s the deployment takes (SERVER_CAPACITY): the slot rate when the measured rate is lower. */
+  capacityPerSecond?: number;
 }
 
 export const DEFAULT_ADMISSION: AdmissionOptions = {
@@ -34,16 +35,6 @@ export { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
 import { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
 const MIN_SPREAD_S = 5;
 const MAX_SPREAD_S = 30 * 60;
-
-/** Retry advice for a backlog at a measured capacity (requests/s): a random Retry-After within the spread. */
-export function retryAdvice(backlog: number, capacityPerSecond: number, random: () => number) {
-  const spreadSeconds = Math.min(
-    MAX_SPREAD_S,
-    Math.max(MIN_SPREAD_S, Math.ceil(backlog / Math.max(1, capacityPerSecond))),
-  );
-  const retryAfterSeconds = 1 + Math.floor(random() * spreadSeconds);
-  return { retryAfterSeconds, spreadSeconds };
-}
 
 /** A counting semaphore with a bounded queue, which also measures how many requests it completes per second. */
 export class WriteGate {
@@ -91,6 +82,29 @@ export class WriteGate {
   }
 }
 
+/**
+ * A virtual waiting room: each refused client gets its own return slot, after those already given, at `share` of
+ * capacity per second (the rest is left for new work). Retry-After is the time to that slot, so values differ from
+ * client to client and grow with the backlog; the spread is the horizon of the slots given so far. Refused clients
+ * then return at a rate the server can take, instead of all together (constant Retry-After) or in a random heap.
+ */
+export class RetrySlots {
+  private last = 0;
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly share = 0.9,
+  ) {}
+
+  /** The next slot for a client refused now, at `capacityPerSecond`. */
+  assign(capacityPerSecond: number): { retryAfterSeconds: number; spreadSeconds: number } {
+    const now = this.now();
+    const step = 1000 / Math.max(0.001, capacityPerSecond * this.share);
+    this.last = Math.max(this.last, now + 1000) + step;
+    const retryAfterSeconds = Math.ceil((this.last - now) / 1000);
+    return { retryAfterSeconds, spreadSeconds: Math.min(MAX_SPREAD_S, Math.max(MIN_SPREAD_S, retryAfterSeconds)) };
+  }
+}
+
 /** Requests the server keeps serving under pressure: they cost little and keep devices working. */
 export function isCheap(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
@@ -106,15 +120,16 @@ const isWrite = (request: FastifyRequest) =>
 
 /** Installs the gate and the pressure checks; adds GET /api/ready for load balancers. */
 export async function installAdmission(app: FastifyInstance, options: AdmissionOptions): Promise<WriteGate> {
-  const random = options.random ?? Math.random;
   const gate = new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites);
+  const slots = new RetrySlots();
+  const capacity = () => Math.max(gate.capacity(), options.capacityPerSecond ?? 1);
   const body = {
     error: 'overloaded',
     message: 'Serveur très chargé : ton travail est gardé et repartira automatiquement.',
   };
   /** Sets a 503 with its advice on `reply` and returns the body to send. */
   const refuse = (reply: FastifyReply) => {
-    const advice = retryAdvice(gate.backlog() + 1, gate.capacity(), random);
+    const advice = slots.assign(capacity());
     void reply
       .status(503)
       .header('retry-after', String(advice.retryAfterSeconds))

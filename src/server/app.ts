@@ -59,7 +59,11 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   // The API speaks JSON (file uploads add their own parser where they need one): anything else is a 415.
   app.removeContentTypeParser('text/plain');
 
-  await installAdmission(app, { ...DEFAULT_ADMISSION, ...options.admission });
+  await installAdmission(app, {
+    ...DEFAULT_ADMISSION,
+    capacityPerSecond: options.capacityPerSecond ?? 100,
+    ...options.admission,
+  });
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -1,8 +1,14 @@
 /**
- * Client-side adaptive throttling (Google SRE book, "Handling Overload"): a device remembers, over the last two
- * minutes, how many requests it made and how many the server accepted, and refuses locally, without sending, with
- * probability max(0, (requests - K * accepts) / (requests + 1)). A device that sees mostly refusals mostly stops;
- * one that sees acceptances sends freely. Locally refused attempts count as requests, so the ratio keeps adapting.
+ * Client-side adaptive throttling (Google SRE book, "Handling Overload"), for servers that refuse without saying when
+ * to come back (the drain does not count refusals that carry Retry-After: the server paces those itself). A device
+ * remembers, over the last two minutes, how many requests the server answered and how many it accepted, and refuses locally, without sending,
+ * with probability max(0, (requests - K * accepts) / (requests + 1)). A device that sees mostly refusals mostly stops;
+ * one that sees acceptances sends freely.
+ *
+ * Unlike the book, requests refused on the device are not counted. The book's clients send many requests, so
+ * acceptances keep arriving; a tablet holding one piece of homework would otherwise push its own probability towards 1
+ * with every local refusal and send with chance about 1/(k + 2) at its k-th try: in the herd simulation that left a
+ * tail of 20 minutes after a one-minute rush. Counting only the server's answers, the probability fades with them.
  */
 import type { Clock } from './ports.ts';
 

@@ -35,6 +35,11 @@ describe('backoff', () => {
     expect(delayAfterRejection(3, 30_000, () => 0.5, policy)).toBe(34_000);
     expect(delayAfterRejection(3, undefined, () => 0.5, policy)).toBe(4_000);
   });
+
+  it('covers the server’s spread with jitter only when it gave no Retry-After (its Retry-After is already spread)', () => {
+    expect(delayAfterRejection(0, 30_000, () => 0.5, policy, 600_000)).toBe(30_500);
+    expect(delayAfterRejection(0, undefined, () => 0.5, policy, 600_000)).toBe(300_000);
+  });
 });
 
 describe('nextGridTime', () => {

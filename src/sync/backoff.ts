@@ -41,8 +41,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /**
- * Never sooner than the server asked (Retry-After), with jitter on top so refused clients do not come back in the
- * same second. When the server also said over how long to spread (`spreadMs`), the jitter covers at least that.
+ * Never sooner than the server asked (Retry-After), with full jitter on top so refused clients do not come back in
+ * the same second. Cartable's server already draws its Retry-After at random over its spread; only when an answer
+ * has a spread but no Retry-After does the jitter cover the spread itself.
  */
 export function delayAfterRejection(
   attempt: number,
@@ -51,7 +52,10 @@ export function delayAfterRejection(
   policy: BackoffPolicy = DEFAULT_BACKOFF,
   spreadMs?: number,
 ): number {
-  const ceiling = Math.max(backoffCeiling(attempt, policy), spreadMs ?? 0);
+  const ceiling =
+    retryAfterMs === undefined
+      ? Math.max(backoffCeiling(attempt, policy), spreadMs ?? 0)
+      : backoffCeiling(attempt, policy);
   const jitter = Math.floor(random() * ceiling);
   return retryAfterMs === undefined ? jitter : retryAfterMs + jitter;
 }

@@ -249,35 +249,38 @@ describe('drainOutbox', () => {
 });
 
 describe('server pacing and local throttling', () => {
-  it('spreads the next attempt over the window the server names, never before Retry-After', async () => {
-    const delays: number[] = [];
-    for (let seed = 1; seed <= 200; seed++) {
-      const server503 = new FakeTransport(() =>
-        response(503, { error: 'overloaded', message: 'x' }, { 'retry-after': '3', 'cartable-retry-spread': '600' }),
-      );
-      const local = new MemoryOutboxStore();
-      await local.add(item(), []);
-      const state = new MemorySyncStateStore();
-      const result = await drainOutbox({
-        ...deps,
-        transport: server503,
-        outbox: local,
-        syncState: state,
-        random: new SeededRandom(seed),
-      });
-      if (result.kind !== 'backing-off') throw new Error(result.kind);
-      delays.push(result.until - clock.now());
-      expect((await state.getBackoff()).lastError).toBe('overloaded');
-    }
-    expect(Math.min(...delays)).toBeGreaterThanOrEqual(3_000);
-    expect(Math.max(...delays)).toBeLessThan(603_000);
-    // Without the hint the first retry would come within 3 s + 1 s; with it, the devices spread over ten minutes.
-    expect(delays.filter((d) => d > 300_000).length).toBeGreaterThan(60);
+  it('never comes back before Retry-After; with a spread and no Retry-After, spreads over the window the server names', async () => {
+    const delays = async (headers: Record<string, string>) => {
+      const out: number[] = [];
+      for (let seed = 1; seed <= 200; seed++) {
+        const refusing = new FakeTransport(() => response(503, { error: 'overloaded', message: 'x' }, headers));
+        const local = new MemoryOutboxStore();
+        await local.add(item(), []);
+        const state = new MemorySyncStateStore();
+        const result = await drainOutbox({
+          ...deps,
+          transport: refusing,
+          outbox: local,
+          syncState: state,
+          random: new SeededRandom(seed),
+        });
+        if (result.kind !== 'backing-off') throw new Error(result.kind);
+        out.push(result.until - clock.now());
+        expect(await state.getBackoff()).toMatchObject({ lastError: 'overloaded', lastSpreadMs: 600_000 });
+      }
+      return out;
+    };
+    const withRetryAfter = await delays({ 'retry-after': '300', 'cartable-retry-spread': '600' });
+    expect(Math.min(...withRetryAfter)).toBeGreaterThanOrEqual(300_000);
+    expect(Math.max(...withRetryAfter)).toBeLessThan(302_000);
+    const spreadOnly = await delays({ 'cartable-retry-spread': '600' });
+    expect(Math.max(...spreadOnly)).toBeLessThan(600_000);
+    expect(spreadOnly.filter((d) => d > 300_000).length).toBeGreaterThan(60);
   });
 
   it('refuses locally, without sending, when the server has mostly been refusing', async () => {
     const { AdaptiveThrottle } = await import('./adaptive-throttle.ts');
-    const throttle = new AdaptiveThrottle(clock);
+    const throttle = new AdaptiveThrottle(clock, 2, 3_600_000);
     for (let i = 0; i < 50; i++) throttle.record(false);
     await outbox.add(item(), []);
     let sent = 0;

@@ -16,7 +16,14 @@
  */
 import { RECOVERY_PERIOD_HEADER, RETRY_SPREAD_HEADER, submissionUrl, uploadUrl } from '../protocol/paths.ts';
 import type { AdaptiveThrottle } from './adaptive-throttle.ts';
-import { type BackoffPolicy, DEFAULT_BACKOFF, delayAfterRejection, nextGridTime, parseRetryAfter } from './backoff.ts';
+import {
+  type BackoffPolicy,
+  backoffCeiling,
+  DEFAULT_BACKOFF,
+  delayAfterRejection,
+  nextGridTime,
+  parseRetryAfter,
+} from './backoff.ts';
 import { classify } from './outbox-classify.ts';
 import {
   type Clock,
@@ -112,10 +119,21 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   const send = (item: OutboxItem) => sendItem(listening, item, tokens.get(item.owner) ?? '', tokens);
   const [probe, ...rest] = ready;
   if (!probe) return { kind: 'idle' };
-  // Mostly refused lately: refuse this pass on the device, without adding to the server's load.
+  // Mostly refused lately: refuse this pass on the device, without adding to the server's load. This says nothing
+  // new about the server, so the backoff does not grow: wait within the window the server last advised.
   if (deps.throttle && deps.random.next() < deps.throttle.rejectProbability()) {
-    deps.throttle.record(false);
-    return backOff(deps, pacing, backoff.failures, { retryAfterMs: undefined, error: 'throttled' }, 0);
+    const window = Math.max(
+      backoffCeiling(Math.max(0, backoff.failures - 1), deps.policy ?? DEFAULT_BACKOFF),
+      backoff.lastSpreadMs ?? 0,
+    );
+    const until = now + Math.floor(deps.random.next() * window);
+    await deps.syncState.putBackoff({
+      ...backoff,
+      ...remembered(pacing),
+      nextAttemptAt: until,
+      lastError: 'throttled',
+    });
+    return { kind: 'backing-off', until, sent: 0 };
   }
   const first = await send(probe);
   if (isRetry(first)) return backOff(deps, pacing, backoff.failures, first, 0);
@@ -169,7 +187,13 @@ async function backOff(
           deps.policy ?? DEFAULT_BACKOFF,
           retry.spreadMs,
         );
-  await deps.syncState.putBackoff({ failures, nextAttemptAt: until, lastError: retry.error, ...remembered(pacing) });
+  await deps.syncState.putBackoff({
+    failures,
+    nextAttemptAt: until,
+    lastError: retry.error,
+    ...remembered(pacing),
+    ...(retry.spreadMs ? { lastSpreadMs: retry.spreadMs } : {}),
+  });
   return { kind: 'backing-off', until, sent };
 }
 
@@ -199,7 +223,10 @@ async function sendItem(
   };
   const answer = async (res: TransportResponse): Promise<Outcome | undefined> => {
     const verdict = classify(res.status);
-    deps.throttle?.record(verdict !== 'retry');
+    // A refusal with Retry-After is already paced by the server: the throttle is for refusals without advice (a bare
+    // 502/503 from a proxy or another server), where it is the device's only protection for the server.
+    const paced = verdict === 'retry' && res.headers['retry-after'] !== undefined;
+    if (!paced) deps.throttle?.record(verdict !== 'retry');
     if (verdict === 'ok') return undefined;
     const body = bodyJson(res);
     const error = typeof body.error === 'string' ? body.error : `http_${res.status}`;
@@ -267,10 +294,9 @@ async function sendItem(
     await settle({ state: 'received', ...(receipt ? { receipt } : {}) });
     return 'done';
   } catch (err) {
-    if (err instanceof TransportError) {
-      deps.throttle?.record(false);
-      return retryLater({ retryAfterMs: undefined, error: 'network' });
-    }
+    // Not counted by the throttle: it protects a server that answers with refusals; an unreachable one has no load
+    // to protect, and the recovery grid paces the return.
+    if (err instanceof TransportError) return retryLater({ retryAfterMs: undefined, error: 'network' });
     throw err;
   }
 }

@@ -141,6 +141,8 @@ export interface ServerBackoff {
   recoveryPeriodMs?: number;
   /** This device's fixed phase in that period, in [0, 1): drawn once, kept. */
   phase?: number;
+  /** The spread (ms) the server advised with its last refusal. */
+  lastSpreadMs?: number;
 }
 
 export interface SyncStateStore {

@@ -1,0 +1,169 @@
+/**
+ * bench:herd — what clients do to a server after an outage and in a morning rush, in simulated time (no real
+ * sleeping). Cartable's arm runs the real sync core against a server model of capacity C; the baseline arms are
+ * modelled from their documented behaviour, in the same run. Prints a table, writes bench/results/herd.json and an
+ * SVG of arrivals per second per arm.
+ *
+ *   outage: N devices each with one queued submission; the server is unreachable for 30 minutes, then returns.
+ *   rush:   N devices submit within N / 2C seconds (twice capacity), no outage.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SeededRandom } from '../src/sync/fakes.ts';
+import { printTable, writeResults } from './report.ts';
+import { ARMS, type World } from './sim/arms.ts';
+import { ServerModel } from './sim/server-model.ts';
+import { SimClock } from './sim/sim-clock.ts';
+
+interface Scenario {
+  name: 'outage' | 'rush';
+  devices: number;
+  capacity: number;
+  /** Server unreachable until this time (ms); 0 for none. */
+  outageUntilMs: number;
+  /** Items are created uniformly in [0, createWithinMs). */
+  createWithinMs: number;
+}
+
+const SCALE = Number(process.env.HERD_SCALE ?? 1);
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'outage',
+    devices: Math.round(10_000 * SCALE),
+    capacity: 100,
+    outageUntilMs: 30 * 60_000,
+    createWithinMs: 60_000,
+  },
+  { name: 'rush', devices: Math.round(100_000 * SCALE), capacity: 500, outageUntilMs: 0, createWithinMs: 0 },
+];
+
+interface Row {
+  scenario: string;
+  arm: string;
+  peakPerCapacity: number;
+  attemptsPerItem: number | null;
+  drainPerIdeal: number | null;
+  goodputPerCapacity: number | null;
+  lost: number;
+  duplicated: number;
+}
+
+async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arrivals: number[] }> {
+  const arm = ARMS[armName];
+  if (!arm) throw new Error(armName);
+  const clock = new SimClock();
+  // Cartable's server recognises a repeated id; the baselines POST, so a repeat would be stored again.
+  const server = new ServerModel(
+    clock,
+    scenario.capacity,
+    armName === 'cartable' || armName === 'full-jitter-no-pacing',
+  );
+  const createWithin = scenario.createWithinMs || (scenario.devices / (2 * scenario.capacity)) * 1000;
+  const world: World = { clock, server, devices: scenario.devices, abandoned: new Set() };
+  if (scenario.outageUntilMs > 0) {
+    server.down = true;
+    world.reconnectAt = scenario.outageUntilMs;
+    const recover = async () => {
+      await clock.sleep(scenario.outageUntilMs);
+      server.down = false;
+    };
+    void recover();
+  }
+  const created = new SeededRandom(99);
+  for (let d = 0; d < scenario.devices; d++) {
+    void arm(world, d, `item-${d}`, Math.floor(created.next() * createWithin)).catch((err: unknown) => {
+      throw err;
+    });
+  }
+  await clock.run(scenario.outageUntilMs + 3 * 3600_000);
+
+  const from = Math.floor(scenario.outageUntilMs / 1000);
+  // Array.from, not map: the per-second series are sparse, and map skips holes.
+  const after = Array.from(server.arrivals.slice(from), (n) => n ?? 0);
+  const delivered = server.stored.size;
+  const storedTimes = [...server.stored.values()].reduce((a, b) => a + b, 0);
+  const idealMs = (scenario.devices / scenario.capacity) * 1000;
+  const drainMs = server.lastStoredAt - scenario.outageUntilMs;
+  const attempts = after.reduce((a, b) => a + b, 0);
+  return {
+    arrivals: after,
+    row: {
+      scenario: scenario.name,
+      arm: armName,
+      peakPerCapacity: Math.max(0, ...after) / scenario.capacity,
+      attemptsPerItem: delivered ? attempts / delivered : null,
+      drainPerIdeal: delivered ? drainMs / idealMs : null,
+      // While the demand is at twice capacity (the rush window), how much of its capacity the server spends storing.
+      goodputPerCapacity:
+        scenario.name === 'rush'
+          ? server.served.slice(0, Math.floor(createWithin / 1000)).reduce((a, b) => a + (b ?? 0), 0) /
+            Math.floor(createWithin / 1000) /
+            scenario.capacity
+          : null,
+      lost: scenario.devices - delivered,
+      duplicated: storedTimes - delivered,
+    },
+  };
+}
+
+/** Arrivals per second after the start of recovery, one polyline per arm. */
+function svg(title: string, capacity: number, series: Record<string, number[]>, seconds: number): string {
+  const width = 900;
+  const height = 360;
+  const pad = 50;
+  // The axis stops at 4 × capacity (higher values are clipped) so the region around capacity stays readable.
+  const peak = capacity * 4;
+  const x = (s: number) => pad + (s / seconds) * (width - 2 * pad);
+  const y = (v: number) => height - pad - (Math.min(v, peak) / peak) * (height - 2 * pad);
+  const colours = ['#1d4ed8', '#b91c1c', '#b45309', '#6d28d9', '#15803d'];
+  const lines = Object.entries(series).map(([name, s], i) => {
+    const points = Array.from({ length: seconds }, (_, k) => `${x(k).toFixed(1)},${y(s[k] ?? 0).toFixed(1)}`).join(' ');
+    const colour = colours[i % colours.length];
+    return `<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points}"/><text x="${width - pad - 170}" y="${pad + 16 * i}" fill="${colour}" font-size="12">${name}</text>`;
+  });
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${pad}" y="24" font-size="14">${title}</text>`,
+    `<line x1="${pad}" y1="${y(capacity)}" x2="${width - pad}" y2="${y(capacity)}" stroke="#555" stroke-dasharray="4 4"/>`,
+    `<text x="${pad + 4}" y="${y(capacity) - 4}" font-size="11" fill="#555">capacity ${capacity}/s</text>`,
+    `<text x="${pad}" y="${height - 12}" font-size="11">0 s</text><text x="${width - pad - 30}" y="${height - 12}" font-size="11">${seconds} s</text>`,
+    `<text x="8" y="${pad}" font-size="11">${Math.round(peak)}/s</text>`,
+    `<text x="${pad}" y="40" font-size="11" fill="#555">axis clipped at 4 × capacity; see herd.json for the peaks</text>`,
+    ...lines,
+    '</svg>',
+  ].join('\n');
+}
+
+const started = Date.now();
+const rows: Row[] = [];
+for (const scenario of SCENARIOS) {
+  const series: Record<string, number[]> = {};
+  for (const arm of Object.keys(ARMS)) {
+    const { row, arrivals } = await run(scenario, arm);
+    rows.push(row);
+    series[arm] = arrivals;
+  }
+  const title =
+    scenario.name === 'outage'
+      ? `${scenario.devices} devices after a 30-minute outage: arrivals per second at the server`
+      : `${scenario.devices} devices at twice capacity: arrivals per second at the server`;
+  writeFileSync(
+    join(import.meta.dirname, 'results', `herd-${scenario.name}.svg`),
+    svg(title, scenario.capacity, series, 600),
+  );
+}
+printTable(
+  rows.map((r) => ({
+    scenario: r.scenario,
+    arm: r.arm,
+    'peak/capacity': r.peakPerCapacity,
+    'attempts/item': r.attemptsPerItem ?? '-',
+    'drain/ideal': r.drainPerIdeal ?? '-',
+    'goodput/capacity': r.goodputPerCapacity ?? '-',
+    lost: r.lost,
+    duplicated: r.duplicated,
+  })),
+);
+console.log(`simulated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`written: ${writeResults('herd', { rows, scenarios: SCENARIOS })}`);

@@ -1,0 +1,159 @@
+/**
+ * The client strategies the herd simulation compares. Cartable's arm and the full-jitter arm run the real sync core
+ * (OutboxRunner, drainOutbox, backoff, throttle) against the simulated server; the others are modelled from their
+ * documented behaviour.
+ */
+import { recoveryPeriodSeconds } from '../../src/server/recovery-period.ts';
+import { AdaptiveThrottle } from '../../src/sync/adaptive-throttle.ts';
+import { MemoryOutboxStore, MemorySyncStateStore, SeededRandom } from '../../src/sync/fakes.ts';
+import { InProcessLock } from '../../src/sync/in-process-lock.ts';
+import { OutboxRunner } from '../../src/sync/outbox-runner.ts';
+import { type TransportRequest, TransportError } from '../../src/sync/ports.ts';
+import type { ServerModel } from './server-model.ts';
+import type { SimClock } from './sim-clock.ts';
+
+export interface World {
+  clock: SimClock;
+  server: ServerModel;
+  /** Devices in the scenario, for the recovery period they learnt before. */
+  devices: number;
+  /** Set by an arm when it stops trying an item for good (given up, or a 5xx taken as delivered). */
+  abandoned: Set<string>;
+  /** When the devices' network comes back (the Background Sync "reconnect"), if the scenario has one. */
+  reconnectAt?: number;
+}
+
+export type Arm = (world: World, device: number, item: string, createdAt: number) => Promise<void>;
+
+const item0 = (item: string, createdAt: number) => ({
+  id: item,
+  owner: 'pupil',
+  classId: 'c',
+  week: '2026-W48',
+  assignmentId: 'a',
+  assignmentTitle: 'A',
+  text: 'réponse',
+  files: [],
+  submittedAt: new Date(createdAt).toISOString(),
+  createdAt,
+  state: 'pending' as const,
+  attempts: 0,
+});
+
+/** The real sync core; `pacing` false strips the server's advice and the throttle (arm d). */
+function syncCore(pacing: boolean): Arm {
+  return async (world, device, item, createdAt) => {
+    const { clock, server } = world;
+    await clock.sleep(createdAt - clock.now());
+    const outbox = new MemoryOutboxStore();
+    await outbox.add(item0(item, createdAt), []);
+    const syncState = new MemorySyncStateStore();
+    const random = new SeededRandom(1000 + device);
+    if (pacing) {
+      // Learnt from the answers of the days before: the server's recovery period, and this device's phase in it.
+      await syncState.putBackoff({
+        failures: 0,
+        nextAttemptAt: 0,
+        recoveryPeriodMs: recoveryPeriodSeconds(world.devices, server.capacity) * 1000,
+        phase: random.next(),
+      });
+    }
+    const base = server.transport();
+    const transport = pacing
+      ? base
+      : {
+          send: async (req: TransportRequest) => {
+            const res = await base.send(req);
+            const { 'retry-after': _r, 'cartable-retry-spread': _s, ...headers } = res.headers;
+            return { ...res, headers };
+          },
+        };
+    const runner = new OutboxRunner({
+      transport,
+      outbox,
+      syncState,
+      clock,
+      random,
+      credentials: async () => 'token',
+      lock: new InProcessLock(),
+      isOnline: () => true,
+      concurrency: 2,
+      ...(pacing ? { throttle: new AdaptiveThrottle(clock) } : {}),
+    });
+    await runner.kick();
+  };
+}
+
+export const cartable = syncCore(true);
+export const fullJitterNoPacing = syncCore(false);
+
+/** (b) retry every 5 s until it works. */
+export const fixedFiveSeconds: Arm = async ({ clock, server }, _device, item, createdAt) => {
+  await clock.sleep(createdAt - clock.now());
+  for (;;) {
+    const ok = await server.submit(item).then(
+      (r) => r.status < 300,
+      () => false,
+    );
+    if (ok) return;
+    await clock.sleep(5000);
+  }
+};
+
+/** (c) p-retry's defaults: 10 retries, factor 2 from 1 s, no randomisation; then it gives up. */
+export const pRetryDefaults: Arm = async ({ clock, server, abandoned }, _device, item, createdAt) => {
+  await clock.sleep(createdAt - clock.now());
+  for (let attempt = 0; attempt <= 10; attempt++) {
+    const ok = await server.submit(item).then(
+      (r) => r.status < 300,
+      () => false,
+    );
+    if (ok) return;
+    if (attempt < 10) await clock.sleep(1000 * 2 ** attempt);
+  }
+  abandoned.add(item);
+};
+
+/**
+ * (a) Workbox background sync on Chromium: the request is queued; the browser's sync event replays the queue, and
+ * retries it 5 and 15 minutes after a failed replay, then stops until the next trigger; a 5xx answer counts as
+ * delivered and the request is dropped. The devices' network coming back fires the sync at once on every device.
+ */
+export const workboxBackgroundSync: Arm = async (world, device, item, createdAt) => {
+  const { clock, server, abandoned } = world;
+  await clock.sleep(createdAt - clock.now());
+  const random = new SeededRandom(5000 + device);
+  /** One replay; true when the request left the queue (2xx, or a 5xx taken as delivered). */
+  const replay = async () => {
+    try {
+      const res = await server.submit(item);
+      if (res.status >= 500) abandoned.add(item);
+      return true;
+    } catch (err) {
+      if (err instanceof TransportError) return false;
+      throw err;
+    }
+  };
+  const withRetries = async () => {
+    if (await replay()) return true;
+    await clock.sleep(5 * 60_000);
+    if (await replay()) return true;
+    await clock.sleep(15 * 60_000);
+    return replay();
+  };
+  if (await withRetries()) return;
+  if (world.reconnectAt === undefined) {
+    abandoned.add(item);
+    return;
+  }
+  await clock.sleep(Math.max(0, world.reconnectAt - clock.now()) + Math.floor(random.next() * 1000));
+  if (!(await withRetries())) abandoned.add(item);
+};
+
+export const ARMS: Record<string, Arm> = {
+  cartable,
+  'workbox-background-sync': workboxBackgroundSync,
+  'fixed-5s': fixedFiveSeconds,
+  'p-retry-defaults': pRetryDefaults,
+  'full-jitter-no-pacing': fullJitterNoPacing,
+};

@@ -1,0 +1,75 @@
+/**
+ * A lesson server of capacity C requests/s, as the herd simulation sees it: one queue served at C per second; a
+ * request that would wait more than a second is refused with 503 and the real server's advice (admission.ts's
+ * RetrySlots: a return slot for each refused client). While `down`, every request fails to
+ * connect. Items are stored by their id, and counted each time they are stored, so duplicates show.
+ */
+import { RETRY_SPREAD_HEADER } from '../../src/protocol/paths.ts';
+import { RetrySlots } from '../../src/server/admission.ts';
+import { response } from '../../src/sync/fakes.ts';
+import { type TransportRequest, type TransportResponse, TransportError } from '../../src/sync/ports.ts';
+import type { SimClock } from './sim-clock.ts';
+
+export class ServerModel {
+  down = false;
+  /** Requests that reached the server, per simulated second. */
+  readonly arrivals: number[] = [];
+  /** Submissions stored, per simulated second. */
+  readonly served: number[] = [];
+  /** Stored items: logical item → times stored. */
+  readonly stored = new Map<string, number>();
+  lastStoredAt = 0;
+  private nextFree = 0;
+  private readonly slots: RetrySlots;
+
+  constructor(
+    private readonly clock: SimClock,
+    readonly capacity: number,
+    /** Whether a repeated id is recognised (idempotent PUT) or stored again (POST). */
+    private readonly idempotent: boolean,
+    private readonly maxQueueMs = 1000,
+  ) {
+    this.slots = new RetrySlots(() => this.clock.now());
+  }
+
+  private bump(series: number[], at: number): void {
+    const s = Math.floor(at / 1000);
+    series[s] = (series[s] ?? 0) + 1;
+  }
+
+  /** One submission of logical item `item`. */
+  async submit(item: string): Promise<TransportResponse> {
+    const t = this.clock.now();
+    if (this.down) throw new TransportError('connection refused');
+    this.bump(this.arrivals, t);
+    const start = Math.max(t, this.nextFree);
+    if (start - t > this.maxQueueMs) {
+      const advice = this.slots.assign(this.capacity);
+      return response(
+        503,
+        { error: 'overloaded', message: 'busy' },
+        { 'retry-after': String(advice.retryAfterSeconds), [RETRY_SPREAD_HEADER]: String(advice.spreadSeconds) },
+      );
+    }
+    this.nextFree = start + 1000 / this.capacity;
+    await this.clock.sleep(this.nextFree - t);
+    const times = this.stored.get(item) ?? 0;
+    if (times === 0 || !this.idempotent) this.stored.set(item, times + 1);
+    this.lastStoredAt = this.clock.now();
+    this.bump(this.served, this.clock.now());
+    return response(times > 0 && this.idempotent ? 200 : 201, {
+      receipt: { payload: item, signature: 'sim', receivedAt: new Date(this.clock.now()).toISOString() },
+    });
+  }
+
+  /** A transport for the real sync core: PUT /api/submissions/{id} submits item {id}. */
+  transport(): { send(req: TransportRequest): Promise<TransportResponse> } {
+    return {
+      send: async (req) => {
+        const id = /\/api\/submissions\/(.+)$/.exec(req.path)?.[1];
+        if (!id) return response(404, { error: 'not_found', message: 'x' });
+        return this.submit(id);
+      },
+    };
+  }
+}
