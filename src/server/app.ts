@@ -32,6 +32,8 @@ export interface BuildOptions {
   admission?: Partial<AdmissionOptions>;
   /** Requests per second the deployment absorbs after an outage (sets the recovery period devices spread over). */
   capacityPerSecond?: number;
+  /** Batch concurrent submissions into one transaction (default on). */
+  groupCommit?: boolean;
 }
 
 export const VERSION = '0.1.0';
@@ -82,7 +84,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       await api.register(fileRoutes, { ctx });
       await api.register(keyRoutes, { ctx });
       await api.register(uploadRoutes, { ctx });
-      await api.register(submissionRoutes, { ctx });
+      await api.register(submissionRoutes, { ctx, groupCommit: options.groupCommit ?? true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
     },
     { prefix: '/api' },

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
     admission: config.admission,
     capacityPerSecond: config.capacityPerSecond,
+    groupCommit: process.env.GROUP_COMMIT !== '0',
   });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();

@@ -30,26 +30,27 @@ export async function openDatabase(options: OpenOptions): Promise<{ db: Db; back
 /** Opens (creating the folder and file if needed) and migrates the SQLite database at `path`. */
 export async function openSqlite(path: string): Promise<Db> {
   mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new SQLite(path);
-  // WAL lets readers run beside the writer; synchronous=FULL means a commit is on disk before any 2xx.
-  // First, so that every statement below waits for another process's lock instead of failing at once.
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  // Kysely's migration lock does not reach across processes on SQLite: two instances starting together would both
-  // create the tables. An exclusive transaction on a small lock database beside the file makes them take turns.
+  // Several instances may start together on one file. Kysely's migration lock does not reach across processes on
+  // SQLite, and switching a new file to WAL needs it alone: an exclusive transaction on a small lock database beside
+  // it makes the whole first-time setup (journal mode, migrations) take turns.
   const lock = new SQLite(`${path}.migrate-lock`);
   lock.pragma('busy_timeout = 60000');
   lock.exec('BEGIN EXCLUSIVE');
   try {
+    const sqlite = new SQLite(path);
+    // First, so that every statement below waits for another process's lock instead of failing at once.
+    sqlite.pragma('busy_timeout = 5000');
+    // WAL lets readers run beside the writer; synchronous=FULL means a commit is on disk before any 2xx.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
     await migrateToLatest(db as Kysely<unknown>);
+    return db;
   } finally {
     lock.exec('COMMIT');
     lock.close();
   }
-  return db;
 }
 
 /** Opens and migrates PostgreSQL (commits are durable by default: synchronous_commit stays on). */

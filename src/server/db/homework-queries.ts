@@ -62,6 +62,15 @@ export async function insertSubmission(db: Db, row: SubmissionsTable): Promise<b
   return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
 
+/** Inserts first versions in one transaction (group commit); one result per row, as insertSubmission's. */
+export async function insertSubmissions(db: Db, rows: SubmissionsTable[]): Promise<boolean[]> {
+  return db.transaction().execute(async (tx) => {
+    const inserted: boolean[] = [];
+    for (const row of rows) inserted.push(await insertSubmission(tx, row));
+    return inserted;
+  });
+}
+
 /** Keeps another version that came with an existing id; the same content twice is stored once. */
 export async function insertSubmissionVersion(db: Db, row: SubmissionVersionsTable): Promise<void> {
   await db

@@ -17,11 +17,13 @@ import {
 } from '../../protocol/schemas.ts';
 import { authenticate, currentUser } from '../auth/authenticate.ts';
 import { requirePupilOf, requireTeacherOf } from '../auth/policy.ts';
-import type { RoutePlugin } from '../context.ts';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AppContext } from '../context.ts';
 import {
   findAssignment,
   findSubmission,
   insertSubmission,
+  insertSubmissions,
   insertSubmissionVersion,
   pupilsOfClass,
   submissionsOfAssignment,
@@ -32,7 +34,8 @@ import { classesOfUser } from '../db/queries.ts';
 import type { SubmissionsTable } from '../db/schema.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { sha256Hex } from '../publish.ts';
-import { currentSigningKey, signReceipt } from '../receipts.ts';
+import { GroupCommitter } from '../group-commit.ts';
+import { currentSigningKey, type SigningKey, signReceipt } from '../receipts.ts';
 import { authErrors, bearer } from './common.ts';
 
 /** What identifies a submission's content: equal hashes mean the same homework. */
@@ -47,7 +50,23 @@ const receiptOf = (row: SubmissionsTable) => ({
   receivedAt: row.received_at,
 });
 
-export const submissionRoutes: RoutePlugin = async (app, { ctx }) => {
+export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; groupCommit?: boolean }> = async (
+  app,
+  { ctx, groupCommit = true },
+) => {
+  // Concurrent submissions share one transaction and one disk flush; each is answered after its batch commits.
+  const committer = new GroupCommitter<SubmissionsTable, boolean>((rows) => insertSubmissions(ctx.db, rows));
+  const store = (row: SubmissionsTable) => (groupCommit ? committer.submit(row) : insertSubmission(ctx.db, row));
+  // Keys never change once made: read the current one once per process.
+  let keyPromise: Promise<SigningKey> | undefined;
+  const signingKey = () => {
+    keyPromise ??= currentSigningKey(ctx.db, ctx.now().toISOString()).catch((err: unknown) => {
+      keyPromise = undefined;
+      throw err;
+    });
+    return keyPromise;
+  };
+
   app.put(
     '/submissions/:id',
     {
@@ -94,7 +113,7 @@ export const submissionRoutes: RoutePlugin = async (app, { ctx }) => {
 
       const existing = await findSubmission(ctx.db, id);
       if (!existing) {
-        const key = await currentSigningKey(ctx.db, now);
+        const key = await signingKey();
         const receipt = signReceipt(key, {
           submissionId: id,
           pupilId: user.id,
@@ -119,7 +138,7 @@ export const submissionRoutes: RoutePlugin = async (app, { ctx }) => {
           receipt_payload: receipt.payload,
           receipt_signature: receipt.signature,
         };
-        if (await insertSubmission(ctx.db, row)) return reply.status(201).send({ receipt: receiptOf(row) });
+        if (await store(row)) return reply.status(201).send({ receipt: receiptOf(row) });
       }
       // The id is known (now or from a concurrent request that just won): same content, same receipt.
       const stored = existing ?? (await findSubmission(ctx.db, id));
