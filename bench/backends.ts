@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { startServer } from '../e2e/server.ts';
+import { type DemoSession, demoSession, submitHomework } from './demo-client.ts';
 import { median, printTable, writeResults } from './report.ts';
 
 const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -14,13 +15,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = 16;
 
-interface Target {
-  name: 'sqlite' | 'postgres';
-  url: string;
-  token: string;
-  week: string;
-  etag: string;
-}
+type Target = DemoSession & { name: 'sqlite' | 'postgres' };
 
 /** Runs `request` from CONCURRENCY loops for SECONDS; returns the rate of answers with `status`, and any others. */
 async function rate(
@@ -44,35 +39,10 @@ async function rate(
 }
 
 async function prepare(name: Target['name'], url: string): Promise<Target> {
-  const signIn = await fetch(`${url}/api/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'lea', secret: 'soleil-12' }),
-  });
-  const { token } = (await signIn.json()) as { token: string };
-  const list = (await (
-    await fetch(`${url}/api/classes/cm2-b/weeks`, { headers: { authorization: `Bearer ${token}` } })
-  ).json()) as {
-    weeks: { week: string; etag: string }[];
-  };
-  const current = list.weeks.at(-1);
-  if (!current) throw new Error(`${name}: no published week`);
-  return { name, url, token, week: current.week, etag: current.etag };
+  return { name, ...(await demoSession(url)) };
 }
 
-const submit = (t: Target) => () =>
-  fetch(`${t.url}/api/submissions/${randomUUID()}`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      classId: 'cm2-b',
-      week: t.week,
-      assignmentId: 'exercices-fractions',
-      text: 'Exercice 1 : trois quarts du rectangle sont coloriés.',
-      files: [],
-      submittedAt: new Date().toISOString(),
-    }),
-  });
+const submit = (t: Target) => () => submitHomework(t);
 
 const revalidate = (t: Target) => () =>
   fetch(`${t.url}/api/classes/cm2-b/weeks/${t.week}`, {

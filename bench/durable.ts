@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type RunningServer, startServer } from '../e2e/server.ts';
+import { type DemoSession, demoSession, submitHomework } from './demo-client.ts';
 import { median, printTable, writeResults } from './report.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -17,23 +18,11 @@ const KILLS = 3;
 
 interface Target {
   server: RunningServer;
-  token: string;
-  week: string;
+  session: DemoSession;
 }
 
 async function prepare(server: RunningServer): Promise<Target> {
-  const signIn = await fetch(`${server.url}/api/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'lea', secret: 'soleil-12' }),
-  });
-  const { token } = (await signIn.json()) as { token: string };
-  const list = (await (
-    await fetch(`${server.url}/api/classes/cm2-b/weeks`, { headers: { authorization: `Bearer ${token}` } })
-  ).json()) as {
-    weeks: { week: string }[];
-  };
-  return { server, token, week: list.weeks.at(-1)?.week ?? '' };
+  return { server, session: await demoSession(server.url) };
 }
 
 /** Sends submissions from CONCURRENCY loops until `stop()` says so; returns the ids answered 201. */
@@ -44,18 +33,7 @@ async function load(t: Target, stop: () => boolean): Promise<{ acknowledged: str
     while (!stop()) {
       const id = randomUUID();
       try {
-        const res = await fetch(`${t.server.url}/api/submissions/${id}`, {
-          method: 'PUT',
-          headers: { authorization: `Bearer ${t.token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            classId: 'cm2-b',
-            week: t.week,
-            assignmentId: 'exercices-fractions',
-            text: 'Exercice 1 : trois quarts du rectangle.',
-            files: [],
-            submittedAt: new Date().toISOString(),
-          }),
-        });
+        const res = await submitHomework(t.session, id);
         await res.arrayBuffer();
         if (res.status === 201) acknowledged.push(id);
         else failed++;
