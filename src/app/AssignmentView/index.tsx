@@ -28,13 +28,16 @@ function toDraftFiles(files: PickedFile[]): DraftRecord['files'] {
   return files.map(({ bytes, ...ref }) => ({ ...ref, bytes: bytes.slice().buffer }));
 }
 
-export function AssignmentView(props: {
+/** What a screen about one assignment of one week needs (the pupil's hand-in, the teacher's view). */
+export interface AssignmentScreenProps {
   services: Services;
   session: SessionRecord;
   klass: ClassView;
   week: string;
   assignmentId: string;
-}): JSX.Element {
+}
+
+export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
   const { t, locale } = useI18n();
   const { services, session, klass, week, assignmentId } = props;
   const owner = session.user.id;

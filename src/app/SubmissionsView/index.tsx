@@ -4,13 +4,8 @@
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type {
-  AssignmentSubmissionsReply,
-  ClassView,
-  SubmissionVersion,
-  SubmittedFile,
-} from '../../protocol/schemas.ts';
-import type { SessionRecord } from '../../storage/db.ts';
+import type { AssignmentSubmissionsReply, SubmissionVersion, SubmittedFile } from '../../protocol/schemas.ts';
+import type { AssignmentScreenProps } from '../AssignmentView/index.tsx';
 import { formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { Link } from '../router.tsx';
@@ -65,13 +60,7 @@ function Version(props: {
   );
 }
 
-export function SubmissionsView(props: {
-  services: Services;
-  session: SessionRecord;
-  klass: ClassView;
-  week: string;
-  assignmentId: string;
-}): JSX.Element {
+export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [loaded, setLoaded] = useState<Loaded>();

@@ -180,7 +180,20 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
       if (!assignment) throw notFound('Devoir introuvable.');
       const { submissions, versions } = await submissionsOfAssignment(ctx.db, classId, week, assignmentId);
       const pupils = await pupilsOfClass(ctx.db, classId);
-      const late = (submittedAt: string) => submittedAt > assignment.due_at;
+      /** One version as the teacher sees it: the first one received, or another that came with the same id. */
+      const asVersion = (
+        submissionId: string,
+        row: { text: string; files: string; submitted_at: string; received_at: string },
+        conflict: boolean,
+      ) => ({
+        submissionId,
+        text: row.text,
+        files: JSON.parse(row.files) as SubmittedFile[],
+        submittedAt: row.submitted_at,
+        receivedAt: row.received_at,
+        late: row.submitted_at > assignment.due_at,
+        conflict,
+      });
       return {
         assignmentId,
         title: assignment.title,
@@ -191,26 +204,14 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
           submissions: [
             ...submissions
               .filter((s) => s.pupil_id === p.id)
-              .map((s) => ({
-                submissionId: s.id,
-                text: s.text,
-                files: JSON.parse(s.files) as SubmittedFile[],
-                submittedAt: s.submitted_at,
-                receivedAt: s.received_at,
-                late: late(s.submitted_at),
-                conflict: versions.some((v) => v.submission_id === s.id),
-              })),
-            ...versions
-              .filter((v) => v.pupil_id === p.id)
-              .map((v) => ({
-                submissionId: v.submission_id,
-                text: v.text,
-                files: JSON.parse(v.files) as SubmittedFile[],
-                submittedAt: v.submitted_at,
-                receivedAt: v.received_at,
-                late: late(v.submitted_at),
-                conflict: true,
-              })),
+              .map((s) =>
+                asVersion(
+                  s.id,
+                  s,
+                  versions.some((v) => v.submission_id === s.id),
+                ),
+              ),
+            ...versions.filter((v) => v.pupil_id === p.id).map((v) => asVersion(v.submission_id, v, true)),
           ],
         })),
       };
