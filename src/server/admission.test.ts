@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileUrl, weekManifestUrl } from '../protocol/paths.ts';
 import type { WeekManifest } from '../protocol/schemas.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
-import { RetrySlots, SPREAD_HEADER, WriteGate } from './admission.ts';
+import { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
+import { RetrySlots, WriteGate } from './admission.ts';
 import { buildApp } from './app.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
 

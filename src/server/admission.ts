@@ -31,8 +31,7 @@ export const DEFAULT_ADMISSION: AdmissionOptions = {
   maxHeapUsedBytes: 0,
 };
 
-export { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
-import { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
+import { RETRY_SPREAD_HEADER } from '../protocol/paths.ts';
 const MIN_SPREAD_S = 5;
 const MAX_SPREAD_S = 30 * 60;
 
@@ -133,7 +132,7 @@ export async function installAdmission(app: FastifyInstance, options: AdmissionO
     void reply
       .status(503)
       .header('retry-after', String(advice.retryAfterSeconds))
-      .header(SPREAD_HEADER, String(advice.spreadSeconds));
+      .header(RETRY_SPREAD_HEADER, String(advice.spreadSeconds));
     return body;
   };
 

@@ -5,6 +5,7 @@
 import type { OutboxItem, StoredFile } from '../sync/ports.ts';
 import { isOutboxItem } from '../sync/outbox-guard.ts';
 import type { CartableDb, DraftRecord } from './db.ts';
+import { queueWork } from './idb-outbox.ts';
 
 export const draftKey = (owner: string, classId: string, week: string, assignmentId: string): string =>
   `${owner}/${classId}/${week}/${assignmentId}`;
@@ -22,20 +23,8 @@ export class DraftStore {
 
   /** Queues the item with its files and deletes the draft, in one transaction. */
   async submit(key: string, item: OutboxItem, files: StoredFile[]): Promise<void> {
-    // The pupil's work: flushed to disk before the page may say "Enregistré sur cet appareil".
-    const tx = this.db.transaction(['outbox', 'outboxFiles', 'drafts'], 'readwrite', { durability: 'strict' });
-    const writes = [
-      tx.objectStore('outbox').add(item),
-      ...files.map((f) =>
-        tx
-          .objectStore('outboxFiles')
-          .put({ sha256: f.sha256, type: f.type, size: f.bytes.byteLength, bytes: f.bytes.slice().buffer }),
-      ),
-      tx.objectStore('drafts').delete(key),
-    ];
-    const settled = await Promise.allSettled([...writes, tx.done]);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    // Flushed to disk before the page may say "Enregistré sur cet appareil".
+    await queueWork(this.db, item, files, key);
   }
 
   /**

@@ -3,24 +3,37 @@ import { isOutboxItem } from '../sync/outbox-guard.ts';
 import type { OutboxEntry, OutboxItem, OutboxStore, ServerBackoff, StoredFile, SyncStateStore } from '../sync/ports.ts';
 import type { CartableDb } from './db.ts';
 
+/**
+ * Writes a pupil's work to the queue: the item and its files' bytes (and, when it came from a draft, the draft's
+ * removal) in one transaction, flushed to disk before it resolves. A failed write (quota, duplicate id) aborts all.
+ */
+export async function queueWork(
+  db: CartableDb,
+  item: OutboxItem,
+  files: StoredFile[],
+  fromDraft?: string,
+): Promise<void> {
+  const tx = db.transaction(['outbox', 'outboxFiles', 'drafts'], 'readwrite', { durability: 'strict' });
+  const writes = [
+    tx.objectStore('outbox').add(item),
+    ...files.map((f) =>
+      tx
+        .objectStore('outboxFiles')
+        .put({ sha256: f.sha256, type: f.type, size: f.bytes.byteLength, bytes: f.bytes.slice().buffer }),
+    ),
+    ...(fromDraft === undefined ? [] : [tx.objectStore('drafts').delete(fromDraft)]),
+  ];
+  // Every request settles before the transaction does; wait for all so none rejects unobserved.
+  const settled = await Promise.allSettled([...writes, tx.done]);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 export class IdbOutboxStore implements OutboxStore {
   constructor(private readonly db: CartableDb) {}
 
   async add(item: OutboxItem, files: StoredFile[]): Promise<void> {
-    // The pupil's work: flushed to disk before the transaction reports success.
-    const tx = this.db.transaction(['outbox', 'outboxFiles'], 'readwrite', { durability: 'strict' });
-    const writes = [
-      tx.objectStore('outbox').add(item),
-      ...files.map((f) =>
-        tx
-          .objectStore('outboxFiles')
-          .put({ sha256: f.sha256, type: f.type, size: f.bytes.byteLength, bytes: f.bytes.slice().buffer }),
-      ),
-    ];
-    // Every request settles before the transaction does; a failed one (quota, duplicate id) aborts them all.
-    const settled = await Promise.allSettled([...writes, tx.done]);
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await queueWork(this.db, item, files);
   }
 
   async get(id: string): Promise<OutboxItem | undefined> {
