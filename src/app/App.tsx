@@ -8,6 +8,7 @@ import { Header } from './Header/index.tsx';
 import { detectLocale, I18nContext, type Locale, LOCALE_STORAGE_KEY, translator, useI18n } from './i18n/index.ts';
 import { AssignmentView } from './AssignmentView/index.tsx';
 import { LessonView } from './LessonView/index.tsx';
+import { OutboxProvider } from './outbox-context.tsx';
 import { startOutboxTriggers } from './outbox-triggers.ts';
 import { OutboxView } from './OutboxView/index.tsx';
 import { navigate, useRoute } from './router.tsx';
@@ -53,31 +54,13 @@ function SignedIn(props: { services: Services; session: SessionRecord }): JSX.El
   if (route.name === 'lesson') {
     return <LessonView services={props.services} classId={klass.id} week={route.week} lessonId={route.lessonId} />;
   }
-  if (route.name === 'assignment') {
-    return (
-      <AssignmentView
-        services={props.services}
-        session={props.session}
-        klass={klass}
-        week={route.week}
-        assignmentId={route.assignmentId}
-      />
-    );
+  if (route.name === 'assignment' || route.name === 'submissions') {
+    const screen = { ...props, klass, week: route.week, assignmentId: route.assignmentId };
+    return route.name === 'assignment' ? <AssignmentView {...screen} /> : <SubmissionsView {...screen} />;
   }
-  if (route.name === 'submissions') {
-    return (
-      <SubmissionsView
-        services={props.services}
-        session={props.session}
-        klass={klass}
-        week={route.week}
-        assignmentId={route.assignmentId}
-      />
-    );
-  }
-  if (route.name === 'outbox') return <OutboxView services={props.services} session={props.session} klass={klass} />;
+  if (route.name === 'outbox') return <OutboxView services={props.services} klass={klass} />;
   if (!state.loaded) return <p aria-busy="true">{t('app.loading')}</p>;
-  return <WeekView services={props.services} session={props.session} klass={klass} week={week} state={state} />;
+  return <WeekView session={props.session} klass={klass} week={week} state={state} />;
 }
 
 export function App(): JSX.Element {
@@ -138,17 +121,25 @@ export function App(): JSX.Element {
   else if (session === null) content = <SignIn services={services} onSignedIn={onSignedIn} />;
   else content = <SignedIn services={services} session={session} />;
 
-  return (
-    <I18nContext.Provider value={i18n}>
-      <Header
-        services={services && services !== 'failed' ? services : undefined}
-        session={session ?? undefined}
-        onSignOut={onSignOut}
-      />
+  const page = (
+    <>
+      <Header session={session ?? undefined} onSignOut={onSignOut} />
       {applyUpdate && <UpdatePrompt onApply={applyUpdate} onDismiss={() => setApplyUpdate(undefined)} />}
       <main id="contenu" tabIndex={-1}>
         {content}
       </main>
+    </>
+  );
+  const signedIn = services && services !== 'failed' && session ? { services, owner: session.user.id } : undefined;
+  return (
+    <I18nContext.Provider value={i18n}>
+      {signedIn ? (
+        <OutboxProvider services={signedIn.services} owner={signedIn.owner}>
+          {page}
+        </OutboxProvider>
+      ) : (
+        page
+      )}
     </I18nContext.Provider>
   );
 }

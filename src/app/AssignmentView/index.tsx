@@ -17,7 +17,8 @@ import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { Link } from '../router.tsx';
 import type { Services } from '../services.ts';
 import { ServerWait } from '../ServerWait/index.tsx';
-import { useOutbox, waiting } from '../use-outbox.ts';
+import { useOutboxView } from '../outbox-context.tsx';
+import { waiting } from '../use-outbox.ts';
 import { type Notice, saveFailure as failure } from './save-failure.ts';
 
 type PickedFile = OutboxFile & { bytes: Uint8Array };
@@ -48,7 +49,7 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
   const [notice, setNotice] = useState<Notice | undefined>();
   const [busy, setBusy] = useState(false);
   const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const outbox = useOutbox(services, owner);
+  const outbox = useOutboxView();
   const mine = outbox.items.filter((i) => i.classId === klass.id && i.week === week && i.assignmentId === assignmentId);
 
   const loadDraft = async () => {

@@ -3,13 +3,13 @@ import type { JSX } from 'preact';
 import type { SessionRecord } from '../../storage/db.ts';
 import { useI18n } from '../i18n/index.ts';
 import { Link, OUTBOX_PATH } from '../router.tsx';
-import type { Services } from '../services.ts';
-import { useOutbox, waiting } from '../use-outbox.ts';
+import { useOutboxView } from '../outbox-context.tsx';
+import { waiting } from '../use-outbox.ts';
 
 /** "Mes envois", with how many of the pupil's homework are still waiting to leave. */
-function OutboxLink(props: { services: Services; owner: string }): JSX.Element {
+function OutboxLink(): JSX.Element {
   const { t } = useI18n();
-  const count = waiting(useOutbox(props.services, props.owner).items).length;
+  const count = waiting(useOutboxView().items).length;
   return (
     <Link href={OUTBOX_PATH}>
       {t('nav.outbox')}
@@ -23,14 +23,10 @@ function OutboxLink(props: { services: Services; owner: string }): JSX.Element {
   );
 }
 
-export function Header(props: {
-  services: Services | undefined;
-  session: SessionRecord | undefined;
-  onSignOut: () => void;
-}): JSX.Element {
+export function Header(props: { session: SessionRecord | undefined; onSignOut: () => void }): JSX.Element {
   const { t, locale, setLocale } = useI18n();
   const other = locale === 'fr' ? 'en' : 'fr';
-  const { services, session } = props;
+  const { session } = props;
   return (
     <header class="banner">
       <a class="skip" href="#contenu">
@@ -41,7 +37,7 @@ export function Header(props: {
       </Link>
       <nav aria-label={t('nav.main')}>
         {session && <Link href="/">{t('nav.week')}</Link>}
-        {services && session && <OutboxLink services={services} owner={session.user.id} />}
+        {session && <OutboxLink />}
       </nav>
       <div class="tools">
         {session && <span class="who">{session.user.displayName}</span>}

@@ -3,21 +3,21 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ClassView } from '../../protocol/schemas.ts';
-import type { SessionRecord } from '../../storage/db.ts';
 import { useI18n } from '../i18n/index.ts';
 import { assignmentPath, Link } from '../router.tsx';
 import type { Services } from '../services.ts';
 import { useFocusOnMount } from '../use-focus.ts';
-import { useOutbox, waiting } from '../use-outbox.ts';
+import { useOutboxView } from '../outbox-context.tsx';
+import { waiting } from '../use-outbox.ts';
 import { ServerWait } from '../ServerWait/index.tsx';
 import { ItemStatus } from './ItemStatus.tsx';
 
 export const OUTBOX_PAGE_SIZE = 50;
 
-export function OutboxView(props: { services: Services; session: SessionRecord; klass: ClassView }): JSX.Element {
+export function OutboxView(props: { services: Services; klass: ClassView }): JSX.Element {
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
-  const { items, corrupt, loaded } = useOutbox(props.services, props.session.user.id);
+  const { items, corrupt, loaded } = useOutboxView();
   const [page, setPage] = useState(0);
   const pages = Math.max(1, Math.ceil(items.length / OUTBOX_PAGE_SIZE));
   const current = Math.min(page, pages - 1);

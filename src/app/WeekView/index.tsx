@@ -4,8 +4,7 @@ import { mondayOfIsoWeek } from '../../protocol/iso-week.ts';
 import type { ClassView } from '../../protocol/schemas.ts';
 import type { SessionRecord } from '../../storage/db.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
-import type { Services } from '../services.ts';
-import { useOutbox } from '../use-outbox.ts';
+import { useOutboxView } from '../outbox-context.tsx';
 import { formatDay, formatDue } from '../format.ts';
 import { type Translate, useI18n } from '../i18n/index.ts';
 import { assignmentPath, Link, lessonPath, submissionsPath } from '../router.tsx';
@@ -32,14 +31,13 @@ function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string 
 }
 
 export function WeekView(props: {
-  services: Services;
   session: SessionRecord;
   klass: ClassView;
   week: string;
   state: WeekState;
 }): JSX.Element {
   const { t, locale } = useI18n();
-  const { items } = useOutbox(props.services, props.session.user.id);
+  const { items } = useOutboxView();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const { manifest, status } = props.state;
   const lessons = [...(manifest?.lessons ?? [])].sort((a, b) => a.order - b.order);
