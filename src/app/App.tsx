@@ -3,7 +3,8 @@ import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { isoWeekAt } from '../protocol/iso-week.ts';
 import type { SessionRecord } from '../storage/db.ts';
-import { registerServiceWorker } from '../sw-bridge/register.ts';
+import { PREFETCH_SYNC_TAG } from '../storage/prefetch-wiring.ts';
+import { registerServiceWorker, requestPeriodicPrefetch } from '../sw-bridge/register.ts';
 import { Header } from './Header/index.tsx';
 import { detectLocale, I18nContext, type Locale, LOCALE_STORAGE_KEY, translator, useI18n } from './i18n/index.ts';
 import { AssignmentView } from './AssignmentView/index.tsx';
@@ -50,6 +51,9 @@ function SignedIn(props: { services: Services; session: SessionRecord }): JSX.El
   const week = klass ? isoWeekAt(Date.now(), klass.timeZone) : '';
   const state = useWeek(props.services, props.session, klass?.id ?? '', week);
   useEffect(() => startOutboxTriggers(props.services), [props.services]);
+  useEffect(() => {
+    if (import.meta.env.PROD) requestPeriodicPrefetch(PREFETCH_SYNC_TAG).catch(() => undefined);
+  }, []);
   if (!klass) return <p>{t('week.noClass')}</p>;
   if (route.name === 'lesson') {
     return <LessonView services={props.services} classId={klass.id} week={route.week} lessonId={route.lessonId} />;
@@ -60,7 +64,7 @@ function SignedIn(props: { services: Services; session: SessionRecord }): JSX.El
   }
   if (route.name === 'outbox') return <OutboxView services={props.services} klass={klass} />;
   if (!state.loaded) return <p aria-busy="true">{t('app.loading')}</p>;
-  return <WeekView session={props.session} klass={klass} week={week} state={state} />;
+  return <WeekView services={props.services} session={props.session} klass={klass} week={week} state={state} />;
 }
 
 export function App(): JSX.Element {

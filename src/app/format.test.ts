@@ -9,3 +9,18 @@ describe('formatClock', () => {
     expect(formatClock(Date.parse('2026-07-01T21:05:00Z'), 'fr', 'Europe/Paris')).toBe('23 h 05');
   });
 });
+
+describe('formatWhen', () => {
+  it('says today, tomorrow or the weekday, in the school’s time zone', async () => {
+    const { translator } = await import('./i18n/index.ts');
+    const { formatWhen } = await import('./format.ts');
+    const t = translator('fr');
+    const now = Date.parse('2026-11-23T10:00:00Z'); // Monday 11:00 in Paris
+    expect(formatWhen(Date.parse('2026-11-23T20:14:00Z'), now, t, 'fr', 'Europe/Paris')).toBe('aujourd’hui à 21 h 14');
+    expect(formatWhen(Date.parse('2026-11-24T02:02:00Z'), now, t, 'fr', 'Europe/Paris')).toBe('demain à 3 h 02');
+    expect(formatWhen(Date.parse('2026-11-26T18:40:00Z'), now, t, 'fr', 'Europe/Paris')).toBe('jeudi à 19 h 40');
+    expect(formatWhen(Date.parse('2026-11-24T02:02:00Z'), now, translator('en'), 'en', 'Europe/Paris')).toBe(
+      'tomorrow at 03:02',
+    );
+  });
+});

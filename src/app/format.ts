@@ -45,5 +45,19 @@ export function formatDay(isoDate: string, locale: string): string {
 export function formatSize(bytes: number, t: Translate, locale: string): string {
   const nf = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
   if (bytes < 1024 * 1024) return t('size.kb', { n: nf.format(Math.max(1, Math.round(bytes / 1024))) });
-  return t('size.mb', { n: nf.format(bytes / 1024 / 1024) });
+  if (bytes < 1024 ** 3) return t('size.mb', { n: nf.format(bytes / 1024 / 1024) });
+  return t('size.gb', { n: nf.format(bytes / 1024 ** 3) });
+}
+
+/** A coming moment the way people say it: "aujourd’hui à 21 h 14", "demain à 3 h 02", "jeudi à 19 h 40". */
+export function formatWhen(epochMs: number, nowMs: number, t: Translate, locale: string, timeZone: string): string {
+  const time = formatClock(epochMs, locale, timeZone);
+  const dayOf = (ms: number) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ms);
+  if (dayOf(epochMs) === dayOf(nowMs)) return t('when.today', { time });
+  if (dayOf(epochMs) === dayOf(nowMs + 86_400_000)) return t('when.tomorrow', { time });
+  const day = new Intl.DateTimeFormat(locale === 'fr' ? 'fr-FR' : 'en-GB', { weekday: 'long', timeZone }).format(
+    epochMs,
+  );
+  return t('when.day', { day, time });
 }

@@ -1,12 +1,13 @@
 /**
- * The week a pupil sees: what the device holds, shown at once (no network needed), then brought up to date by the
- * sync core's atomic install when the server answers.
+ * The week a pupil sees: what the device holds, shown at once (opening it costs the server nothing), kept up to date
+ * by the prefetch core at this device's off-peak slot. While the app is open it looks every minute whether a check
+ * is due (reading the device only, unless it is); a missing current week is fetched at once. Checks made by the
+ * service worker (Periodic Background Sync) or another tab are picked up from their broadcast.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { WeekManifest } from '../protocol/schemas.ts';
 import type { SessionRecord } from '../storage/db.ts';
-import { TransportError } from '../sync/ports.ts';
-import { InstallError, installWeek } from '../sync/week-install.ts';
+import { PREFETCH_CHANNEL, runPrefetch } from '../storage/prefetch-wiring.ts';
 import type { Services } from './services.ts';
 
 export type WeekStatus =
@@ -23,48 +24,72 @@ export interface WeekState {
   /** True once the device's copy has been read (present or not). */
   loaded: boolean;
   status: WeekStatus;
+  /** When this device next checks for new versions (its off-peak slot). */
+  nextCheckAt: number | undefined;
 }
 
-export function useWeek(services: Services, session: SessionRecord, classId: string, week: string): WeekState {
-  const [state, setState] = useState<WeekState>({ manifest: undefined, loaded: false, status: { kind: 'checking' } });
+/** How often the open app asks the prefetch core whether a check is due. */
+export const PREFETCH_TIMER_MS = 60_000;
+
+export function useWeek(
+  services: Services,
+  session: SessionRecord,
+  classId: string,
+  week: string,
+): WeekState & { checkNow: () => void } {
+  const [state, setState] = useState<WeekState>({
+    manifest: undefined,
+    loaded: false,
+    status: { kind: 'checking' },
+    nextCheckAt: undefined,
+  });
+  const [asked, setAsked] = useState(0);
 
   useEffect(() => {
     let live = true;
     const update = (patch: Partial<WeekState>) => {
       if (live) setState((s) => ({ ...s, ...patch }));
     };
-    const run = async () => {
+    const reread = async () => {
       const installed = await services.weeks.get(classId, week);
-      update({ manifest: installed?.manifest, loaded: true });
-      try {
-        const result = await installWeek(
-          {
-            transport: services.transport,
-            files: services.files,
-            weeks: services.weeks,
-            hasher: services.hasher,
-            clock: services.clock,
-            headers: { authorization: `Bearer ${session.token}` },
-            onProgress: (done, total) => {
-              if (done < total) update({ status: { kind: 'downloading', done, total } });
-            },
-          },
-          classId,
-          week,
-        );
-        if (result.status === 'not-published') update({ status: { kind: 'not-published' } });
-        else update({ manifest: result.manifest, status: { kind: 'ready' } });
-      } catch (err) {
-        if (err instanceof TransportError) update({ status: { kind: 'offline' } });
-        else if (err instanceof InstallError && err.status === 401) update({ status: { kind: 'expired' } });
-        else update({ status: { kind: 'error' } });
-      }
+      const prefetch = await services.db.get('prefetch', classId);
+      update({ manifest: installed?.manifest, loaded: true, nextCheckAt: prefetch?.nextCheckAt });
+      return installed;
     };
-    run().catch(() => update({ loaded: true, status: { kind: 'error' } }));
+    const check = async (askedNow: boolean) => {
+      if (askedNow) update({ status: { kind: 'checking' } });
+      const outcome = await runPrefetch(services.db, {
+        asked: askedNow,
+        onWeekProgress: (w, done, total) => {
+          if (w === week && done < total) update({ status: { kind: 'downloading', done, total } });
+        },
+      });
+      const installed = await reread();
+      if (outcome.kind === 'failed') update({ status: { kind: outcome.reason } });
+      else if (outcome.kind === 'checked' && outcome.results[week] === 'not-published' && !installed)
+        update({ status: { kind: 'not-published' } });
+      else if (installed) update({ status: { kind: 'ready' } });
+      else if (outcome.kind === 'checked') update({ status: { kind: 'not-published' } });
+    };
+    const run = (askedNow: boolean) => void check(askedNow).catch(() => update({ status: { kind: 'error' } }));
+    reread()
+      .then(() => run(asked > 0))
+      .catch(() => update({ loaded: true, status: { kind: 'error' } }));
+    const timer = setInterval(() => run(false), PREFETCH_TIMER_MS);
+    const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(PREFETCH_CHANNEL) : undefined;
+    channel?.addEventListener('message', () => {
+      const refresh = async () => {
+        if (await reread()) update({ status: { kind: 'ready' } });
+      };
+      refresh().catch(() => undefined);
+    });
     return () => {
       live = false;
+      clearInterval(timer);
+      channel?.close();
     };
-  }, [services, session.token, classId, week]);
+  }, [services, session.token, classId, week, asked]);
 
-  return state;
+  const checkNow = useCallback(() => setAsked((n) => n + 1), []);
+  return { ...state, checkNow };
 }

@@ -29,3 +29,17 @@ export const RETRY_SPREAD_HEADER = 'cartable-retry-spread';
  * phase of that period, so when the server comes back they return evenly, not all at once.
  */
 export const RECOVERY_PERIOD_HEADER = 'cartable-recovery-period';
+
+/** Sent with a week's manifest: Ed25519 over the manifest's exact bytes, base64url (docs/bundles.md). */
+export const MANIFEST_SIGNATURE_HEADER = 'cartable-signature';
+/** Sent with a week's manifest: which of the server's keys (GET /api/keys) signed it. */
+export const MANIFEST_KEY_HEADER = 'cartable-key-id';
+
+/** The server's public keys: they check manifests and receipts. */
+export const keysUrl = (): string => `${API_PREFIX}/keys`;
+
+/** The school's off-peak sync policy (windows in its time zone, days, weeks kept). */
+export const syncPolicyUrl = (): string => `${API_PREFIX}/sync-policy`;
+
+/** Registers this device (PUT with its id): the answer gives its seat, which spreads prefetch slots evenly. */
+export const deviceUrl = (deviceId: string): string => `${API_PREFIX}/devices/${encodeURIComponent(deviceId)}`;

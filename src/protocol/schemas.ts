@@ -187,3 +187,73 @@ export const AssignmentSubmissionsReply = Type.Object({
   ),
 });
 export type AssignmentSubmissionsReply = Static<typeof AssignmentSubmissionsReply>;
+
+/** GET /api/sync-policy: when the school's devices prefetch (src/sync/slot-planner.ts). */
+export const SyncPolicyReply = Type.Object({
+  timeZone: Type.String(),
+  windowStart: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time, e.g. 19:00' }),
+  windowEnd: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time, e.g. 07:00' }),
+  days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { description: 'ISO weekdays on which a window starts' }),
+  keepPreviousWeeks: Type.Integer({ minimum: 0 }),
+});
+export type SyncPolicyReply = Static<typeof SyncPolicyReply>;
+
+export const DeviceId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+export const DeviceReply = Type.Object({
+  deviceId: DeviceId,
+  seat: Type.Integer({ minimum: 0, description: 'this device’s place in its school, for its prefetch slot' }),
+});
+export type DeviceReply = Static<typeof DeviceReply>;
+
+/** A lesson as a teacher publishes it: attachments name files already uploaded (PUT /api/lesson-files/{sha256}). */
+export const PublishLesson = Type.Object(
+  {
+    id: Id,
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    order: Type.Integer({ minimum: 0, maximum: 10_000 }),
+    body: Type.String({ maxLength: 200_000, description: 'Markdown' }),
+    attachments: Type.Array(
+      Type.Object(
+        { sha256: Sha256, name: Type.String({ minLength: 1, maxLength: 200 }) },
+        { additionalProperties: false },
+      ),
+      { maxItems: 50 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const PublishBody = Type.Object(
+  {
+    className: Type.Optional(Type.String({ maxLength: 200 })),
+    lessons: Type.Array(PublishLesson, { maxItems: 100 }),
+    assignments: Type.Array(
+      Type.Object(
+        {
+          id: Id,
+          title: Type.String({ minLength: 1, maxLength: 200 }),
+          instructions: Type.String({ maxLength: 100_000 }),
+          dueAt: Type.String({ format: 'date-time' }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 50 },
+    ),
+    releaseAt: Type.Optional(Type.String({ format: 'date-time', description: 'hidden from pupils until then' })),
+  },
+  { additionalProperties: false },
+);
+export type PublishBody = Static<typeof PublishBody>;
+
+export const PublishReply = Type.Object({
+  classId: Id,
+  week: IsoWeek,
+  version: Type.Integer(),
+  etag: Type.String(),
+  publishedAt: Type.String({ format: 'date-time' }),
+  releaseAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type PublishReply = Static<typeof PublishReply>;
+
+export const PublicationsReply = Type.Object({ publications: Type.Array(PublishReply) });
+export type PublicationsReply = Static<typeof PublicationsReply>;

@@ -161,6 +161,7 @@ describe('recovery period', () => {
     const { recoveryPeriodSeconds } = await import('./recovery-period.ts');
     expect(recoveryPeriodSeconds(10_000, 100)).toBe(125);
     expect(recoveryPeriodSeconds(3, 100)).toBe(10);
+    expect(recoveryPeriodSeconds(2003, 100)).toBe(25.1);
     const s = await startTestServer();
     try {
       for (const url of ['/api/health', '/api/me', '/api/nothing']) {

@@ -2,6 +2,9 @@
  * Builds the Cartable server as a Fastify instance: the JSON API under /api (schemas validate input and document
  * the API as OpenAPI 3 at /api/openapi.json) and, when a built client is given, the PWA itself.
  */
+import { installAccessLog } from './access-log.ts';
+import { publishingRoutes } from './routes/publishing.ts';
+import { syncRoutes } from './routes/sync.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -26,6 +29,8 @@ export interface BuildOptions {
   /** The built PWA (dist/client); the API alone when absent. */
   clientDir?: string;
   logger?: FastifyServerOptions['logger'];
+  /** Appends one line per API request to this file (see access-log.ts). */
+  accessLog?: string | undefined;
   /** Largest JSON body accepted, in bytes. */
   bodyLimit?: number;
   /** Load shedding thresholds (see admission.ts). */
@@ -50,6 +55,7 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   installErrorHandler(app);
   installSecurityHeaders(app);
   installRecoveryPeriod(app, ctx, options.capacityPerSecond ?? 100);
+  if (options.accessLog) installAccessLog(app, options.accessLog);
   // A 304 has no body. The route's schema serialises its null as "null", and Fastify would then announce
   // content-length: 4, which makes HTTP clients drop the connection instead of reusing it; hand Fastify a null
   // payload, for which it writes a bare 304.
@@ -83,6 +89,8 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
       await api.register(weekRoutes, { ctx });
       await api.register(fileRoutes, { ctx });
       await api.register(keyRoutes, { ctx });
+      await api.register(syncRoutes, { ctx });
+      await api.register(publishingRoutes, { ctx });
       await api.register(uploadRoutes, { ctx });
       await api.register(submissionRoutes, { ctx, groupCommit: options.groupCommit ?? true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());

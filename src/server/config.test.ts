@@ -38,4 +38,24 @@ describe('readConfig', () => {
     expect(() => readConfig({ DATABASE_URL: 'mysql://x' })).toThrow('DATABASE_URL must be a postgres:// URL');
     expect(() => readConfig({ DB_POOL_SIZE: '0' })).toThrow('DB_POOL_SIZE must be a whole number from 1 to 500');
   });
+
+  it('reads the off-peak window, and says what is wrong with a bad one', () => {
+    expect(readConfig({}, '/srv').offPeak).toEqual({
+      windowStart: '19:00',
+      windowEnd: '07:00',
+      days: [1, 2, 3, 4, 5, 6, 7],
+      keepPreviousWeeks: 2,
+    });
+    expect(
+      readConfig({ SYNC_WINDOW: '20:30-06:15', SYNC_DAYS: '1-4,7', KEEP_PREVIOUS_WEEKS: '5' }, '/srv').offPeak,
+    ).toEqual({
+      windowStart: '20:30',
+      windowEnd: '06:15',
+      days: [1, 2, 3, 4, 7],
+      keepPreviousWeeks: 5,
+    });
+    expect(() => readConfig({ SYNC_WINDOW: '7pm-7am' }, '/srv')).toThrow('SYNC_WINDOW');
+    expect(() => readConfig({ SYNC_WINDOW: '19:00-19:00' }, '/srv')).toThrow('SYNC_WINDOW');
+    expect(() => readConfig({ SYNC_DAYS: 'lundi' }, '/srv')).toThrow('SYNC_DAYS');
+  });
 });

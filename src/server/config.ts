@@ -1,5 +1,6 @@
 /** Settings from the environment, with the defaults a fresh clone needs. */
 import { join, resolve } from 'node:path';
+import { DEFAULT_WINDOW, type OffPeakWindow } from './routes/sync.ts';
 
 export interface Config {
   port: number;
@@ -18,6 +19,10 @@ export interface Config {
   redisPrefix: string;
   /** Requests per second the deployment absorbs after an outage (sets the devices' recovery period). */
   capacityPerSecond: number;
+  /** A file that receives one line per API request, or undefined for none. */
+  accessLog: string | undefined;
+  /** When devices prefetch (SYNC_WINDOW, SYNC_DAYS, KEEP_PREVIOUS_WEEKS). */
+  offPeak: OffPeakWindow;
   admission: {
     maxConcurrentWrites: number;
     maxQueuedWrites: number;
@@ -32,6 +37,30 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   if (!Number.isInteger(n) || n < min || n > max)
     throw new Error(`${name} must be a whole number from ${min} to ${max}, not "${value}"`);
   return n;
+}
+
+/** SYNC_WINDOW="19:00-07:00", SYNC_DAYS="1-5" or "1,2,3,4,5,7" (ISO weekdays the window starts), KEEP_PREVIOUS_WEEKS. */
+function offPeak(env: NodeJS.ProcessEnv): OffPeakWindow {
+  const window = env.SYNC_WINDOW || `${DEFAULT_WINDOW.windowStart}-${DEFAULT_WINDOW.windowEnd}`;
+  const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(window);
+  if (!m || `${m[1]}:${m[2]}` === `${m[3]}:${m[4]}`)
+    throw new Error(`SYNC_WINDOW must look like 19:00-07:00 (start and end differ), not "${window}"`);
+  const daysText = env.SYNC_DAYS || '1-7';
+  const days = new Set<number>();
+  for (const part of daysText.split(',')) {
+    const range = /^([1-7])(?:-([1-7]))?$/.exec(part.trim());
+    if (!range)
+      throw new Error(`SYNC_DAYS must list ISO weekdays 1 (Monday) to 7, like 1-5 or 1,3,5, not "${daysText}"`);
+    const from = Number(range[1]);
+    const to = Number(range[2] ?? range[1]);
+    for (let d = from; d <= to; d++) days.add(d);
+  }
+  return {
+    windowStart: `${m[1]}:${m[2]}`,
+    windowEnd: `${m[3]}:${m[4]}`,
+    days: [...days].sort((a, b) => a - b),
+    keepPreviousWeeks: integer('KEEP_PREVIOUS_WEEKS', env.KEEP_PREVIOUS_WEEKS, DEFAULT_WINDOW.keepPreviousWeeks, 0, 52),
+  };
 }
 
 /** Reads the environment; throws a readable error on a bad value. */
@@ -52,6 +81,8 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     dbPoolSize: integer('DB_POOL_SIZE', env.DB_POOL_SIZE, 10, 1, 500),
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.REDIS_PREFIX || 'cartable:rl:',
+    accessLog: env.ACCESS_LOG ? resolve(cwd, env.ACCESS_LOG) : undefined,
+    offPeak: offPeak(env),
     capacityPerSecond: integer('SERVER_CAPACITY', env.SERVER_CAPACITY, 100, 1, 1_000_000),
     admission: {
       maxConcurrentWrites: integer('MAX_CONCURRENT_WRITES', env.MAX_CONCURRENT_WRITES, 32, 1, 10_000),

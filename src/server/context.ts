@@ -4,6 +4,7 @@ import type { UserRow } from './db/queries.ts';
 import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { OffPeakWindow } from './routes/sync.ts';
 
 export interface AppContext {
   db: Db;
@@ -12,6 +13,8 @@ export interface AppContext {
   now: () => Date;
   /** Rate-limit counters: per process, or shared through Redis by every instance. */
   limiter: RateLimiter;
+  /** The schools' off-peak prefetch window (GET /api/sync-policy); 19:00-07:00 every day when unset. */
+  offPeak?: OffPeakWindow;
 }
 
 /** A route plugin: typed by its TypeBox schemas, given the app's context. */

@@ -16,13 +16,14 @@ async function main(): Promise<void> {
   });
   const storage = new LocalFileStorage(config.filesDir);
   const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, config.redisPrefix) : new MemoryRateLimiter();
-  const ctx = { db, storage, now: () => new Date(), limiter };
+  const ctx = { db, storage, now: () => new Date(), limiter, offPeak: config.offPeak };
   const demo = config.seedDemo ? await ensureDemo(db, storage, ctx.now()) : undefined;
   const app = await buildApp(ctx, {
     clientDir: config.clientDir,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
     admission: config.admission,
     capacityPerSecond: config.capacityPerSecond,
+    accessLog: config.accessLog,
     groupCommit: process.env.GROUP_COMMIT !== '0',
   });
   await app.listen({ port: config.port, host: config.host });

@@ -5,9 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { Assignment, FileRef, Lesson, WeekManifest } from '../protocol/schemas.ts';
 import { upsertAssignments } from './db/homework-queries.ts';
-import { findFile, insertWeekVersion, maxWeekVersion, recordFile } from './db/queries.ts';
+import { findFile, findPublication, insertWeekVersion, maxWeekVersion, recordFile } from './db/queries.ts';
 import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
+import { currentSigningKey, signText } from './receipts.ts';
 
 export interface UploadedFile {
   name: string;
@@ -36,7 +37,14 @@ export async function storeFile(db: Db, storage: FileStorage, file: UploadedFile
   return { sha256, name: file.name, type: file.type, size: file.bytes.byteLength };
 }
 
-/** Publishes the next version of a week and returns its manifest. */
+/** A week whose attachments are already stored on the server (uploaded by the teacher, or by storeFile). */
+export interface StoredWeekInput extends Omit<PublishInput, 'lessons'> {
+  lessons: Lesson[];
+  /** The client's id for this publication: publishing again with the same id returns the same version. */
+  publishId?: string;
+}
+
+/** Publishes the next version of a week from files given as bytes (the demo seed, tests) and returns its manifest. */
 export async function publishWeek(db: Db, storage: FileStorage, input: PublishInput, now: Date): Promise<WeekManifest> {
   const nowIso = now.toISOString();
   const lessons: Lesson[] = [];
@@ -45,38 +53,74 @@ export async function publishWeek(db: Db, storage: FileStorage, input: PublishIn
     for (const file of lesson.attachments) attachments.push(await storeFile(db, storage, file, nowIso));
     lessons.push({ ...lesson, attachments });
   }
-  const version = (await maxWeekVersion(db, input.classId, input.week)) + 1;
-  const manifest: WeekManifest = {
-    format: 1,
-    classId: input.classId,
-    className: input.className,
-    week: input.week,
-    version,
-    publishedAt: nowIso,
-    lessons,
-    assignments: input.assignments,
-  };
-  const text = JSON.stringify(manifest);
-  await db.transaction().execute(async (tx) => {
-    await insertWeekVersion(tx, {
-      class_id: input.classId,
+  return (await publishStoredWeek(db, { ...input, lessons }, now)).manifest;
+}
+
+/**
+ * Publishes the next version of a week whose files are stored: signs the manifest's exact text (Ed25519) and writes
+ * the version, with the week's assignments, in one transaction. With a publishId already used for this week, returns
+ * that publication instead (a teacher's Publish retried by the outbox publishes once).
+ */
+export async function publishStoredWeek(
+  db: Db,
+  input: StoredWeekInput,
+  now: Date,
+): Promise<{ manifest: WeekManifest; etag: string; created: boolean }> {
+  const nowIso = now.toISOString();
+  if (input.publishId) {
+    const earlier = await findPublication(db, input.classId, input.week, input.publishId);
+    if (earlier) return { manifest: JSON.parse(earlier.manifest) as WeekManifest, etag: earlier.etag, created: false };
+  }
+  const key = await currentSigningKey(db, nowIso);
+  for (let attempt = 0; ; attempt++) {
+    const version = (await maxWeekVersion(db, input.classId, input.week)) + 1;
+    const manifest: WeekManifest = {
+      format: 1,
+      classId: input.classId,
+      className: input.className,
       week: input.week,
       version,
-      manifest: text,
-      etag: `"${sha256Hex(text)}"`,
-      published_at: nowIso,
-      release_at: input.releaseAt ?? null,
-    });
-    await upsertAssignments(
-      tx,
-      input.assignments.map((a) => ({
-        class_id: input.classId,
-        week: input.week,
-        assignment_id: a.id,
-        title: a.title,
-        due_at: a.dueAt,
-      })),
-    );
-  });
-  return manifest;
+      publishedAt: nowIso,
+      lessons: input.lessons,
+      assignments: input.assignments,
+    };
+    const text = JSON.stringify(manifest);
+    const etag = `"${sha256Hex(text)}"`;
+    try {
+      await db.transaction().execute(async (tx) => {
+        await insertWeekVersion(tx, {
+          class_id: input.classId,
+          week: input.week,
+          version,
+          manifest: text,
+          etag,
+          published_at: nowIso,
+          release_at: input.releaseAt ?? null,
+          signature: signText(key, text),
+          key_id: key.keyId,
+          publish_id: input.publishId ?? null,
+        });
+        await upsertAssignments(
+          tx,
+          input.assignments.map((a) => ({
+            class_id: input.classId,
+            week: input.week,
+            assignment_id: a.id,
+            title: a.title,
+            due_at: a.dueAt,
+          })),
+        );
+      });
+      return { manifest, etag, created: true };
+    } catch (err) {
+      // Two publications of the same week at once took the same version number: the loser takes the next one; the
+      // same publishId sent twice at once is one publication.
+      if (input.publishId) {
+        const earlier = await findPublication(db, input.classId, input.week, input.publishId);
+        if (earlier)
+          return { manifest: JSON.parse(earlier.manifest) as WeekManifest, etag: earlier.etag, created: false };
+      }
+      if (attempt >= 4) throw err;
+    }
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * Signed receipts (Ed25519). The key pair lives in the database, so every server instance signs with the same key and
+ * Signed receipts and week manifests (Ed25519). The key pair lives in the database, so every server instance signs with the same key and
  * a receipt stays verifiable after a restart; the public key is published at /api/keys.
  */
 import {
@@ -65,10 +65,15 @@ export async function publicKeys(db: Db): Promise<{ keyId: string; algorithm: 'E
   return rows.map((r) => ({ keyId: r.key_id, algorithm: 'Ed25519' as const, publicKey: r.public_key }));
 }
 
+/** Ed25519 over the UTF-8 bytes of `text`, base64url. */
+export function signText(key: SigningKey, text: string): string {
+  return sign(null, Buffer.from(text), key.privateKey).toString('base64url');
+}
+
 /** Signs a receipt payload: the JSON text and its signature are what the device keeps. */
 export function signReceipt(key: SigningKey, payload: ReceiptPayload): { payload: string; signature: string } {
   const text = JSON.stringify(payload);
-  return { payload: text, signature: sign(null, Buffer.from(text), key.privateKey).toString('base64url') };
+  return { payload: text, signature: signText(key, text) };
 }
 
 /** Checks a receipt against a published public key (SPKI DER, base64). */

@@ -149,16 +149,21 @@ describe('OpenAPI', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/api/auth/sign-in',
       '/api/auth/sign-out',
+      '/api/classes/{classId}/publications',
       '/api/classes/{classId}/weeks',
       '/api/classes/{classId}/weeks/{week}',
       '/api/classes/{classId}/weeks/{week}/assignments/{assignmentId}/submissions',
+      '/api/classes/{classId}/weeks/{week}/publications/{publishId}',
+      '/api/devices/{deviceId}',
       '/api/files/{sha256}',
       '/api/health',
       '/api/keys',
+      '/api/lesson-files/{sha256}',
       '/api/me',
       '/api/ready',
       '/api/submissions/{id}',
       '/api/submissions/{id}/files/{sha256}',
+      '/api/sync-policy',
       '/api/uploads/{sha256}',
     ]);
     expect(JSON.stringify(doc.paths['/api/classes/{classId}/weeks/{week}'])).toContain('bearerAuth');

@@ -8,10 +8,13 @@ describe('device database', () => {
     const db = await openCartableDb('fresh');
     expect(db.version).toBe(DB_VERSION);
     expect([...db.objectStoreNames].sort()).toEqual([
+      'device',
       'drafts',
       'files',
+      'keys',
       'outbox',
       'outboxFiles',
+      'prefetch',
       'session',
       'syncState',
       'weeks',

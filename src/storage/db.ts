@@ -3,11 +3,12 @@
  * Shared by the page and the service worker.
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { PrefetchState } from '../sync/prefetch.ts';
 import type { InstalledWeek, ServerBackoff } from '../sync/ports.ts';
 
 /** Persisted names and versions: never rename, only add a version and an upgrade step. */
 export const DB_NAME = 'cartable';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** A stored file: bytes kept as an ArrayBuffer, which every IndexedDB implementation can clone. */
 export interface FileRecord {
@@ -43,6 +44,18 @@ export interface CartableSchema extends DBSchema {
   /** The per-server backoff of the outbox drain. */
   syncState: { key: string; value: ServerBackoff & { key: string } };
   drafts: { key: string; value: DraftRecord };
+  /** The server's public keys (SPKI DER, base64), pinned by key id. */
+  keys: { key: string; value: { keyId: string; publicKey: string } };
+  /** Prefetch checks, per class. */
+  prefetch: { key: string; value: PrefetchState };
+  /** This device: its id and, once registered, its seat (prefetch slots). */
+  device: { key: string; value: DeviceRecord };
+}
+
+export interface DeviceRecord {
+  key: 'this';
+  id: string;
+  seat?: number;
 }
 
 /** A draft of homework, saved as the pupil types; the chosen files' bytes are kept with it. */
@@ -70,6 +83,11 @@ const upgrades: Record<number, (db: IDBPDatabase<CartableSchema>) => void> = {
     db.createObjectStore('outboxFiles', { keyPath: 'sha256' });
     db.createObjectStore('syncState', { keyPath: 'key' });
     db.createObjectStore('drafts', { keyPath: 'key' });
+  },
+  3: (db) => {
+    db.createObjectStore('keys', { keyPath: 'keyId' });
+    db.createObjectStore('prefetch', { keyPath: 'classId' });
+    db.createObjectStore('device', { keyPath: 'key' });
   },
 };
 

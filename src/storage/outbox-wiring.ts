@@ -5,10 +5,11 @@
  */
 import { AdaptiveThrottle } from '../sync/adaptive-throttle.ts';
 import { OutboxRunner } from '../sync/outbox-runner.ts';
-import type { Clock, OutboxItem, Random } from '../sync/ports.ts';
+import type { OutboxItem } from '../sync/ports.ts';
 import type { CartableDb } from './db.ts';
 import { FetchTransport } from './fetch-transport.ts';
 import { IdbOutboxStore, IdbSyncStateStore } from './idb-outbox.ts';
+import { cryptoRandom, realClock } from './platform.ts';
 import { SessionStore } from './session-store.ts';
 import { WebLock } from './web-lock.ts';
 
@@ -16,16 +17,6 @@ import { WebLock } from './web-lock.ts';
 export const OUTBOX_CHANNEL = 'cartable-outbox';
 /** The Background Sync tag the page registers and the worker answers. */
 export const OUTBOX_SYNC_TAG = 'cartable-outbox';
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
-
-/** Uniform in [0, 1) from the platform's CSPRNG (devices must not share a seed). */
-export const cryptoRandom: Random = {
-  next: () => crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32,
-};
 
 export function createOutboxRunner(
   db: CartableDb,

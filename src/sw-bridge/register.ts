@@ -41,3 +41,27 @@ export async function requestOutboxSync(tag: string): Promise<boolean> {
 /** Background Sync is not in TypeScript's DOM library: Chromium has it, Firefox and Safari do not. */
 type SyncCapable = ServiceWorkerRegistration & { sync: { register(tag: string): Promise<void> } };
 const hasBackgroundSync = (r: ServiceWorkerRegistration): r is SyncCapable => 'sync' in r;
+
+/** Periodic Background Sync is not in TypeScript's DOM library either (Chromium, installed PWAs only). */
+type PeriodicSyncCapable = ServiceWorkerRegistration & {
+  periodicSync: { register(tag: string, options: { minInterval: number }): Promise<void> };
+};
+const hasPeriodicSync = (r: ServiceWorkerRegistration): r is PeriodicSyncCapable => 'periodicSync' in r;
+
+/**
+ * Asks the browser to wake the worker regularly so this device checks for new weeks at its off-peak slot with the
+ * app closed. Chromium grants it to installed apps only; elsewhere the app checks at start and while open.
+ */
+export async function requestPeriodicPrefetch(tag: string, minIntervalMs = 3_600_000): Promise<boolean> {
+  if (!('serviceWorker' in navigator)) return false;
+  const registration = await navigator.serviceWorker.ready;
+  if (!hasPeriodicSync(registration)) return false;
+  try {
+    const status = await navigator.permissions.query({ name: 'periodic-background-sync' as PermissionName });
+    if (status.state !== 'granted') return false;
+    await registration.periodicSync.register(tag, { minInterval: minIntervalMs });
+    return true;
+  } catch {
+    return false;
+  }
+}

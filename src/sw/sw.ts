@@ -10,13 +10,14 @@ import type { PageToWorker } from '../protocol/messages.ts';
 import { openCartableDb } from '../storage/db.ts';
 import { IdbFileStore } from '../storage/idb-stores.ts';
 import { OUTBOX_SYNC_TAG } from '../storage/outbox-wiring.ts';
+import { PREFETCH_SYNC_TAG } from '../storage/prefetch-wiring.ts';
 import { fileHandler } from './file-route.ts';
-import { drainFromWorker } from './outbox-sync.ts';
+import { drainFromWorker, prefetchFromWorker } from './outbox-sync.ts';
 import { IMMUTABLE_FILE_PATH } from './paths.ts';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
 
-/** Background Sync (Chromium): not in TypeScript's WebWorker library. */
+/** Background Sync and Periodic Background Sync (Chromium): not in TypeScript's WebWorker library. */
 interface SyncEvent extends ExtendableEvent {
   readonly tag: string;
 }
@@ -42,8 +43,16 @@ self.addEventListener('message', (event: ExtendableMessageEvent) => {
   if (message?.type === 'SKIP_WAITING') void self.skipWaiting();
 });
 
-// Homework queued while offline leaves as soon as the browser sees a network, even with the app closed.
+// Homework queued while offline leaves as soon as the browser sees a network, even with the app closed; once it
+// has left, a prefetch check may follow (submissions go first).
 self.addEventListener('sync', (event) => {
   const sync = event as SyncEvent;
   if (sync.tag === OUTBOX_SYNC_TAG) sync.waitUntil(drainFromWorker());
+});
+
+// Periodic Background Sync (installed PWA on Chromium): the browser wakes the worker now and then; the prefetch core
+// decides whether this device's off-peak slot is due, and checks only then (or at once for a missing current week).
+self.addEventListener('periodicsync', (event) => {
+  const sync = event as SyncEvent;
+  if (sync.tag === PREFETCH_SYNC_TAG) sync.waitUntil(prefetchFromWorker());
 });

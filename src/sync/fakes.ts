@@ -3,6 +3,7 @@ import type {
   Clock,
   FileStore,
   InstalledWeek,
+  KeyStore,
   OutboxEntry,
   OutboxItem,
   OutboxStore,
@@ -16,6 +17,7 @@ import type {
   WeekStore,
 } from './ports.ts';
 import { TransportError } from './ports.ts';
+import type { PrefetchState, PrefetchStateStore } from './prefetch.ts';
 
 /** A clock that moves only when told; sleepers wake in time order as it advances. */
 export class FakeClock implements Clock {
@@ -99,6 +101,12 @@ export class MemoryFileStore implements FileStore {
   async get(sha256: string): Promise<StoredFile | undefined> {
     return this.files.get(sha256);
   }
+  async keys(): Promise<string[]> {
+    return [...this.files.keys()];
+  }
+  async remove(sha256s: readonly string[]): Promise<void> {
+    for (const s of sha256s) this.files.delete(s);
+  }
 }
 
 export class MemoryWeekStore implements WeekStore {
@@ -112,6 +120,33 @@ export class MemoryWeekStore implements WeekStore {
   }
   async list(classId: string): Promise<InstalledWeek[]> {
     return [...this.weeks.values()].filter((w) => w.manifest.classId === classId).map(clone);
+  }
+  async listAll(): Promise<InstalledWeek[]> {
+    return [...this.weeks.values()].map(clone);
+  }
+  async remove(classId: string, week: string): Promise<void> {
+    this.weeks.delete(`${classId}/${week}`);
+  }
+}
+
+export class MemoryKeyStore implements KeyStore {
+  readonly keys = new Map<string, string>();
+  async get(keyId: string): Promise<string | undefined> {
+    return this.keys.get(keyId);
+  }
+  async putAll(keys: readonly { keyId: string; publicKey: string }[]): Promise<void> {
+    for (const k of keys) if (!this.keys.has(k.keyId)) this.keys.set(k.keyId, k.publicKey);
+  }
+}
+
+export class MemoryPrefetchStateStore implements PrefetchStateStore {
+  readonly states = new Map<string, PrefetchState>();
+  async get(classId: string): Promise<PrefetchState | undefined> {
+    const s = this.states.get(classId);
+    return s && clone(s);
+  }
+  async put(state: PrefetchState): Promise<void> {
+    this.states.set(state.classId, clone(state));
   }
 }
 

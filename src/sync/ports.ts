@@ -62,6 +62,10 @@ export interface FileStore {
   put(file: StoredFile): Promise<void>;
   /** The file, or undefined when this device does not hold it. */
   get(sha256: string): Promise<StoredFile | undefined>;
+  /** Every stored hash. */
+  keys(): Promise<string[]>;
+  /** Deletes these files (eviction of weeks the device no longer keeps). */
+  remove(sha256s: readonly string[]): Promise<void>;
 }
 
 /** The installed version of one class's week on the device. */
@@ -69,6 +73,16 @@ export interface InstalledWeek {
   manifest: WeekManifest;
   etag: string;
   installedAt: number;
+  /** The manifest exactly as signed, with its signature: what an export carries. Absent on weeks installed before
+   * manifests were signed. */
+  signed?: SignedManifest;
+}
+
+/** A manifest's exact text and the server's Ed25519 signature over its UTF-8 bytes. */
+export interface SignedManifest {
+  text: string;
+  signature: string;
+  keyId: string;
 }
 
 /** Installed weeks: each week switches from one version to the next in one step (put). */
@@ -77,6 +91,21 @@ export interface WeekStore {
   /** Must replace the previous version atomically: a reader sees the old one or the new one, never a mix. */
   put(week: InstalledWeek): Promise<void>;
   list(classId: string): Promise<InstalledWeek[]>;
+  /** Every installed week of every class. */
+  listAll(): Promise<InstalledWeek[]>;
+  remove(classId: string, week: string): Promise<void>;
+}
+
+/** The server's public keys (SPKI DER, base64) by key id, kept on the device so a week can be checked offline. */
+export interface KeyStore {
+  get(keyId: string): Promise<string | undefined>;
+  putAll(keys: readonly { keyId: string; publicKey: string }[]): Promise<void>;
+}
+
+/** Checks an Ed25519 signature (WebCrypto in browsers and workers). */
+export interface SignatureVerifier {
+  /** True when `signature` (base64url) is the key's signature of `data`; false for a bad or malformed one. */
+  verify(publicKey: string, data: Uint8Array, signature: string): Promise<boolean>;
 }
 
 /** Where a homework item stands. pending → sending → received | refused | conflict; sending → pending on a retry. */

@@ -1,9 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fileUrl, weekManifestUrl } from '../protocol/paths.ts';
 import type { WeekManifest } from '../protocol/schemas.ts';
-import { makeFile, makeManifest, nodeHasher } from '../test-support/manifests.ts';
-import { FakeClock, FakeTransport, MemoryFileStore, MemoryWeekStore, response } from './fakes.ts';
-import { type TransportRequest, TransportError } from './ports.ts';
+import { webVerifier } from '../storage/web-verifier.ts';
+import { fakeWeekServer, makeFile, makeManifest, nodeHasher, testSigner } from '../test-support/manifests.ts';
+import { FakeClock, FakeTransport, MemoryFileStore, MemoryKeyStore, MemoryWeekStore, response } from './fakes.ts';
+import { TransportError } from './ports.ts';
 import { InstallError, installWeek } from './week-install.ts';
 
 const a = makeFile('a.png', 'image A', 'image/png');
@@ -11,30 +12,32 @@ const b = makeFile('b.pdf', 'pdf B', 'application/pdf');
 const c = makeFile('c.png', 'image C', 'image/png');
 const c2 = makeFile('c.png', 'image C corrected', 'image/png');
 
-/** A server holding one manifest and a set of files, answering 304 to a matching If-None-Match. */
-function server(manifest: () => WeekManifest, files: { ref: { sha256: string }; bytes: Uint8Array }[]) {
-  return (req: TransportRequest) => {
-    const m = manifest();
-    if (req.path === weekManifestUrl(m.classId, m.week)) {
-      const etag = `"v${m.version}"`;
-      if (req.headers?.['if-none-match'] === etag) return response(304);
-      return response(200, m, { etag });
-    }
-    const file = files.find((f) => req.path === fileUrl(f.ref.sha256));
-    return file ? response(200, file.bytes) : response(404, { error: 'not_found', message: 'no such file' });
-  };
-}
+const signer = testSigner();
+
+/** A server holding one signed manifest and a set of files, answering 304 to a matching If-None-Match. */
+const server = (manifest: () => WeekManifest, files: { ref: { sha256: string }; bytes: Uint8Array }[]) =>
+  fakeWeekServer(signer, () => [manifest()], files);
 
 describe('installWeek', () => {
   let clock: FakeClock;
   let files: MemoryFileStore;
   let weeks: MemoryWeekStore;
+  let keys: MemoryKeyStore;
   beforeEach(() => {
     clock = new FakeClock(1_000);
     files = new MemoryFileStore();
     weeks = new MemoryWeekStore();
+    keys = new MemoryKeyStore();
   });
-  const deps = (transport: FakeTransport) => ({ transport, files, weeks, hasher: nodeHasher, clock });
+  const deps = (transport: FakeTransport) => ({
+    transport,
+    files,
+    weeks,
+    hasher: nodeHasher,
+    clock,
+    keys,
+    verifier: webVerifier,
+  });
 
   it('downloads every file, then switches the week, then answers 304 without downloading again', async () => {
     let manifest = makeManifest(1, [[a.ref], [b.ref, c.ref]]);
@@ -42,17 +45,27 @@ describe('installWeek', () => {
     const first = await installWeek(deps(transport), 'cm2b', '2026-W48');
     expect(first).toMatchObject({ status: 'installed', downloaded: 3 });
     expect((await weeks.get('cm2b', '2026-W48'))?.manifest.version).toBe(1);
-    expect(transport.log).toHaveLength(4);
+    // The manifest, the server's keys (new to this device), three files.
+    expect(transport.log.map((r) => r.path)).toEqual([
+      weekManifestUrl('cm2b', '2026-W48'),
+      '/api/keys',
+      ...[a, b, c].map((f) => fileUrl(f.ref.sha256)),
+    ]);
 
     const again = await installWeek(deps(transport), 'cm2b', '2026-W48');
     expect(again.status).toBe('unchanged');
-    expect(transport.log).toHaveLength(5);
-    expect(transport.log[4]?.headers?.['if-none-match']).toBe('"v1"');
+    expect(transport.log).toHaveLength(6);
+    expect(transport.log[5]?.headers?.['if-none-match']).toBe('"2026-W48v1"');
 
     manifest = makeManifest(2, [[a.ref], [b.ref, c2.ref]]);
     const update = await installWeek(deps(transport), 'cm2b', '2026-W48');
     expect(update).toMatchObject({ status: 'installed', downloaded: 1 });
-    expect(transport.log.slice(6).map((r) => r.path)).toEqual([fileUrl(c2.ref.sha256)]);
+    // The key is known now: only the manifest and the one changed file.
+    expect(transport.log.slice(6).map((r) => r.path)).toEqual([
+      weekManifestUrl('cm2b', '2026-W48'),
+      fileUrl(c2.ref.sha256),
+    ]);
+    expect((await weeks.get('cm2b', '2026-W48'))?.signed?.keyId).toBe(signer.keyId);
   });
 
   it('keeps the previous version when a file does not match its hash, and resumes afterwards', async () => {
@@ -94,15 +107,46 @@ describe('installWeek', () => {
   it('reports a week that is not published, and refuses a manifest for another week', async () => {
     const notThere = new FakeTransport(() => response(404, { error: 'not_found', message: 'x' }));
     expect(await installWeek(deps(notThere), 'cm2b', '2026-W48')).toEqual({ status: 'not-published' });
-    const wrong = new FakeTransport(() => response(200, makeManifest(1, [], '2026-W47'), { etag: '"x"' }));
+    const other = signer.signed(makeManifest(1, [], '2026-W47'), '"x"');
+    const wrong = new FakeTransport((req) =>
+      req.path === '/api/keys' ? response(200, signer.keysReply()) : response(200, other.text, other.headers),
+    );
     await expect(installWeek(deps(wrong), 'cm2b', '2026-W48')).rejects.toThrow('another week');
   });
 
   it('refuses a manifest that is not JSON or not a manifest, keeping the installed week', async () => {
     for (const body of ['<html>proxy error</html>', '{"format":1,"lessons":"nope"}']) {
-      const bad = new FakeTransport(() => response(200, body, { etag: '"x"' }));
+      const { text, headers } = signer.signed(body, '"x"');
+      const bad = new FakeTransport((req) =>
+        req.path === '/api/keys' ? response(200, signer.keysReply()) : response(200, text, headers),
+      );
       await expect(installWeek(deps(bad), 'cm2b', '2026-W48')).rejects.toBeInstanceOf(InstallError);
     }
     expect(await weeks.get('cm2b', '2026-W48')).toBeUndefined();
+  });
+
+  it('refuses a manifest with a bad, missing or unknown signature, and keeps the previous version', async () => {
+    let manifest = makeManifest(1, [[a.ref]]);
+    const serve = server(() => manifest, [a, b]);
+    let tamper: 'none' | 'body' | 'unsigned' | 'stranger' = 'none';
+    const stranger = testSigner('test-key');
+    const transport = new FakeTransport((req) => {
+      const res = serve(req);
+      if (tamper === 'none' || req.path !== weekManifestUrl('cm2b', '2026-W48') || res.status !== 200) return res;
+      const text = new TextDecoder().decode(res.body);
+      if (tamper === 'body') return response(200, text.replace('Leçon 1', 'Leçon piégée'), res.headers);
+      if (tamper === 'unsigned') return response(200, text, { etag: res.headers.etag ?? '' });
+      return response(200, text, stranger.signed(text, res.headers.etag ?? '').headers); // same key id, other key
+    });
+    await installWeek(deps(transport), 'cm2b', '2026-W48');
+    manifest = makeManifest(2, [[a.ref], [b.ref]]);
+    for (const t of ['body', 'unsigned', 'stranger'] as const) {
+      tamper = t;
+      await expect(installWeek(deps(transport), 'cm2b', '2026-W48')).rejects.toBeInstanceOf(InstallError);
+      expect((await weeks.get('cm2b', '2026-W48'))?.manifest.version).toBe(1);
+    }
+    expect(await files.hasMany([b.ref.sha256])).toEqual(new Set()); // nothing fetched for a refused manifest
+    tamper = 'none';
+    expect(await installWeek(deps(transport), 'cm2b', '2026-W48')).toMatchObject({ status: 'installed' });
   });
 });

@@ -1,7 +1,7 @@
 /** A real server app on a fresh database (SQLite file or PostgreSQL schema) and data directory, for inject() tests. */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../server/app.ts';
+import { type BuildOptions, buildApp } from '../server/app.ts';
 import type { AppContext } from '../server/context.ts';
 import { LocalFileStorage } from '../server/files/file-storage.ts';
 import { MemoryRateLimiter } from '../server/rate-limit.ts';
@@ -20,7 +20,10 @@ export interface TestServer {
 }
 
 /** Starts an app on a fresh database with the demo seeded at `now`. */
-export async function startTestServer(now = new Date('2026-11-25T09:00:00Z')): Promise<TestServer> {
+export async function startTestServer(
+  now = new Date('2026-11-25T09:00:00Z'),
+  options: BuildOptions = {},
+): Promise<TestServer> {
   const database = await createTestDatabase();
   const db = await database.open();
   let current = now;
@@ -31,7 +34,7 @@ export async function startTestServer(now = new Date('2026-11-25T09:00:00Z')): P
     limiter: new MemoryRateLimiter(() => current.getTime()),
   };
   await ensureDemo(db, ctx.storage, now);
-  const app = await buildApp(ctx);
+  const app = await buildApp(ctx, options);
   return {
     app,
     ctx,

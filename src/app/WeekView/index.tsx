@@ -5,11 +5,13 @@ import type { ClassView } from '../../protocol/schemas.ts';
 import type { SessionRecord } from '../../storage/db.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
-import { formatDay, formatDue } from '../format.ts';
+import { formatDay, formatDue, formatWhen } from '../format.ts';
 import { type Translate, useI18n } from '../i18n/index.ts';
 import { assignmentPath, Link, lessonPath, submissionsPath } from '../router.tsx';
 import { useFocusOnMount } from '../use-focus.ts';
+import type { Services } from '../services.ts';
 import type { WeekState, WeekStatus } from '../use-week.ts';
+import { DeviceTools } from './DeviceTools.tsx';
 
 function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string {
   switch (status.kind) {
@@ -31,10 +33,11 @@ function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string 
 }
 
 export function WeekView(props: {
+  services: Services;
   session: SessionRecord;
   klass: ClassView;
   week: string;
-  state: WeekState;
+  state: WeekState & { checkNow: () => void };
 }): JSX.Element {
   const { t, locale } = useI18n();
   const { items } = useOutboxView();
@@ -60,6 +63,18 @@ export function WeekView(props: {
           aria-label={t('status.downloading', { done: status.done, total: status.total })}
         />
       )}
+      <p class="next-check">
+        {props.state.nextCheckAt !== undefined && (
+          <span data-testid="next-check">
+            {t('week.nextCheck', {
+              when: formatWhen(props.state.nextCheckAt, Date.now(), t, locale, props.klass.timeZone),
+            })}{' '}
+          </span>
+        )}
+        <button type="button" class="link-button" onClick={props.state.checkNow} disabled={status.kind === 'checking'}>
+          {t('week.checkNow')}
+        </button>
+      </p>
       <section aria-labelledby="lessons-title">
         <h2 id="lessons-title">{t('week.lessons')}</h2>
         {lessons.length === 0 ? (
@@ -114,6 +129,12 @@ export function WeekView(props: {
           </ul>
         )}
       </section>
+      <DeviceTools
+        services={props.services}
+        classId={props.klass.id}
+        week={props.week}
+        hasWeek={manifest !== undefined}
+      />
     </>
   );
 }

@@ -8,6 +8,7 @@ const TABLES = [
   'assignments',
   'class_pupils',
   'classes',
+  'devices',
   'files',
   'schools',
   'sessions',

@@ -130,6 +130,32 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_bundles': {
+    async up(db: Kysely<unknown>) {
+      // Each published manifest is signed (Ed25519 over its exact bytes) so a device can check a week that came
+      // through a cache, a CDN or a USB key. Rows published before this migration are signed when first served.
+      await db.schema.alterTable('week_versions').addColumn('signature', 'text').execute();
+      await db.schema.alterTable('week_versions').addColumn('key_id', 'varchar(64)').execute();
+      // A teacher's Publish carries an id made on the device: sent twice (the outbox retries), it publishes once.
+      await db.schema.alterTable('week_versions').addColumn('publish_id', 'varchar(64)').execute();
+      await db.schema
+        .createIndex('week_versions_publish_id')
+        .on('week_versions')
+        .columns(['class_id', 'week', 'publish_id'])
+        .unique()
+        .execute();
+      // Devices get a seat number per school at registration: their prefetch slots follow a low-discrepancy
+      // sequence of seats, so a school's devices spread evenly over the off-peak window (src/sync/slot-planner.ts).
+      await db.schema
+        .createTable('devices')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('school_id', 'varchar(64)', (c) => c.notNull().references('schools.id'))
+        .addColumn('seat', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addUniqueConstraint('devices_school_seat', ['school_id', 'seat'])
+        .execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

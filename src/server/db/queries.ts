@@ -117,6 +117,50 @@ export async function insertWeekVersion(db: Db, row: WeekVersionRow): Promise<vo
   await db.insertInto('week_versions').values(row).execute();
 }
 
+/** The version published under this client publication id, if any. */
+export async function findPublication(
+  db: Db,
+  classId: string,
+  week: string,
+  publishId: string,
+): Promise<WeekVersionRow | undefined> {
+  return db
+    .selectFrom('week_versions')
+    .selectAll()
+    .where('class_id', '=', classId)
+    .where('week', '=', week)
+    .where('publish_id', '=', publishId)
+    .executeTakeFirst();
+}
+
+/** Every version of a class's weeks, released or scheduled, newest version of each week first (teachers). */
+export async function listAllWeekVersions(db: Db, classId: string): Promise<WeekVersionRow[]> {
+  return db
+    .selectFrom('week_versions')
+    .selectAll()
+    .where('class_id', '=', classId)
+    .orderBy('week')
+    .orderBy('version', 'desc')
+    .execute();
+}
+
+/** Signs a version published before manifests were signed (the first time it is served). */
+export async function setWeekSignature(
+  db: Db,
+  row: Pick<WeekVersionRow, 'class_id' | 'week' | 'version'>,
+  signature: string,
+  keyId: string,
+): Promise<void> {
+  await db
+    .updateTable('week_versions')
+    .set({ signature, key_id: keyId })
+    .where('class_id', '=', row.class_id)
+    .where('week', '=', row.week)
+    .where('version', '=', row.version)
+    .where('signature', 'is', null)
+    .execute();
+}
+
 export async function findFile(
   db: Db,
   sha256: string,
@@ -153,4 +197,36 @@ export async function countPupils(db: Db): Promise<number> {
     .where('role', '=', 'pupil')
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+export async function findSchool(db: Db, schoolId: string): Promise<SchoolsTable | undefined> {
+  return db.selectFrom('schools').selectAll().where('id', '=', schoolId).executeTakeFirst();
+}
+
+/**
+ * The device's seat in its school: the one it was given, or the next free one. Seats are unique per school; two
+ * registrations racing for the same seat retry with the next.
+ */
+export async function registerDevice(db: Db, deviceId: string, schoolId: string, nowIso: string): Promise<number> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const known = await db
+      .selectFrom('devices')
+      .select(['seat', 'school_id'])
+      .where('id', '=', deviceId)
+      .executeTakeFirst();
+    if (known) return known.seat;
+    const top = await db
+      .selectFrom('devices')
+      .select((eb) => eb.fn.max('seat').as('max'))
+      .where('school_id', '=', schoolId)
+      .executeTakeFirst();
+    const seat = top?.max === null || top?.max === undefined ? 0 : top.max + 1;
+    try {
+      await db.insertInto('devices').values({ id: deviceId, school_id: schoolId, seat, created_at: nowIso }).execute();
+      return seat;
+    } catch {
+      // Taken meanwhile (the same device, or another one for this seat): look again.
+    }
+  }
+  throw new Error('could not give this device a seat');
 }

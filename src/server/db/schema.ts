@@ -54,6 +54,19 @@ export interface WeekVersionsTable {
   etag: string;
   published_at: string;
   release_at: string | null;
+  /** Ed25519 over the manifest's UTF-8 bytes, base64url; null for rows published before signing existed. */
+  signature: string | null;
+  key_id: string | null;
+  /** The client's id for the publication (idempotent publish), null for the seed and older rows. */
+  publish_id: string | null;
+}
+
+export interface DevicesTable {
+  id: string;
+  school_id: string;
+  /** 0, 1, 2… per school, in order of registration. */
+  seat: number;
+  created_at: string;
 }
 
 export interface AssignmentsTable {
@@ -120,6 +133,7 @@ export interface Database {
   submissions: SubmissionsTable;
   submission_versions: SubmissionVersionsTable;
   signing_keys: SigningKeysTable;
+  devices: DevicesTable;
 }
 
 export type Db = Kysely<Database>;

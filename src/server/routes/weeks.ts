@@ -5,7 +5,9 @@ import { Id, IsoWeek, WeekListReply, WeekManifest } from '../../protocol/schemas
 import { authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireClassReader } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
-import { latestReleasedWeek, listReleasedWeeks } from '../db/queries.ts';
+import { latestReleasedWeek, listReleasedWeeks, setWeekSignature } from '../db/queries.ts';
+import { currentSigningKey, signText } from '../receipts.ts';
+import { MANIFEST_KEY_HEADER, MANIFEST_SIGNATURE_HEADER } from '../../protocol/paths.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { authErrors, bearer } from './common.ts';
 
@@ -56,6 +58,14 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
       if (!row) throw notFound('Aucune leçon publiée pour cette semaine.');
       void reply.header('etag', row.etag).header('cache-control', 'private, no-cache').header('vary', 'authorization');
       if (etagMatches(request.headers['if-none-match'], row.etag)) return reply.status(304).send(null);
+      let { signature, key_id: keyId } = row;
+      if (!signature || !keyId) {
+        const key = await currentSigningKey(ctx.db, ctx.now().toISOString());
+        signature = signText(key, row.manifest);
+        keyId = key.keyId;
+        await setWeekSignature(ctx.db, row, signature, keyId);
+      }
+      void reply.header(MANIFEST_SIGNATURE_HEADER, signature).header(MANIFEST_KEY_HEADER, keyId);
       // The stored bytes, sent as they are (Fastify does not re-serialize a string): the ETag covers these exact
       // bytes. The cast only tells the type provider that the text is this schema's JSON.
       return reply.type('application/json; charset=utf-8').send(row.manifest as unknown as WeekManifest);

@@ -1,0 +1,205 @@
+/**
+ * Teachers publish weeks: first each lesson file by its SHA-256 (PUT /api/lesson-files/{sha256}, checked before a
+ * byte is read: size and type declared in the headers; then the bytes against the hash and their sniffed type), then
+ * the week itself (PUT …/publications/{publishId}, idempotent: the same id publishes once). Every publication is a
+ * new immutable, signed version of the week.
+ */
+import { Type } from 'typebox';
+import { isValidIsoWeek } from '../../protocol/iso-week.ts';
+import {
+  ErrorBody,
+  Id,
+  IsoWeek,
+  type Lesson,
+  PublicationsReply,
+  PublishBody,
+  PublishReply,
+  Sha256,
+  UploadReply,
+} from '../../protocol/schemas.ts';
+import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { requireTeacherOf } from '../auth/policy.ts';
+import type { RoutePlugin } from '../context.ts';
+import { findFile, listAllWeekVersions, recordFile } from '../db/queries.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { bytesMatchType, canonicalType, LESSON_FILE_TYPES } from '../files/sniff.ts';
+import { publishStoredWeek, sha256Hex } from '../publish.ts';
+import { authErrors, bearer } from './common.ts';
+
+export const MAX_LESSON_FILE_BYTES = 50 * 1024 * 1024;
+const PublishId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
+const mib = (n: number) => `${Math.round(n / 1024 / 1024)} Mo`;
+
+export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
+  const accepted = [...LESSON_FILE_TYPES, 'audio/x-wav', 'audio/wave', 'audio/mp3', 'image/jpg', 'audio/x-m4a'];
+  app.addContentTypeParser(accepted, { parseAs: 'buffer', bodyLimit: MAX_LESSON_FILE_BYTES }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  const requireTeacher = async (request: { user?: { role: string } }) => {
+    if (request.user?.role === 'pupil')
+      throw new HttpError(403, 'teachers_only', 'Seuls les enseignants publient des leçons.');
+  };
+
+  app.get(
+    '/lesson-files/:sha256',
+    {
+      preHandler: [authenticate(ctx), requireTeacher],
+      schema: {
+        summary: 'Whether the server already holds this lesson file (teachers; the publisher skips what is there)',
+        security: bearer,
+        params: Type.Object({ sha256: Sha256 }),
+        response: { 200: UploadReply, 403: ErrorBody, ...authErrors },
+      },
+    },
+    async (request) => {
+      const file = await findFile(ctx.db, request.params.sha256);
+      if (!file) throw notFound('Fichier pas encore envoyé.');
+      return { sha256: file.sha256, size: file.size, stored: false };
+    },
+  );
+
+  app.put(
+    '/lesson-files/:sha256',
+    {
+      // Size and type are checked from the headers before the body is read: no bytes wasted on a refusal.
+      onRequest: [
+        async (request) => {
+          const length = Number(request.headers['content-length'] ?? Number.NaN);
+          if (Number.isFinite(length) && length > MAX_LESSON_FILE_BYTES)
+            throw new HttpError(
+              413,
+              'file_too_large',
+              `Fichier trop lourd (${mib(length)}) : ${mib(MAX_LESSON_FILE_BYTES)} au plus par fichier.`,
+            );
+          const type = canonicalType(request.headers['content-type'] ?? '');
+          if (!(LESSON_FILE_TYPES as readonly string[]).includes(type))
+            throw new HttpError(
+              415,
+              'unsupported_media_type',
+              `Type de fichier refusé (${type || 'inconnu'}). Acceptés : PDF, images PNG/JPEG/WebP/GIF, sons WAV/MP3/OGG/M4A, vidéos MP4, texte.`,
+            );
+        },
+        authenticate(ctx),
+        requireTeacher,
+      ],
+      schema: {
+        summary: `Upload a lesson file by its SHA-256 (teachers; at most ${mib(MAX_LESSON_FILE_BYTES)})`,
+        security: bearer,
+        params: Type.Object({ sha256: Sha256 }),
+        response: {
+          200: UploadReply,
+          201: UploadReply,
+          403: ErrorBody,
+          413: ErrorBody,
+          415: ErrorBody,
+          422: ErrorBody,
+          ...authErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { sha256 } = request.params;
+      const body: unknown = request.body;
+      if (!Buffer.isBuffer(body))
+        throw new HttpError(415, 'unsupported_media_type', 'Corps de requête attendu : le fichier.');
+      if (sha256Hex(body) !== sha256)
+        throw new HttpError(422, 'hash_mismatch', 'Le contenu reçu ne correspond pas à son empreinte SHA-256.');
+      const type = canonicalType(request.headers['content-type'] ?? '');
+      if (!bytesMatchType(body, type))
+        throw new HttpError(415, 'type_mismatch', `Le contenu de ce fichier n’est pas du type annoncé (${type}).`);
+      if (await findFile(ctx.db, sha256))
+        return reply.status(200).send({ sha256, size: body.byteLength, stored: false });
+      await ctx.storage.put(sha256, body);
+      await recordFile(ctx.db, { sha256, size: body.byteLength, type, createdAt: ctx.now().toISOString() });
+      return reply.status(201).send({ sha256, size: body.byteLength, stored: true });
+    },
+  );
+
+  app.put(
+    '/classes/:classId/weeks/:week/publications/:publishId',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'Publish a new version of a week (teachers of the class); the same publishId publishes once',
+        security: bearer,
+        params: Type.Object({ classId: Id, week: IsoWeek, publishId: PublishId }),
+        body: PublishBody,
+        response: { 200: PublishReply, 201: PublishReply, 422: ErrorBody, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const { classId, week, publishId } = request.params;
+      if (!isValidIsoWeek(week)) throw new HttpError(400, 'invalid_week', `La semaine ${week} n’existe pas.`);
+      const klass = await requireTeacherOf(ctx, currentUser(request), classId);
+      const body = request.body;
+      const ids = new Set<string>();
+      for (const item of [...body.lessons, ...body.assignments]) {
+        if (ids.has(item.id))
+          throw new HttpError(422, 'duplicate_id', `L’identifiant « ${item.id} » est utilisé deux fois.`);
+        ids.add(item.id);
+      }
+      const lessons: Lesson[] = [];
+      const missing: string[] = [];
+      for (const lesson of body.lessons) {
+        const attachments = [];
+        for (const a of lesson.attachments) {
+          const file = await findFile(ctx.db, a.sha256);
+          if (!file) missing.push(a.name);
+          else attachments.push({ sha256: a.sha256, name: a.name, type: file.type, size: file.size });
+        }
+        lessons.push({ ...lesson, attachments });
+      }
+      if (missing.length > 0)
+        throw new HttpError(422, 'files_missing', `Fichiers pas encore envoyés : ${missing.join(', ')}.`);
+      const { manifest, etag, created } = await publishStoredWeek(
+        ctx.db,
+        {
+          classId,
+          className: body.className ?? klass.name,
+          week,
+          lessons,
+          assignments: body.assignments,
+          publishId,
+          ...(body.releaseAt ? { releaseAt: new Date(body.releaseAt).toISOString() } : {}),
+        },
+        ctx.now(),
+      );
+      return reply.status(created ? 201 : 200).send({
+        classId,
+        week,
+        version: manifest.version,
+        etag,
+        publishedAt: manifest.publishedAt,
+        releaseAt: body.releaseAt ? new Date(body.releaseAt).toISOString() : null,
+      });
+    },
+  );
+
+  app.get(
+    '/classes/:classId/publications',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'Every published version of the class’s weeks, scheduled ones included (teachers of the class)',
+        security: bearer,
+        params: Type.Object({ classId: Id }),
+        response: { 200: PublicationsReply, ...authErrors },
+      },
+    },
+    async (request) => {
+      await requireTeacherOf(ctx, currentUser(request), request.params.classId);
+      const rows = await listAllWeekVersions(ctx.db, request.params.classId);
+      return {
+        publications: rows.map((r) => ({
+          classId: r.class_id,
+          week: r.week,
+          version: r.version,
+          etag: r.etag,
+          publishedAt: r.published_at,
+          releaseAt: r.release_at,
+        })),
+      };
+    },
+  );
+};

@@ -1,0 +1,66 @@
+/**
+ * What a device needs to plan its prefetch: the school's off-peak policy, and its own seat in the school (which
+ * spreads the devices' slots evenly over the window; src/sync/slot-planner.ts).
+ */
+import { Type } from 'typebox';
+import { DeviceId, DeviceReply, SyncPolicyReply } from '../../protocol/schemas.ts';
+import { authenticate, currentUser } from '../auth/authenticate.ts';
+import type { RoutePlugin } from '../context.ts';
+import { findSchool, registerDevice } from '../db/queries.ts';
+import { notFound } from '../errors.ts';
+import { authErrors, bearer } from './common.ts';
+
+export interface OffPeakWindow {
+  windowStart: string;
+  windowEnd: string;
+  days: number[];
+  keepPreviousWeeks: number;
+}
+
+export const DEFAULT_WINDOW: OffPeakWindow = {
+  windowStart: '19:00',
+  windowEnd: '07:00',
+  days: [1, 2, 3, 4, 5, 6, 7],
+  keepPreviousWeeks: 2,
+};
+
+export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
+  const window = ctx.offPeak ?? DEFAULT_WINDOW;
+
+  app.get(
+    '/sync-policy',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'When this school’s devices prefetch: the off-peak window in its time zone, and weeks kept',
+        security: bearer,
+        response: { 200: SyncPolicyReply, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const school = await findSchool(ctx.db, currentUser(request).school_id);
+      if (!school) throw notFound('École introuvable.');
+      void reply.header('cache-control', 'private, max-age=3600');
+      return { timeZone: school.time_zone, ...window };
+    },
+  );
+
+  app.put(
+    '/devices/:deviceId',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary:
+          'Register this device (its id is made on the device); answers its seat in the school, the same each time',
+        security: bearer,
+        params: Type.Object({ deviceId: DeviceId }),
+        response: { 200: DeviceReply, ...authErrors },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const seat = await registerDevice(ctx.db, request.params.deviceId, user.school_id, ctx.now().toISOString());
+      return { deviceId: request.params.deviceId, seat };
+    },
+  );
+};

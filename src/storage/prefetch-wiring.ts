@@ -1,0 +1,107 @@
+/**
+ * The prefetch core over the real adapters, as the page and the service worker (Periodic Background Sync) both build
+ * it: IndexedDB stores, fetch, WebCrypto, one Web Lock so only one of them checks at a time. Also this device's
+ * identity: an id made here once, and the seat the server gives it (which spreads prefetch slots evenly).
+ */
+import { deviceUrl } from '../protocol/paths.ts';
+import { type PrefetchOutcome, prefetchTick } from '../sync/prefetch.ts';
+import type { SlotDevice } from '../sync/slot-planner.ts';
+import { sendable } from '../sync/outbox.ts';
+import type { CartableDb, DeviceRecord, SessionRecord } from './db.ts';
+import { FetchTransport, webHasher } from './fetch-transport.ts';
+import { IdbOutboxStore } from './idb-outbox.ts';
+import { IdbFileStore, IdbKeyStore, IdbPrefetchStateStore, IdbWeekStore } from './idb-stores.ts';
+import { realClock } from './platform.ts';
+import { WebLock } from './web-lock.ts';
+import { webVerifier } from './web-verifier.ts';
+
+export const PREFETCH_LOCK = 'cartable-prefetch';
+/** The Periodic Background Sync tag the page registers and the worker answers. */
+export const PREFETCH_SYNC_TAG = 'cartable-prefetch';
+/** The channel on which a finished check is announced, so an open page shows the new week at once. */
+export const PREFETCH_CHANNEL = 'cartable-prefetch';
+
+/** This device's id (made once, kept) and seat (once the server gave one). */
+export async function thisDevice(db: CartableDb): Promise<DeviceRecord> {
+  const known = await db.get('device', 'this');
+  if (known) return known;
+  const fresh: DeviceRecord = { key: 'this', id: crypto.randomUUID() };
+  await db.put('device', fresh);
+  return fresh;
+}
+
+/** Asks the server for this device's seat if it has none yet; quietly keeps the hashed slot when offline. */
+export async function registerDevice(db: CartableDb, token: string): Promise<SlotDevice> {
+  const device = await thisDevice(db);
+  if (device.seat !== undefined) return device;
+  try {
+    const res = await new FetchTransport().send({
+      method: 'PUT',
+      path: deviceUrl(device.id),
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (res.status === 200) {
+      const { seat } = JSON.parse(new TextDecoder().decode(res.body)) as { seat?: unknown };
+      if (typeof seat === 'number') {
+        const registered = { ...device, seat };
+        await db.put('device', registered);
+        return registered;
+      }
+    }
+  } catch {
+    // Offline: the slot comes from the device id's hash until the next registration succeeds.
+  }
+  return device;
+}
+
+export interface PrefetchRun {
+  outcome: PrefetchOutcome | { kind: 'busy' } | { kind: 'no-session' };
+}
+
+/**
+ * One prefetch check for the signed-in account's first class, under the prefetch lock. `asked`: the pupil pressed
+ * "Vérifier maintenant" (checks at once, whatever the hour).
+ */
+export async function runPrefetch(
+  db: CartableDb,
+  options: {
+    asked?: boolean;
+    onWeekProgress?: (week: string, done: number, total: number) => void;
+  } = {},
+): Promise<PrefetchRun['outcome']> {
+  const session: SessionRecord | undefined = await db.get('session', 'current');
+  const klass = session?.classes[0];
+  if (!session || !klass || session.rejected) return { kind: 'no-session' };
+  const device = await registerDevice(db, session.token);
+  const outbox = new IdbOutboxStore(db);
+  const run = await new WebLock(PREFETCH_LOCK).tryRun(() =>
+    prefetchTick(
+      {
+        transport: new FetchTransport(),
+        files: new IdbFileStore(db),
+        weeks: new IdbWeekStore(db),
+        keys: new IdbKeyStore(db),
+        verifier: webVerifier,
+        hasher: webHasher,
+        clock: realClock,
+        state: new IdbPrefetchStateStore(db),
+        headers: { authorization: `Bearer ${session.token}` },
+        device,
+        classId: klass.id,
+        timeZone: klass.timeZone,
+        sendableHomework: async () =>
+          sendable((await outbox.list()).flatMap((e) => (e.ok && e.item.owner === session.user.id ? [e.item] : [])))
+            .length,
+        ...(options.onWeekProgress ? { onWeekProgress: options.onWeekProgress } : {}),
+      },
+      options.asked ? { asked: true } : {},
+    ),
+  );
+  if (!run.ran) return { kind: 'busy' };
+  if (run.value.kind === 'checked' && typeof BroadcastChannel === 'function') {
+    const channel = new BroadcastChannel(PREFETCH_CHANNEL);
+    channel.postMessage({ type: 'weeks-changed' });
+    channel.close();
+  }
+  return run.value;
+}
