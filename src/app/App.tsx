@@ -3,7 +3,9 @@ import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { isoWeekAt } from '../protocol/iso-week.ts';
 import type { SessionRecord } from '../storage/db.ts';
+import { IdbKeyStore } from '../storage/idb-stores.ts';
 import { PREFETCH_SYNC_TAG } from '../storage/prefetch-wiring.ts';
+import { refreshKeys } from '../sync/week-install.ts';
 import { registerServiceWorker, requestPeriodicPrefetch } from '../sw-bridge/register.ts';
 import { Header } from './Header/index.tsx';
 import { detectLocale, I18nContext, type Locale, LOCALE_STORAGE_KEY, translator, useI18n } from './i18n/index.ts';
@@ -12,6 +14,7 @@ import { LessonView } from './LessonView/index.tsx';
 import { OutboxProvider } from './outbox-context.tsx';
 import { startOutboxTriggers } from './outbox-triggers.ts';
 import { OutboxView } from './OutboxView/index.tsx';
+import { PublishView } from './PublishView/index.tsx';
 import { navigate, useRoute } from './router.tsx';
 import { openServices, type Services } from './services.ts';
 import { SignIn } from './SignIn/index.tsx';
@@ -63,6 +66,8 @@ function SignedIn(props: { services: Services; session: SessionRecord }): JSX.El
     return route.name === 'assignment' ? <AssignmentView {...screen} /> : <SubmissionsView {...screen} />;
   }
   if (route.name === 'outbox') return <OutboxView services={props.services} klass={klass} />;
+  if (route.name === 'publish' && props.session.user.role !== 'pupil')
+    return <PublishView services={props.services} session={props.session} klass={klass} />;
   if (!state.loaded) return <p aria-busy="true">{t('app.loading')}</p>;
   return <WeekView services={props.services} session={props.session} klass={klass} week={week} state={state} />;
 }
@@ -102,6 +107,9 @@ export function App(): JSX.Element {
 
   const onSignedIn = (s: Omit<SessionRecord, 'id'>) => {
     if (!services || services === 'failed') return;
+    // The server's public keys, kept from the sign-in (online by definition): weeks imported from a file later, with
+    // no network, are checked against them.
+    refreshKeys({ keys: new IdbKeyStore(services.db), transport: services.transport }).catch(() => undefined);
     services.session
       .put(s)
       .then(() => setSession({ ...s, id: 'current' }))

@@ -7,6 +7,7 @@ export type Route =
   | { name: 'lesson'; week: string; lessonId: string }
   | { name: 'assignment'; week: string; assignmentId: string }
   | { name: 'outbox' }
+  | { name: 'publish' }
   | { name: 'submissions'; week: string; assignmentId: string }
   | { name: 'notFound' };
 
@@ -18,6 +19,7 @@ export function parseRoute(path: string): Route {
   const assignment = /^\/semaine\/(\d{4}-W\d{2})\/devoir\/([A-Za-z0-9_-]+)\/?$/.exec(path);
   if (assignment?.[1] && assignment[2]) return { name: 'assignment', week: assignment[1], assignmentId: assignment[2] };
   if (path === '/envois' || path === '/envois/') return { name: 'outbox' };
+  if (path === '/publier' || path === '/publier/') return { name: 'publish' };
   const submissions = /^\/semaine\/(\d{4}-W\d{2})\/devoir\/([A-Za-z0-9_-]+)\/rendus\/?$/.exec(path);
   if (submissions?.[1] && submissions[2])
     return { name: 'submissions', week: submissions[1], assignmentId: submissions[2] };
@@ -27,6 +29,7 @@ export function parseRoute(path: string): Route {
 export const lessonPath = (week: string, lessonId: string): string => `/semaine/${week}/lecon/${lessonId}`;
 export const assignmentPath = (week: string, assignmentId: string): string => `/semaine/${week}/devoir/${assignmentId}`;
 export const OUTBOX_PATH = '/envois';
+export const PUBLISH_PATH = '/publier';
 export const submissionsPath = (week: string, assignmentId: string): string =>
   `/semaine/${week}/devoir/${assignmentId}/rendus`;
 

@@ -43,3 +43,10 @@ export const syncPolicyUrl = (): string => `${API_PREFIX}/sync-policy`;
 
 /** Registers this device (PUT with its id): the answer gives its seat, which spreads prefetch slots evenly. */
 export const deviceUrl = (deviceId: string): string => `${API_PREFIX}/devices/${encodeURIComponent(deviceId)}`;
+
+/** Where a teacher uploads (PUT) or checks (GET, HEAD) a lesson file by its hash. */
+export const lessonFileUrl = (sha256: string): string => `${API_PREFIX}/lesson-files/${sha256}`;
+
+/** The idempotent PUT that publishes a new version of a week: the publication id is made on the device. */
+export const publicationUrl = (classId: string, isoWeek: string, publishId: string): string =>
+  `${weekManifestUrl(classId, isoWeek)}/publications/${publishId}`;

@@ -326,4 +326,35 @@ describe('recovery period', () => {
       await clock.advance(result.until - clock.now());
     }
   });
+
+  it('sends a teacher’s publication like homework: lesson files first, then the week, once, under its own id', async () => {
+    const { ref, stored } = photo('schéma du cycle');
+    const publication = {
+      lessons: [
+        {
+          id: 'cycle',
+          title: 'Le cycle',
+          order: 1,
+          body: '![](cycle.png)',
+          attachments: [{ sha256: ref.sha256, name: 'cycle.png' }],
+        },
+      ],
+      assignments: [],
+    };
+    const put: string[] = [];
+    deps.transport = new FakeTransport((req) => {
+      if (req.method === 'HEAD') return response(404);
+      put.push(req.path);
+      if (req.path.includes('/publications/')) return response(201, { version: 3 });
+      return response(201, { sha256: ref.sha256, size: ref.size, stored: true });
+    });
+    const pub = item({ owner: 'lea', assignmentId: 'publication', publication, files: [ref] });
+    await outbox.add(pub, [stored]);
+    expect(await drainOutbox(deps)).toEqual({ kind: 'drained', sent: 1 });
+    expect(put).toEqual([
+      `/api/lesson-files/${ref.sha256}`,
+      `/api/classes/cm2-b/weeks/2026-W48/publications/${pub.id}`,
+    ]);
+    expect(await outbox.get(pub.id)).toMatchObject({ state: 'received', published: { version: 3 } });
+  });
 });

@@ -14,7 +14,14 @@
  *   | 401 back to pending until the pupil signs in | network, 408, 429, 5xx back to pending (retry later).
  * Nothing is ever deleted here. An item left in `sending` by a crash is sent again: the server's PUT is idempotent.
  */
-import { RECOVERY_PERIOD_HEADER, RETRY_SPREAD_HEADER, submissionUrl, uploadUrl } from '../protocol/paths.ts';
+import {
+  lessonFileUrl,
+  publicationUrl,
+  RECOVERY_PERIOD_HEADER,
+  RETRY_SPREAD_HEADER,
+  submissionUrl,
+  uploadUrl,
+} from '../protocol/paths.ts';
 import type { AdaptiveThrottle } from './adaptive-throttle.ts';
 import {
   type BackoffPolicy,
@@ -250,9 +257,11 @@ async function sendItem(
     return 'done';
   };
 
+  // Homework goes to the pupil's uploads and submissions; a teacher's publication to lesson files and the week.
+  const fileUrl = started.publication ? lessonFileUrl : uploadUrl;
   try {
     for (const file of started.files) {
-      const head = await deps.transport.send({ method: 'HEAD', path: uploadUrl(file.sha256), headers: auth });
+      const head = await deps.transport.send({ method: 'HEAD', path: fileUrl(file.sha256), headers: auth });
       if (head.status === 200) continue;
       if (head.status !== 404) {
         const outcome = await answer(head);
@@ -266,7 +275,7 @@ async function sendItem(
       }
       const put = await deps.transport.send({
         method: 'PUT',
-        path: uploadUrl(file.sha256),
+        path: fileUrl(file.sha256),
         headers: { ...auth, 'content-type': file.type },
         body: bytes,
       });
@@ -275,22 +284,30 @@ async function sendItem(
     }
     const res = await deps.transport.send({
       method: 'PUT',
-      path: submissionUrl(started.id),
+      path: started.publication ? publicationUrl(started.classId, started.week, started.id) : submissionUrl(started.id),
       headers: { ...auth, 'content-type': 'application/json' },
       body: encoder.encode(
-        JSON.stringify({
-          classId: started.classId,
-          week: started.week,
-          assignmentId: started.assignmentId,
-          text: started.text,
-          files: started.files,
-          submittedAt: started.submittedAt,
-        }),
+        JSON.stringify(
+          started.publication ?? {
+            classId: started.classId,
+            week: started.week,
+            assignmentId: started.assignmentId,
+            text: started.text,
+            files: started.files,
+            submittedAt: started.submittedAt,
+          },
+        ),
       ),
     });
     const outcome = await answer(res);
     if (outcome) return outcome;
-    const receipt = bodyJson(res).receipt as OutboxItem['receipt'];
+    const body = bodyJson(res);
+    if (started.publication) {
+      const version = typeof body.version === 'number' ? body.version : 0;
+      await settle({ state: 'received', published: { version } });
+      return 'done';
+    }
+    const receipt = body.receipt as OutboxItem['receipt'];
     await settle({ state: 'received', ...(receipt ? { receipt } : {}) });
     return 'done';
   } catch (err) {

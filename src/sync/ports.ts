@@ -2,7 +2,7 @@
  * The ports of the sync core: everything impure comes in through these small interfaces, so the same code runs in
  * the page, the service worker, the unit tests (fakes) and the load simulation (simulated time).
  */
-import type { WeekManifest } from '../protocol/schemas.ts';
+import type { PublishBody, WeekManifest } from '../protocol/schemas.ts';
 
 /** Time, injected so tests and simulations control it. */
 export interface Clock {
@@ -139,6 +139,13 @@ export interface OutboxItem {
   lastError?: string;
   receipt?: { payload: string; signature: string; receivedAt: string };
   refusal?: { status: number; error: string; message: string };
+  /**
+   * Set when the item is a teacher's publication of a week rather than homework: its files go to the lesson files,
+   * and this body to the week's publications under the item's id (src/server/routes/publishing.ts).
+   */
+  publication?: PublishBody;
+  /** The version the server gave a publication. */
+  published?: { version: number };
 }
 
 /** A record read back from storage: an item, or one that cannot be read (shown as an error, never dropped). */

@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import type { SessionRecord } from '../../storage/db.ts';
 import { useI18n } from '../i18n/index.ts';
-import { Link, OUTBOX_PATH } from '../router.tsx';
+import { Link, OUTBOX_PATH, PUBLISH_PATH } from '../router.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
 import { waiting } from '../use-outbox.ts';
 
@@ -38,6 +38,7 @@ export function Header(props: { session: SessionRecord | undefined; onSignOut: (
       <nav aria-label={t('nav.main')}>
         {session && <Link href="/">{t('nav.week')}</Link>}
         {session && <OutboxLink />}
+        {session && session.user.role !== 'pupil' && <Link href={PUBLISH_PATH}>{t('nav.publish')}</Link>}
       </nav>
       <div class="tools">
         {session && <span class="who">{session.user.displayName}</span>}

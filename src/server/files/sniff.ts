@@ -2,6 +2,7 @@
  * What a file's first bytes say it is. A declared media type is accepted only when the bytes agree, so a script
  * renamed photo.png, or an HTML page sent as a PDF, is refused instead of being served to pupils.
  */
+import { canonicalType } from '../../protocol/lesson-files.ts';
 
 const ascii = (bytes: Uint8Array, at: number, text: string) => {
   if (bytes.byteLength < at + text.length) return false;
@@ -10,22 +11,7 @@ const ascii = (bytes: Uint8Array, at: number, text: string) => {
 };
 const starts = (bytes: Uint8Array, sig: number[]) => sig.every((b, i) => bytes[i] === b);
 
-/** Media types teachers may attach to lessons: documents, images, sound, video, plain text. Never HTML or SVG. */
-export const LESSON_FILE_TYPES = [
-  'application/pdf',
-  'image/png',
-  'image/jpeg',
-  'image/webp',
-  'image/gif',
-  'audio/wav',
-  'audio/mpeg',
-  'audio/ogg',
-  'audio/mp4',
-  'video/mp4',
-  'text/plain',
-] as const;
-
-/** The bytes' own type among LESSON_FILE_TYPES (and the homework types), or undefined when none fits. */
+/** The bytes' own type among the lesson and homework types, or undefined when none fits. */
 export function sniff(bytes: Uint8Array): string | undefined {
   if (ascii(bytes, 0, '%PDF-')) return 'application/pdf';
   if (starts(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'image/png';
@@ -59,21 +45,6 @@ function isPlainText(bytes: Uint8Array): boolean {
   }
   return !/^\s*<(?:!doctype|html|svg|script|\?xml)/i.test(text);
 }
-
-/** Types that are the same thing under two names. */
-const ALIASES: Record<string, string> = {
-  'audio/x-wav': 'audio/wav',
-  'audio/wave': 'audio/wav',
-  'audio/mp3': 'audio/mpeg',
-  'image/jpg': 'image/jpeg',
-  'image/heif': 'image/heic',
-  'audio/x-m4a': 'audio/mp4',
-};
-
-export const canonicalType = (type: string): string => {
-  const t = type.split(';')[0]?.trim().toLowerCase() ?? '';
-  return ALIASES[t] ?? t;
-};
 
 /** True when the bytes are what the declared type says. */
 export function bytesMatchType(bytes: Uint8Array, declared: string): boolean {

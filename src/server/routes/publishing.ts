@@ -22,16 +22,22 @@ import { requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findFile, listAllWeekVersions, recordFile } from '../db/queries.ts';
 import { HttpError, notFound } from '../errors.ts';
-import { bytesMatchType, canonicalType, LESSON_FILE_TYPES } from '../files/sniff.ts';
+import {
+  canonicalType,
+  isLessonFileType,
+  LESSON_FILE_TYPES,
+  LESSON_TYPE_ALIASES,
+  MAX_LESSON_FILE_BYTES,
+} from '../../protocol/lesson-files.ts';
+import { bytesMatchType } from '../files/sniff.ts';
 import { publishStoredWeek, sha256Hex } from '../publish.ts';
 import { authErrors, bearer } from './common.ts';
 
-export const MAX_LESSON_FILE_BYTES = 50 * 1024 * 1024;
 const PublishId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const mib = (n: number) => `${Math.round(n / 1024 / 1024)} Mo`;
 
 export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
-  const accepted = [...LESSON_FILE_TYPES, 'audio/x-wav', 'audio/wave', 'audio/mp3', 'image/jpg', 'audio/x-m4a'];
+  const accepted = [...LESSON_FILE_TYPES, ...Object.keys(LESSON_TYPE_ALIASES)];
   app.addContentTypeParser(accepted, { parseAs: 'buffer', bodyLimit: MAX_LESSON_FILE_BYTES }, (_req, body, done) => {
     done(null, body);
   });
@@ -73,7 +79,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
               `Fichier trop lourd (${mib(length)}) : ${mib(MAX_LESSON_FILE_BYTES)} au plus par fichier.`,
             );
           const type = canonicalType(request.headers['content-type'] ?? '');
-          if (!(LESSON_FILE_TYPES as readonly string[]).includes(type))
+          if (!isLessonFileType(type))
             throw new HttpError(
               415,
               'unsupported_media_type',

@@ -1,0 +1,183 @@
+/**
+ * `npm run publish -- <dossier>`: publishes a week prepared as a folder of Markdown files and attachments.
+ *
+ *   CARTABLE_URL      the server (default http://localhost:8080)
+ *   CARTABLE_USER     the teacher's username (or --user)
+ *   CARTABLE_SECRET   the teacher's secret (asked on the terminal when unset; never on the command line)
+ *   --classe, --semaine, --publication   override semaine.md
+ *   --essai           checks everything and says what would be sent, sends nothing
+ *
+ * Files the server already holds are not sent again. Running it twice publishes once: the publication id is the hash
+ * of what is published.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { parseArgs } from 'node:util';
+import { isoWeekAt, isValidIsoWeek } from '../protocol/iso-week.ts';
+import { MAX_LESSON_FILE_BYTES } from '../protocol/lesson-files.ts';
+import type { MeReply, PublishBody, PublishReply, SignInReply } from '../protocol/schemas.ts';
+import { zonedInstant } from '../sync/zoned-time.ts';
+import { type LocalFile, readFolderWeek } from './folder-week.ts';
+
+const kb = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024))} Ko`;
+
+/** A problem the teacher can fix: printed as it is, without a stack. */
+export class CliError extends Error {}
+
+/** "2026-12-04 16:00" (school time) or a full ISO date-time → ISO in UTC. */
+export function toInstant(text: string, timeZone: string): string {
+  const local = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2})[:h](\d{2}))?$/.exec(text.trim());
+  if (local) {
+    const [, y, mo, d, h = '8', mi = '00'] = local;
+    return new Date(
+      zonedInstant({ year: Number(y), month: Number(mo), day: Number(d) }, Number(h), Number(mi), timeZone),
+    ).toISOString();
+  }
+  const parsed = Date.parse(text);
+  if (Number.isNaN(parsed)) throw new CliError(`Date illisible : « ${text} » (attendu : 2026-12-04 16:00).`);
+  return new Date(parsed).toISOString();
+}
+
+/** A UUID-shaped id from the publication's content: publishing the same thing twice publishes once. */
+export function publicationId(classId: string, week: string, body: PublishBody): string {
+  const h = createHash('sha256')
+    .update(JSON.stringify([classId, week, body]))
+    .digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+async function api(
+  base: string,
+  path: string,
+  init: RequestInit & { token?: string } = {},
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  let res: Response;
+  try {
+    res = await fetch(base + path, { ...init, headers });
+  } catch {
+    throw new CliError(`Le serveur ${base} ne répond pas. Vérifiez l’adresse (CARTABLE_URL) et le réseau.`);
+  }
+  const text = await res.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = { message: text.slice(0, 200) };
+  }
+  return { status: res.status, body };
+}
+
+const reason = (body: unknown) => (body as { message?: string } | undefined)?.message ?? 'réponse inattendue';
+
+async function askSecret(): Promise<string> {
+  if (!process.stdin.isTTY) throw new CliError('CARTABLE_SECRET manque (et pas de terminal pour le demander).');
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const secret = await rl.question('Code secret : ');
+  rl.close();
+  return secret;
+}
+
+export async function main(argv: string[], log: (line: string) => void = console.log): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      user: { type: 'string' },
+      classe: { type: 'string' },
+      semaine: { type: 'string' },
+      publication: { type: 'string' },
+      essai: { type: 'boolean', default: false },
+    },
+  });
+  const folder = positionals[0];
+  if (!folder)
+    throw new CliError('Usage : npm run publish -- <dossier> [--classe cm2-b] [--semaine 2026-W49] [--essai]');
+  const base = (process.env.CARTABLE_URL ?? 'http://localhost:8080').replace(/\/$/, '');
+  const local = readFolderWeek(folder, MAX_LESSON_FILE_BYTES);
+  if (local.problems.length > 0) {
+    log('Rien n’a été envoyé. À corriger dans le dossier :');
+    for (const p of local.problems) log(`  - ${p}`);
+    return 2;
+  }
+
+  const username = values.user ?? process.env.CARTABLE_USER;
+  if (!username) throw new CliError('Identifiant manquant : CARTABLE_USER=… ou --user …');
+  const secret = process.env.CARTABLE_SECRET ?? (await askSecret());
+  const signIn = await api(base, '/api/auth/sign-in', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, secret }),
+  });
+  if (signIn.status !== 200) throw new CliError(`Connexion refusée (${signIn.status}) : ${reason(signIn.body)}`);
+  const token = (signIn.body as SignInReply).token;
+  const me = (await api(base, '/api/me', { token })).body as MeReply;
+  const classId = values.classe ?? local.classId ?? (me.classes.length === 1 ? me.classes[0]?.id : undefined);
+  const klass = me.classes.find((c) => c.id === classId);
+  if (!klass)
+    throw new CliError(
+      `Classe ${classId ? `« ${classId} » inconnue` : 'à préciser'} : ${me.classes.map((c) => c.id).join(', ') || 'aucune classe'}.`,
+    );
+  const week = values.semaine ?? local.week ?? isoWeekAt(Date.now(), klass.timeZone);
+  if (!isValidIsoWeek(week)) throw new CliError(`Semaine invalide : « ${week} » (attendu : 2026-W49).`);
+
+  const body: PublishBody = {
+    lessons: local.lessons.map((l) => ({
+      id: l.id,
+      title: l.title,
+      order: l.order,
+      body: l.body,
+      attachments: l.attachments.map((a) => ({ sha256: a.sha256, name: a.name })),
+    })),
+    assignments: local.assignments.map((a) => ({
+      id: a.id,
+      title: a.title,
+      instructions: a.instructions,
+      dueAt: toInstant(a.due, klass.timeZone),
+    })),
+  };
+  const release = values.publication ?? local.releaseAt;
+  if (release) body.releaseAt = toInstant(release, klass.timeZone);
+
+  log(`Semaine ${week} de ${klass.name} : ${body.lessons.length} leçon(s), ${body.assignments.length} devoir(s).`);
+  const toSend: LocalFile[] = [];
+  for (const file of local.files) {
+    const known = await api(base, `/api/lesson-files/${file.sha256}`, { token });
+    if (known.status === 200) log(`  déjà sur le serveur  ${file.name}`);
+    else toSend.push(file);
+  }
+  if (values.essai) {
+    for (const f of toSend) log(`  à envoyer            ${f.name} (${kb(f.size)})`);
+    log('Essai : rien n’a été envoyé ni publié.');
+    return 0;
+  }
+  for (const file of toSend) {
+    const put = await api(base, `/api/lesson-files/${file.sha256}`, {
+      method: 'PUT',
+      token,
+      headers: { 'content-type': file.type },
+      body: readFileSync(file.path),
+    });
+    if (put.status !== 200 && put.status !== 201)
+      throw new CliError(`${file.name} refusé (${put.status}) : ${reason(put.body)}`);
+    log(`  envoyé               ${file.name} (${kb(file.size)})`);
+  }
+  const id = publicationId(klass.id, week, body);
+  const published = await api(base, `/api/classes/${klass.id}/weeks/${week}/publications/${id}`, {
+    method: 'PUT',
+    token,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (published.status !== 200 && published.status !== 201)
+    throw new CliError(`Publication refusée (${published.status}) : ${reason(published.body)}`);
+  const v = published.body as PublishReply;
+  log(
+    published.status === 201
+      ? `Publié : semaine ${week}, version ${v.version}${v.releaseAt ? `, visible le ${v.releaseAt}` : ''}.`
+      : `Déjà publié tel quel : semaine ${week}, version ${v.version}. Rien de nouveau.`,
+  );
+  return 0;
+}
