@@ -16,7 +16,8 @@ export function isValidIsoWeek(s: string): boolean {
   if (!ISO_WEEK_RE.test(s)) return false;
   const year = Number(s.slice(0, 4));
   const week = Number(s.slice(6));
-  return week <= weeksInYear(year);
+  // Every year has 52 weeks; only week 53 needs the calendar (this runs on every manifest request).
+  return week <= 52 || weeksInYear(year) === 53;
 }
 
 /** The ISO week of a calendar date (year, month 1-12, day). */

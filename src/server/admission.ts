@@ -155,11 +155,18 @@ export async function installAdmission(app: FastifyInstance, options: AdmissionO
     releases.set(request, await entered);
     return undefined;
   });
-  const release = async (request: FastifyRequest) => {
+  // Callback style: most requests are reads and pass without a promise each.
+  const release = (request: FastifyRequest) => {
     releases.get(request)?.();
     releases.delete(request);
   };
-  app.addHook('onResponse', release);
-  app.addHook('onRequestAbort', release);
+  app.addHook('onResponse', (request, _reply, done) => {
+    release(request);
+    done();
+  });
+  app.addHook('onRequestAbort', (request, done) => {
+    release(request);
+    done();
+  });
   return gate;
 }

@@ -3,6 +3,7 @@
  * the API as OpenAPI 3 at /api/openapi.json) and, when a built client is given, the PWA itself.
  */
 import { installAccessLog } from './access-log.ts';
+import { HotCaches } from './hot-cache.ts';
 import { publishingRoutes } from './routes/publishing.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { existsSync } from 'node:fs';
@@ -44,7 +45,8 @@ export interface BuildOptions {
 export const VERSION = '0.1.0';
 
 /** Creates the app; the caller listens (main.ts) or injects (tests). */
-export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(given: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const ctx: AppContext = { ...given, hot: given.hot ?? new HotCaches() };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
@@ -59,10 +61,13 @@ export async function buildApp(ctx: AppContext, options: BuildOptions = {}): Pro
   // A 304 has no body. The route's schema serialises its null as "null", and Fastify would then announce
   // content-length: 4, which makes HTTP clients drop the connection instead of reusing it; hand Fastify a null
   // payload, for which it writes a bare 304.
-  app.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode !== 304) return payload;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (reply.statusCode !== 304) {
+      done(null, payload);
+      return;
+    }
     reply.removeHeader('content-type');
-    return null;
+    done(null, null);
   });
   // The API speaks JSON (file uploads add their own parser where they need one): anything else is a 415.
   app.removeContentTypeParser('text/plain');

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { UserRow } from './db/queries.ts';
 import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
+import type { HotCaches } from './hot-cache.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { OffPeakWindow } from './routes/sync.ts';
 
@@ -13,6 +14,8 @@ export interface AppContext {
   now: () => Date;
   /** Rate-limit counters: per process, or shared through Redis by every instance. */
   limiter: RateLimiter;
+  /** In-process caches of sessions, class memberships and current weeks (hot-cache.ts); buildApp makes them. */
+  hot?: HotCaches;
   /** The schools' off-peak prefetch window (GET /api/sync-policy); 19:00-07:00 every day when unset. */
   offPeak?: OffPeakWindow;
 }

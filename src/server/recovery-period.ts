@@ -17,19 +17,32 @@ export function recoveryPeriodSeconds(pupils: number, capacityPerSecond: number)
 }
 
 export function installRecoveryPeriod(app: FastifyInstance, ctx: AppContext, capacityPerSecond: number): void {
-  let cached: { seconds: number; at: number } | undefined;
-  const current = async () => {
-    const now = Date.now();
-    if (!cached || now - cached.at > 60_000) {
-      const pupils = await countPupils(ctx.db).catch(() => undefined);
-      if (pupils !== undefined) cached = { seconds: recoveryPeriodSeconds(pupils, capacityPerSecond), at: now };
-    }
-    return cached?.seconds;
+  let cached: { header: string; at: number } | undefined;
+  let counting: Promise<void> | undefined;
+  const refresh = async () => {
+    const pupils = await countPupils(ctx.db).catch(() => undefined);
+    if (pupils !== undefined)
+      cached = { header: String(recoveryPeriodSeconds(pupils, capacityPerSecond)), at: Date.now() };
   };
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (!request.url.startsWith('/api/')) return payload;
-    const seconds = await current();
-    if (seconds !== undefined) void reply.header(RECOVERY_PERIOD_HEADER, String(seconds));
-    return payload;
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!request.url.startsWith('/api/')) {
+      done(null, payload);
+      return;
+    }
+    const send = () => {
+      if (cached) void reply.header(RECOVERY_PERIOD_HEADER, cached.header);
+      done(null, payload);
+    };
+    // Counted once a minute at most; meanwhile every answer uses the last count without waiting for the database.
+    if (!cached || Date.now() - cached.at > 60_000) {
+      counting ??= refresh().finally(() => {
+        counting = undefined;
+      });
+      if (!cached) {
+        counting.then(send, send);
+        return;
+      }
+    }
+    send();
   });
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileUrl, weekManifestUrl } from '../protocol/paths.ts';
 import type { WeekManifest } from '../protocol/schemas.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
-import { publishWeek } from './publish.ts';
+import { type PublishInput, publishWeek } from './publish.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
 
 const WEEK = '2026-W48';
@@ -16,6 +16,12 @@ beforeAll(async () => {
 afterAll(async () => s.close());
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Publishes straight into the database, as another instance would; the app's caches then learn it (see hot-cache.ts). */
+async function publishBehindTheApp(input: PublishInput) {
+  await publishWeek(s.ctx.db, s.ctx.storage, input, s.ctx.now());
+  s.ctx.hot?.clear();
+}
 
 describe('health', () => {
   it('answers ok when the database answers', async () => {
@@ -109,9 +115,9 @@ describe('weeks and files', () => {
     expect(before.statusCode).toBe(404);
     const input = { classId: DEMO_CLASS_ID, className: 'CM2 B', week: '2026-W49', assignments: [] };
     const lesson = { id: 'l', title: 'T', order: 1, attachments: [] };
-    await publishWeek(s.ctx.db, s.ctx.storage, { ...input, lessons: [{ ...lesson, body: 'v1' }] }, s.ctx.now());
+    await publishBehindTheApp({ ...input, lessons: [{ ...lesson, body: 'v1' }] });
     const v1 = await s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, '2026-W49'), headers: auth(lea) });
-    await publishWeek(s.ctx.db, s.ctx.storage, { ...input, lessons: [{ ...lesson, body: 'v2' }] }, s.ctx.now());
+    await publishBehindTheApp({ ...input, lessons: [{ ...lesson, body: 'v2' }] });
     const v2 = await s.app.inject({
       url: weekManifestUrl(DEMO_CLASS_ID, '2026-W49'),
       headers: { ...auth(lea), 'if-none-match': v1.headers.etag as string },
@@ -123,7 +129,7 @@ describe('weeks and files', () => {
 
   it('hides a week until its release time', async () => {
     const input = { classId: DEMO_CLASS_ID, className: 'CM2 B', week: '2026-W50', assignments: [], lessons: [] };
-    await publishWeek(s.ctx.db, s.ctx.storage, { ...input, releaseAt: '2026-12-06T18:00:00.000Z' }, s.ctx.now());
+    await publishBehindTheApp({ ...input, releaseAt: '2026-12-06T18:00:00.000Z' });
     const res = await s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, '2026-W50'), headers: auth(lea) });
     expect(res.statusCode).toBe(404);
   });

@@ -20,13 +20,19 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    // A 304 has no body to protect, and the device keeps the headers of the answer it revalidates: leaving them out
+    // halves the bytes of the most frequent answer (bench:delta).
+    if (reply.statusCode === 304) {
+      done(null, payload);
+      return;
+    }
     void reply
       .header('content-security-policy', CONTENT_SECURITY_POLICY)
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
       .header('x-frame-options', 'DENY')
       .header('cross-origin-opener-policy', 'same-origin');
-    return payload;
+    done(null, payload);
   });
 }

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { type BuildOptions, buildApp } from '../server/app.ts';
 import type { AppContext } from '../server/context.ts';
 import { LocalFileStorage } from '../server/files/file-storage.ts';
+import { HotCaches } from '../server/hot-cache.ts';
 import { MemoryRateLimiter } from '../server/rate-limit.ts';
 import { DEMO_ACCOUNTS, ensureDemo } from '../server/seed/demo.ts';
 import { createTestDatabase } from './test-database.ts';
@@ -32,6 +33,8 @@ export async function startTestServer(
     storage: new LocalFileStorage(join(database.dir, 'files')),
     now: () => current,
     limiter: new MemoryRateLimiter(() => current.getTime()),
+    // Made here rather than by buildApp so a test that writes to the database behind the app's back can clear them.
+    hot: new HotCaches(),
   };
   await ensureDemo(db, ctx.storage, now);
   const app = await buildApp(ctx, options);

@@ -8,9 +8,20 @@ import { HttpError, notFound } from '../errors.ts';
 
 /** The class, if `user` may read its published weeks; otherwise throws 404. */
 export async function requireClassReader(ctx: AppContext, user: UserRow, classId: string): Promise<ClassRow> {
-  const found = (await classesOfUser(ctx.db, user)).find((c) => c.id === classId);
+  const classes = ctx.hot?.classes.get(user.id, ctx.now().getTime()) ?? (await readableClasses(ctx, user));
+  const found = classes.find((c) => c.id === classId);
   if (!found) throw notFound('Classe introuvable.');
   return found;
+}
+
+/** The classes `user` reads, through the hot cache. */
+async function readableClasses(ctx: AppContext, user: UserRow): Promise<ClassRow[]> {
+  const now = ctx.now().getTime();
+  const cached = ctx.hot?.classes.get(user.id, now);
+  if (cached) return cached;
+  const classes = await classesOfUser(ctx.db, user);
+  ctx.hot?.classes.set(user.id, classes, now + ctx.hot.ttlMs);
+  return classes;
 }
 
 /** The class, if `user` is one of its pupils; 403 for other roles, 404 for a class that is not theirs. */

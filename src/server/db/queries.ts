@@ -27,16 +27,36 @@ export async function insertSession(
     .execute();
 }
 
-/** The user of a live (not expired, not revoked) session. */
-export async function findSessionUser(db: Db, tokenHash: string, nowIso: string): Promise<UserRow | undefined> {
-  return db
+/** The user of a live (not expired, not revoked) session, and when the session expires. */
+export async function findSession(
+  db: Db,
+  tokenHash: string,
+  nowIso: string,
+): Promise<{ user: UserRow; expiresAt: string } | undefined> {
+  const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('users')
+    .select('sessions.expires_at')
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', nowIso)
     .executeTakeFirst();
+  if (!row) return undefined;
+  const { expires_at: expiresAt, ...user } = row;
+  return { user, expiresAt };
+}
+
+/** The earliest release time after `nowIso` of a version of this week not yet released, if any. */
+export async function nextRelease(db: Db, classId: string, week: string, nowIso: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('week_versions')
+    .select((eb) => eb.fn.min('release_at').as('next'))
+    .where('class_id', '=', classId)
+    .where('week', '=', week)
+    .where('release_at', '>', nowIso)
+    .executeTakeFirst();
+  return row?.next ?? undefined;
 }
 
 export async function revokeSession(db: Db, tokenHash: string, nowIso: string): Promise<void> {

@@ -70,7 +70,10 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
     { schema: { summary: 'Revoke the bearer token of this request', response: { 204: { type: 'null' } } } },
     async (request, reply) => {
       const token = bearerToken(request.headers.authorization);
-      if (token) await revokeSession(ctx.db, tokenHash(token), ctx.now().toISOString());
+      if (token) {
+        await revokeSession(ctx.db, tokenHash(token), ctx.now().toISOString());
+        ctx.hot?.sessions.delete(token);
+      }
       return reply.status(204).send(null);
     },
   );

@@ -31,6 +31,7 @@ import {
 } from '../../protocol/lesson-files.ts';
 import { bytesMatchType } from '../files/sniff.ts';
 import { publishStoredWeek, sha256Hex } from '../publish.ts';
+import { weekKey } from '../hot-cache.ts';
 import { authErrors, bearer } from './common.ts';
 
 const PublishId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
@@ -171,6 +172,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
         },
         ctx.now(),
       );
+      ctx.hot?.weekHeads.delete(weekKey(classId, week));
       return reply.status(created ? 201 : 200).send({
         classId,
         week,

@@ -5,7 +5,15 @@ import { Id, IsoWeek, WeekListReply, WeekManifest } from '../../protocol/schemas
 import { authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireClassReader } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
-import { latestReleasedWeek, listReleasedWeeks, setWeekSignature } from '../db/queries.ts';
+import {
+  latestReleasedWeek,
+  listReleasedWeeks,
+  nextRelease,
+  setWeekSignature,
+  type WeekVersionRow,
+} from '../db/queries.ts';
+import { weekKey } from '../hot-cache.ts';
+import type { AppContext } from '../context.ts';
 import { currentSigningKey, signText } from '../receipts.ts';
 import { MANIFEST_KEY_HEADER, MANIFEST_SIGNATURE_HEADER } from '../../protocol/paths.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -18,6 +26,27 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
     const tag = t.trim().replace(/^W\//, '');
     return tag === etag || tag === '*';
   });
+}
+
+/**
+ * The version of a week pupils see now, through the hot cache: kept for the cache's TTL, and never past the release
+ * time of a version scheduled later (which must appear exactly then).
+ */
+async function currentVersion(ctx: AppContext, classId: string, week: string): Promise<WeekVersionRow | undefined> {
+  const now = ctx.now();
+  const key = weekKey(classId, week);
+  const cached = ctx.hot?.weekHeads.get(key, now.getTime());
+  if (cached !== undefined) return cached ?? undefined;
+  const nowIso = now.toISOString();
+  const [row, scheduled] = await Promise.all([
+    latestReleasedWeek(ctx.db, classId, week, nowIso),
+    nextRelease(ctx.db, classId, week, nowIso),
+  ]);
+  if (ctx.hot) {
+    const until = Math.min(now.getTime() + ctx.hot.ttlMs, scheduled ? Date.parse(scheduled) : Number.POSITIVE_INFINITY);
+    ctx.hot.weekHeads.set(key, row ?? null, until);
+  }
+  return row;
 }
 
 export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
@@ -54,16 +83,20 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
       const { classId, week } = request.params;
       if (!isValidIsoWeek(week)) throw new HttpError(400, 'invalid_week', `La semaine ${week} n’existe pas.`);
       await requireClassReader(ctx, currentUser(request), classId);
-      const row = await latestReleasedWeek(ctx.db, classId, week, ctx.now().toISOString());
+      const cached = ctx.hot?.weekHeads.get(weekKey(classId, week), ctx.now().getTime());
+      const row = cached === undefined ? await currentVersion(ctx, classId, week) : (cached ?? undefined);
       if (!row) throw notFound('Aucune leçon publiée pour cette semaine.');
       void reply.header('etag', row.etag).header('cache-control', 'private, no-cache').header('vary', 'authorization');
-      if (etagMatches(request.headers['if-none-match'], row.etag)) return reply.status(304).send(null);
+      // No payload at all (not null): Fastify then skips serialising, the cheapest answer of the API.
+      if (etagMatches(request.headers['if-none-match'], row.etag))
+        return reply.status(304).send(undefined as unknown as null);
       let { signature, key_id: keyId } = row;
       if (!signature || !keyId) {
         const key = await currentSigningKey(ctx.db, ctx.now().toISOString());
         signature = signText(key, row.manifest);
         keyId = key.keyId;
         await setWeekSignature(ctx.db, row, signature, keyId);
+        ctx.hot?.weekHeads.delete(weekKey(classId, week));
       }
       void reply.header(MANIFEST_SIGNATURE_HEADER, signature).header(MANIFEST_KEY_HEADER, keyId);
       // The stored bytes, sent as they are (Fastify does not re-serialize a string): the ETag covers these exact
