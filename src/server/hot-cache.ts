@@ -1,6 +1,6 @@
 /**
  * Short-lived in-process caches in front of the database for the requests every device repeats: who a bearer token
- * is, which classes a user reads, and which version of a week is current. They make a manifest revalidation (304)
+ * is, which classes a user reads, which version of a week is current, and which assignments exist. They make a manifest revalidation (304)
  * a few map lookups instead of three queries (bench:delta).
  *
  * The price, for several instances on one database: a sign-out, a class change or a publication made through one
@@ -8,6 +8,7 @@
  * entry). A session never outlives its expiry, and a scheduled version appears at its release time exactly.
  */
 import type { ClassRow, UserRow, WeekVersionRow } from './db/queries.ts';
+import type { AssignmentsTable } from './db/schema.ts';
 
 export const HOT_CACHE_TTL_MS = 5_000;
 
@@ -52,6 +53,8 @@ export class HotCaches {
   readonly sessions = new TtlCache<UserRow>();
   readonly classes = new TtlCache<ClassRow[]>();
   readonly weekHeads = new TtlCache<WeekVersionRow | null>();
+  /** Assignments that exist (an unknown one is never cached: it may be published the next second). */
+  readonly assignments = new TtlCache<AssignmentsTable>();
   constructor(readonly ttlMs = HOT_CACHE_TTL_MS) {}
 
   /** Forgets everything: another writer (a second instance, a test, a script) changed the database. */
@@ -59,6 +62,7 @@ export class HotCaches {
     this.sessions.clear();
     this.classes.clear();
     this.weekHeads.clear();
+    this.assignments.clear();
   }
 }
 

@@ -50,6 +50,17 @@ const receiptOf = (row: SubmissionsTable) => ({
   receivedAt: row.received_at,
 });
 
+/** The assignment, through the hot cache (only assignments that exist are cached). */
+async function knownAssignment(ctx: AppContext, classId: string, week: string, assignmentId: string) {
+  const key = `${classId}/${week}/${assignmentId}`;
+  const now = ctx.now().getTime();
+  const cached = ctx.hot?.assignments.get(key, now);
+  if (cached) return cached;
+  const found = await findAssignment(ctx.db, classId, week, assignmentId);
+  if (found) ctx.hot?.assignments.set(key, found, now + ctx.hot.ttlMs);
+  return found;
+}
+
 export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; groupCommit?: boolean }> = async (
   app,
   { ctx, groupCommit = true },
@@ -91,7 +102,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
       const { id } = request.params;
       const body = request.body;
       await requirePupilOf(ctx, user, body.classId);
-      const assignment = await findAssignment(ctx.db, body.classId, body.week, body.assignmentId);
+      const assignment = await knownAssignment(ctx, body.classId, body.week, body.assignmentId);
       if (!assignment) {
         throw new HttpError(
           422,
