@@ -1,4 +1,5 @@
-// Accessibility: axe-core on the pupil's pages finds no serious or critical violation; language switch is remembered.
+// Accessibility: axe-core on the pupil's and the teacher's pages finds no serious or critical violation; the language
+// switch is remembered.
 import { AxeBuilder } from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { DEMO_LESSONS, signInAndInstall } from './pupil.ts';
@@ -33,6 +34,17 @@ test('sign-in, week and lesson pages have no serious accessibility violation', a
     expect(await seriousViolations(page), lesson.title).toEqual([]);
     await page.goBack();
   }
+});
+
+test('the teacher’s publishing page has no serious accessibility violation, preview open', async ({ page }) => {
+  await signInAndInstall(page, server.url, { username: 'mme.martin', secret: 'tableau-noir' });
+  await page.getByRole('link', { name: 'Publier' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Publier une semaine' })).toBeVisible();
+  await page.getByRole('button', { name: 'Reprendre la version publiée pour la corriger' }).click();
+  await page.getByRole('button', { name: 'Ajouter un devoir' }).click();
+  await page.getByRole('button', { name: 'Aperçu' }).first().click();
+  await expect(page.locator('.preview').first()).toContainText('Le cycle de l’eau');
+  expect(await seriousViolations(page)).toEqual([]);
 });
 
 test('French by default, English on request, and the choice is remembered', async ({ page }) => {

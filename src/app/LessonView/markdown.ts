@@ -8,10 +8,21 @@ import { Marked } from 'marked';
 import { fileUrl } from '../../protocol/paths.ts';
 import type { FileRef } from '../../protocol/schemas.ts';
 
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+
 const marked = new Marked({
   gfm: true,
   breaks: false,
   async: false,
+  // Lessons are Markdown: HTML typed into them is shown as text, not parsed. DOMPurify and the CSP still stand
+  // behind, but then never even see a tag from a lesson (parsing one in the browser, however inert, reports CSP
+  // violations for its inline handlers).
+  renderer: {
+    html({ text }) {
+      return escapeHtml(text);
+    },
+  },
   // The page's title is the lesson's only <h1>: a lesson's own headings start one level below.
   walkTokens(token) {
     if (token.type === 'heading') token.depth = Math.min(6, token.depth + 1);
