@@ -22,7 +22,7 @@ import { webVerifier } from '../src/storage/web-verifier.ts';
 import { MemoryFileStore, MemoryKeyStore, MemoryWeekStore } from '../src/sync/fakes.ts';
 import type { Transport } from '../src/sync/ports.ts';
 import { installWeek } from '../src/sync/week-install.ts';
-import { median, printTable, writeResults } from './report.ts';
+import { cpuSeconds, median, printTable, writeResults } from './report.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -174,10 +174,14 @@ try {
   // so the client's own cost on these shared cores weighs less).
   const measure = async (pipelining: number) => {
     const rates: { cartable: number[]; hello: number[] } = { cartable: [], hello: [] };
+    // Each server's own CPU time per answer: what a request costs it, whatever the shared client managed.
+    const cpu: { cartable: number[]; hello: number[] } = { cartable: [], hello: [] };
     let unexpected = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? (['cartable', 'hello'] as const) : (['hello', 'cartable'] as const);
       for (const name of order) {
+        const pid = name === 'cartable' ? server.pid() : hello.child.pid;
+        const before = cpuSeconds(pid);
         const r = await autocannon({
           ...(name === 'cartable' ? revalidate : { url: hello.url }),
           connections: CONNECTIONS,
@@ -187,12 +191,22 @@ try {
         const good = r.statusCodeStats[name === 'cartable' ? '304' : '200']?.count ?? 0;
         unexpected += r.requests.total - good + r.errors;
         rates[name].push(good / SECONDS);
+        cpu[name].push((cpuSeconds(pid) - before) / Math.max(1, good));
       }
     }
     // Each round's two measures ran back to back: the median of the rounds' ratios is steadier on a noisy machine
     // than the ratio of the medians.
     const ratio = median(rates.cartable.map((c, i) => c / (rates.hello[i] ?? Number.NaN)));
-    return { cartable: median(rates.cartable), hello: median(rates.hello), ratio, unexpected };
+    // Per-request CPU, inverted: the rate each server could sustain on a core of its own, as a ratio.
+    const cpuRatio = median(cpu.hello) / median(cpu.cartable);
+    return {
+      cartable: median(rates.cartable),
+      hello: median(rates.hello),
+      ratio,
+      cpuMicroseconds: { cartable: median(cpu.cartable) * 1e6, hello: median(cpu.hello) * 1e6 },
+      cpuRatio,
+      unexpected,
+    };
   };
   const single = await measure(1);
   const pipelined = await measure(PIPELINED);
@@ -211,11 +225,15 @@ try {
     revalidationsPerSecond: Math.round(cartable),
     helloWorldPerSecond: Math.round(helloRate),
     revalidationRatio: Number(single.ratio.toFixed(3)),
+    serverCpuMicrosecondsPer304: Math.round(single.cpuMicroseconds.cartable),
+    serverCpuMicrosecondsPerHelloWorld: Math.round(single.cpuMicroseconds.hello),
+    cpuRatio: Number(single.cpuRatio.toFixed(3)),
     pipelined: {
       pipelining: PIPELINED,
       revalidationsPerSecond: Math.round(pipelined.cartable),
       helloWorldPerSecond: Math.round(pipelined.hello),
       revalidationRatio: Number(pipelined.ratio.toFixed(3)),
+      cpuRatio: Number(pipelined.cpuRatio.toFixed(3)),
     },
     unexpectedAnswers: rates.unexpected,
     rounds: ROUNDS,
@@ -249,6 +267,13 @@ try {
       goal: '',
     },
     { measure: `same, ${PIPELINED} pipelined: ratio`, figure: figures.pipelined.revalidationRatio, goal: '' },
+    {
+      measure: 'server CPU per answer, µs: 304 / hello-world',
+      figure: `${figures.serverCpuMicrosecondsPer304} / ${figures.serverCpuMicrosecondsPerHelloWorld}`,
+      goal: '',
+    },
+    { measure: 'ratio from server CPU (hello µs / 304 µs)', figure: figures.cpuRatio, goal: '' },
+    { measure: `same, ${PIPELINED} pipelined`, figure: figures.pipelined.cpuRatio, goal: '' },
     { measure: 'unexpected answers', figure: rates.unexpected, goal: '0' },
   ]);
   console.log(`wrote ${writeResults('delta', figures)}`);

@@ -7,7 +7,7 @@
  *   outage: N devices each with one queued submission; the server is unreachable for 30 minutes, then returns.
  *   rush:   N devices submit within N / 2C seconds (twice capacity), no outage.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeededRandom } from '../src/sync/fakes.ts';
 import { printTable, writeResults } from './report.ts';
@@ -37,6 +37,25 @@ const SCENARIOS: Scenario[] = [
   { name: 'rush', devices: Math.round(100_000 * SCALE), capacity: 500, outageUntilMs: 0, createWithinMs: 0 },
 ];
 
+/**
+ * What a refusal costs the server, in submissions: measured on the real server by bench:refusal-cost (server CPU
+ * per 503 against per stored submission) and read from its results; HERD_REFUSAL_COST overrides it.
+ */
+const REFUSAL_COST = ((): number => {
+  if (process.env.HERD_REFUSAL_COST) return Number(process.env.HERD_REFUSAL_COST);
+  try {
+    const measured = JSON.parse(readFileSync(join(import.meta.dirname, 'results', 'refusal-cost.json'), 'utf8')) as {
+      refusalCost?: number;
+    };
+    if (typeof measured.refusalCost === 'number') return measured.refusalCost;
+  } catch {
+    // not measured yet
+  }
+  throw new Error('run npm run bench:refusal-cost first, or set HERD_REFUSAL_COST');
+})();
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+
 interface Row {
   scenario: string;
   arm: string;
@@ -44,6 +63,8 @@ interface Row {
   attemptsPerItem: number | null;
   drainPerIdeal: number | null;
   goodputPerCapacity: number | null;
+  /** The same, with each refusal charged REFUSAL_COST of the server's time (see below). */
+  goodputChargedPerCapacity: number | null;
   lost: number;
   duplicated: number;
 }
@@ -85,6 +106,11 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
   const idealMs = (scenario.devices / scenario.capacity) * 1000;
   const drainMs = server.lastStoredAt - scenario.outageUntilMs;
   const attempts = after.reduce((a, b) => a + b, 0);
+  const rush = scenario.name === 'rush';
+  const window = Array.from({ length: Math.floor(createWithin / 1000) }, (_, k) => ({
+    arrivals: server.arrivals[k] ?? 0,
+    served: server.served[k] ?? 0,
+  }));
   return {
     arrivals: after,
     row: {
@@ -94,12 +120,20 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
       attemptsPerItem: delivered ? attempts / delivered : null,
       drainPerIdeal: delivered ? drainMs / idealMs : null,
       // While the demand is at twice capacity (the rush window), how much of its capacity the server spends storing.
-      goodputPerCapacity:
-        scenario.name === 'rush'
-          ? server.served.slice(0, Math.floor(createWithin / 1000)).reduce((a, b) => a + (b ?? 0), 0) /
-            Math.floor(createWithin / 1000) /
-            scenario.capacity
-          : null,
+      goodputPerCapacity: rush ? sum(window.map((s) => s.served)) / window.length / scenario.capacity : null,
+      // A first-order estimate of the same with refusals charged: each second, the time the refusals took
+      // (REFUSAL_COST of a submission each) is taken from what was stored. The refusals' effect on the dynamics
+      // (fewer stored, hence more retries) is not simulated: with it, the arms that retry hardest collapse to zero
+      // and the simulation cannot finish.
+      goodputChargedPerCapacity: rush
+        ? sum(
+            window.map((s) =>
+              Math.max(0, Math.min(s.served, scenario.capacity - REFUSAL_COST * Math.max(0, s.arrivals - s.served))),
+            ),
+          ) /
+          window.length /
+          scenario.capacity
+        : null,
       lost: scenario.devices - delivered,
       duplicated: storedTimes - delivered,
     },
@@ -161,9 +195,10 @@ printTable(
     'attempts/item': r.attemptsPerItem ?? '-',
     'drain/ideal': r.drainPerIdeal ?? '-',
     'goodput/capacity': r.goodputPerCapacity ?? '-',
+    'goodput, refusals charged': r.goodputChargedPerCapacity ?? '-',
     lost: r.lost,
     duplicated: r.duplicated,
   })),
 );
 console.log(`simulated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`written: ${writeResults('herd', { rows, scenarios: SCENARIOS })}`);
+console.log(`written: ${writeResults('herd', { rows, scenarios: SCENARIOS, refusalCost: REFUSAL_COST })}`);

@@ -1,5 +1,5 @@
 /** Shared by the benchmarks: a printed table and a JSON file of figures under bench/results/. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,4 +41,11 @@ export function writeResults(name: string, figures: Record<string, unknown>): st
   };
   writeFileSync(path, `${JSON.stringify({ ...figures, measuredAt: new Date().toISOString(), machine }, null, 2)}\n`);
   return path;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) throw new Error('process not running');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
