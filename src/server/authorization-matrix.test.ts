@@ -1,0 +1,283 @@
+// The authorization matrix: every route of /api/openapi.json, called by every kind of user (anonymous; pupil,
+// teacher and admin of the demo class's school and class; of another class of the same school; of another school),
+// is allowed or denied as the table below says. A route without an entry fails the test.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../test-support/server.ts';
+import { tokenHash } from './auth/secrets.ts';
+import { insertSession } from './db/queries.ts';
+import { publishWeek } from './publish.ts';
+import { encodePng } from './seed/media.ts';
+import { DEMO_CLASS_ID } from './seed/demo.ts';
+
+const ACTORS = [
+  'anonymous',
+  'pupil',
+  'pupilOtherClass',
+  'pupilOtherSchool',
+  'teacher',
+  'teacherOtherClass',
+  'teacherOtherSchool',
+  'admin',
+  'adminOtherSchool',
+] as const;
+type Actor = (typeof ACTORS)[number];
+
+const WEEK = '2026-W48'; // the demo's week at the test server's clock
+const SIGNED_IN = ACTORS.filter((a) => a !== 'anonymous');
+const STAFF = ['teacher', 'teacherOtherClass', 'teacherOtherSchool', 'admin', 'adminOtherSchool'] as const;
+/** Who reads the demo class: its pupils, its teacher, its school's admin. */
+const CLASS_READERS: Actor[] = ['pupil', 'teacher', 'admin'];
+const CLASS_STAFF: Actor[] = ['teacher', 'admin'];
+
+let s: TestServer;
+const tokens = {} as Record<Actor, string | undefined>;
+let submissionId = '';
+let submittedFile = '';
+let lessonFile = '';
+let demoFile = '';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+async function user(id: string, school: string, role: 'pupil' | 'teacher' | 'admin'): Promise<string> {
+  await s.ctx.db
+    .insertInto('users')
+    .values({ id, school_id: school, role, username: id, display_name: id, secret_hash: 'x', created_at: '2026-01-01' })
+    .execute();
+  const token = randomBytes(32).toString('base64url');
+  await insertSession(s.ctx.db, {
+    tokenHash: tokenHash(token),
+    userId: id,
+    createdAt: '2026-11-25T08:00:00.000Z',
+    expiresAt: '2026-12-25T08:00:00.000Z',
+  });
+  return token;
+}
+
+beforeAll(async () => {
+  s = await startTestServer();
+  const db = s.ctx.db;
+  const school1 = (
+    await db.selectFrom('classes').select('school_id').where('id', '=', DEMO_CLASS_ID).executeTakeFirstOrThrow()
+  ).school_id;
+  await db
+    .insertInto('schools')
+    .values({ id: 'autre-ecole', name: 'Autre école', time_zone: 'Europe/Paris', created_at: '2026-01-01' })
+    .execute();
+  tokens.anonymous = undefined;
+  tokens.pupil = await s.signIn('lea');
+  tokens.teacher = await s.signIn('mme.martin');
+  tokens.teacherOtherClass = await user('t-cm1', school1, 'teacher');
+  tokens.pupilOtherClass = await user('p-cm1', school1, 'pupil');
+  tokens.admin = await user('admin-1', school1, 'admin');
+  tokens.teacherOtherSchool = await user('t-ce1', 'autre-ecole', 'teacher');
+  tokens.pupilOtherSchool = await user('p-ce1', 'autre-ecole', 'pupil');
+  tokens.adminOtherSchool = await user('admin-2', 'autre-ecole', 'admin');
+  for (const [id, school, teacher, pupil] of [
+    ['cm1-a', school1, 't-cm1', 'p-cm1'],
+    ['ce1-x', 'autre-ecole', 't-ce1', 'p-ce1'],
+  ] as const) {
+    await db
+      .insertInto('classes')
+      .values({ id, school_id: school, name: id, teacher_id: teacher, created_at: '2026-01-01' })
+      .execute();
+    await db.insertInto('class_pupils').values({ class_id: id, pupil_id: pupil }).execute();
+    await publishWeek(
+      db,
+      s.ctx.storage,
+      { classId: id, className: id, week: WEEK, lessons: [], assignments: [] },
+      s.ctx.now(),
+    );
+  }
+  s.ctx.hot?.clear();
+
+  // Léa hands in homework with a photo; a teacher's lesson file is on the server; the demo's files are public.
+  const photo = encodePng(4, 4, () => [10, 20, 30, 255]);
+  submittedFile = sha(photo);
+  const auth = { authorization: `Bearer ${tokens.pupil}` };
+  await s.app.inject({
+    method: 'PUT',
+    url: `/api/uploads/${submittedFile}`,
+    headers: { ...auth, 'content-type': 'image/png' },
+    payload: Buffer.from(photo),
+  });
+  submissionId = randomUUID();
+  const submitted = await s.app.inject({
+    method: 'PUT',
+    url: `/api/submissions/${submissionId}`,
+    headers: auth,
+    payload: homework([{ sha256: submittedFile, name: 'photo.png', type: 'image/png', size: photo.byteLength }]),
+  });
+  if (submitted.statusCode !== 201) throw new Error(`setup: the submission answered ${submitted.statusCode}`);
+  const lesson = encodePng(5, 5, () => [200, 20, 30, 255]);
+  lessonFile = sha(lesson);
+  await s.app.inject({
+    method: 'PUT',
+    url: `/api/lesson-files/${lessonFile}`,
+    headers: { authorization: `Bearer ${tokens.teacher}`, 'content-type': 'image/png' },
+    payload: Buffer.from(lesson),
+  });
+  demoFile = (await s.ctx.db.selectFrom('files').select('sha256').executeTakeFirstOrThrow()).sha256;
+});
+afterAll(async () => s.close());
+
+function homework(files: unknown[] = []) {
+  return {
+    classId: DEMO_CLASS_ID,
+    week: WEEK,
+    assignmentId: 'exercices-fractions',
+    text: 'Réponse',
+    files,
+    submittedAt: '2026-11-25T08:30:00.000Z',
+  };
+}
+
+interface Entry {
+  request: () => InjectOptions;
+  allowed: readonly Actor[];
+}
+
+const png = () => encodePng(3, 3, () => [Math.floor(Math.random() * 255), 1, 2, 255]);
+
+/** Every route of the API, keyed as OpenAPI names it, with who may call it. */
+const MATRIX: Record<string, Entry> = {
+  'GET /api/health': { request: () => ({ url: '/api/health' }), allowed: ACTORS },
+  'GET /api/ready': { request: () => ({ url: '/api/ready' }), allowed: ACTORS },
+  'GET /api/keys': { request: () => ({ url: '/api/keys' }), allowed: ACTORS },
+  'GET /api/files/{sha256}': { request: () => ({ url: `/api/files/${demoFile}` }), allowed: ACTORS },
+  'POST /api/auth/sign-in': {
+    request: () => ({ method: 'POST', url: '/api/auth/sign-in', payload: { username: 'hugo', secret: 'nuage-34' } }),
+    allowed: ACTORS,
+  },
+  // Sign-out revokes the token it is sent with, if any (without one it has nothing to do, and says 204 all the same);
+  // each actor signs out a session of its own made for it (below).
+  'POST /api/auth/sign-out': { request: () => ({ method: 'POST', url: '/api/auth/sign-out' }), allowed: ACTORS },
+  'GET /api/me': { request: () => ({ url: '/api/me' }), allowed: SIGNED_IN },
+  'GET /api/sync-policy': { request: () => ({ url: '/api/sync-policy' }), allowed: SIGNED_IN },
+  'PUT /api/devices/{deviceId}': {
+    request: () => ({ method: 'PUT', url: `/api/devices/${randomUUID()}` }),
+    allowed: SIGNED_IN,
+  },
+  'GET /api/classes/{classId}/weeks': {
+    request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/weeks` }),
+    allowed: CLASS_READERS,
+  },
+  'GET /api/classes/{classId}/weeks/{week}': {
+    request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}` }),
+    allowed: CLASS_READERS,
+  },
+  'GET /api/classes/{classId}/weeks/{week}/assignments/{assignmentId}/submissions': {
+    request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/assignments/exercices-fractions/submissions` }),
+    allowed: CLASS_STAFF,
+  },
+  'GET /api/classes/{classId}/publications': {
+    request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/publications` }),
+    allowed: CLASS_STAFF,
+  },
+  'PUT /api/classes/{classId}/weeks/{week}/publications/{publishId}': {
+    request: () => ({
+      method: 'PUT',
+      url: `/api/classes/${DEMO_CLASS_ID}/weeks/2026-W50/publications/${randomUUID()}`,
+      payload: { lessons: [], assignments: [] },
+    }),
+    allowed: CLASS_STAFF,
+  },
+  'GET /api/lesson-files/{sha256}': { request: () => ({ url: `/api/lesson-files/${lessonFile}` }), allowed: STAFF },
+  'PUT /api/lesson-files/{sha256}': {
+    request: () => {
+      const bytes = png();
+      return {
+        method: 'PUT',
+        url: `/api/lesson-files/${sha(bytes)}`,
+        headers: { 'content-type': 'image/png' },
+        payload: Buffer.from(bytes),
+      };
+    },
+    allowed: STAFF,
+  },
+  'GET /api/uploads/{sha256}': { request: () => ({ url: `/api/uploads/${submittedFile}` }), allowed: SIGNED_IN },
+  'PUT /api/uploads/{sha256}': {
+    request: () => {
+      const bytes = png();
+      return {
+        method: 'PUT',
+        url: `/api/uploads/${sha(bytes)}`,
+        headers: { 'content-type': 'image/png' },
+        payload: Buffer.from(bytes),
+      };
+    },
+    allowed: SIGNED_IN,
+  },
+  'PUT /api/submissions/{id}': {
+    request: () => ({ method: 'PUT', url: `/api/submissions/${randomUUID()}`, payload: homework() }),
+    allowed: ['pupil'],
+  },
+  'GET /api/submissions/{id}/files/{sha256}': {
+    request: () => ({ url: `/api/submissions/${submissionId}/files/${submittedFile}` }),
+    allowed: ['pupil', 'teacher', 'admin'],
+  },
+};
+
+describe('authorization matrix', () => {
+  it('has an entry for every route the API documents, and none for a route it does not', async () => {
+    const doc = (await s.app.inject('/api/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>();
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => m !== 'head')
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(Object.keys(MATRIX).sort());
+  });
+
+  for (const [route, entry] of Object.entries(MATRIX)) {
+    it(`${route}: ${entry.allowed.length === ACTORS.length ? 'everyone' : entry.allowed.join(', ')}`, async () => {
+      const outcomes: string[] = [];
+      for (const actor of ACTORS) {
+        const request = entry.request();
+        let token = tokens[actor];
+        if (route === 'POST /api/auth/sign-out' && token) {
+          const own = (
+            await s.ctx.db
+              .selectFrom('sessions')
+              .select('user_id')
+              .where('token_hash', '=', tokenHash(token))
+              .executeTakeFirstOrThrow()
+          ).user_id;
+          token = randomBytes(32).toString('base64url');
+          await insertSession(s.ctx.db, {
+            tokenHash: tokenHash(token),
+            userId: own,
+            createdAt: '2026-11-25T08:00:00.000Z',
+            expiresAt: '2026-12-25T08:00:00.000Z',
+          });
+        }
+        const headers = {
+          ...(request.headers as Record<string, string>),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        };
+        const res = await s.app.inject({ ...request, headers });
+        const allowed = entry.allowed.includes(actor);
+        // A denial is 401 without a token, else 403 or 404, always with the API's JSON error body.
+        const deniedWell =
+          (actor === 'anonymous' ? res.statusCode === 401 : res.statusCode === 403 || res.statusCode === 404) &&
+          res.body.startsWith('{"error":');
+        const ok = allowed ? res.statusCode >= 200 && res.statusCode < 300 : deniedWell;
+        if (!ok)
+          outcomes.push(
+            `${actor}: ${res.statusCode} ${res.body.slice(0, 120)} (expected ${allowed ? 'allowed' : 'denied'})`,
+          );
+      }
+      expect(outcomes).toEqual([]);
+    });
+  }
+
+  it('denies a class the user does not belong to exactly as a class that does not exist (no leak)', async () => {
+    for (const actor of ['pupilOtherClass', 'teacherOtherSchool'] as const) {
+      const auth = { authorization: `Bearer ${tokens[actor]}` };
+      const real = await s.app.inject({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}`, headers: auth });
+      const none = await s.app.inject({ url: `/api/classes/classe-imaginaire/weeks/${WEEK}`, headers: auth });
+      expect([real.statusCode, real.json()]).toEqual([none.statusCode, none.json()]);
+    }
+  });
+});
