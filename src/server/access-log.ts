@@ -38,7 +38,8 @@ export function parseAccessLog(text: string): AccessLogLine[] {
   return lines;
 }
 
-export function installAccessLog(app: FastifyInstance, path: string): void {
+/** Installs the log; returns a writer for answers made outside Fastify (revalidation-fast-path.ts). */
+export function installAccessLog(app: FastifyInstance, path: string): (line: AccessLogLine) => void {
   const stream = createWriteStream(path, { flags: 'a' });
   stream.on('error', (err) => app.log.error({ err }, 'access log'));
   app.addHook('onResponse', async (request, reply) => {
@@ -57,4 +58,5 @@ export function installAccessLog(app: FastifyInstance, path: string): void {
   app.addHook('onClose', async () => {
     await new Promise<void>((resolve) => stream.end(resolve));
   });
+  return (line) => stream.write(formatAccessLine(line));
 }

@@ -2,7 +2,9 @@
  * Builds the Cartable server as a Fastify instance: the JSON API under /api (schemas validate input and document
  * the API as OpenAPI 3 at /api/openapi.json) and, when a built client is given, the PWA itself.
  */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { installAccessLog } from './access-log.ts';
+import { revalidationFastPath } from './revalidation-fast-path.ts';
 import { HotCaches } from './hot-cache.ts';
 import { publishingRoutes } from './routes/publishing.ts';
 import { syncRoutes } from './routes/sync.ts';
@@ -47,7 +49,13 @@ export const VERSION = '0.1.0';
 /** Creates the app; the caller listens (main.ts) or injects (tests). */
 export async function buildApp(given: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const ctx: AppContext = { ...given, hot: given.hot ?? new HotCaches() };
+  // Set once the app is built: the revalidations it can answer before Fastify (none until then).
+  let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = Fastify({
+    serverFactory: (handler) =>
+      createServer((req, res) => {
+        if (!fastPath?.(req, res)) handler(req, res);
+      }),
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // Unknown fields are an error, not silently dropped: a client that sends them has a bug worth seeing.
@@ -56,8 +64,9 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
 
   installErrorHandler(app);
   installSecurityHeaders(app);
-  installRecoveryPeriod(app, ctx, options.capacityPerSecond ?? 100);
-  if (options.accessLog) installAccessLog(app, options.accessLog);
+  const recoveryPeriod = installRecoveryPeriod(app, ctx, options.capacityPerSecond ?? 100);
+  const accessLog = options.accessLog ? installAccessLog(app, options.accessLog) : undefined;
+  fastPath = revalidationFastPath(ctx, recoveryPeriod, accessLog);
   // A 304 has no body. The route's schema serialises its null as "null", and Fastify would then announce
   // content-length: 4, which makes HTTP clients drop the connection instead of reusing it; hand Fastify a null
   // payload, for which it writes a bare 304.

@@ -16,7 +16,12 @@ export function recoveryPeriodSeconds(pupils: number, capacityPerSecond: number)
   return Math.max(10, Math.ceil((10 * HEADROOM * pupils) / Math.max(0.001, capacityPerSecond)) / 10);
 }
 
-export function installRecoveryPeriod(app: FastifyInstance, ctx: AppContext, capacityPerSecond: number): void {
+/** Installs the header on every API answer; returns the current value, for answers written outside Fastify. */
+export function installRecoveryPeriod(
+  app: FastifyInstance,
+  ctx: AppContext,
+  capacityPerSecond: number,
+): () => string | undefined {
   let cached: { header: string; at: number } | undefined;
   let counting: Promise<void> | undefined;
   const refresh = async () => {
@@ -45,4 +50,5 @@ export function installRecoveryPeriod(app: FastifyInstance, ctx: AppContext, cap
     }
     send();
   });
+  return () => cached?.header;
 }

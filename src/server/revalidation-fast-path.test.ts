@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { weekManifestUrl } from '../protocol/paths.ts';
+import { startTestServer, type TestServer } from '../test-support/server.ts';
+import { DEMO_CLASS_ID } from './seed/demo.ts';
+
+// The fast path lives in the HTTP server Fastify is given, so it is tested over a real socket (inject() bypasses it).
+let s: TestServer;
+let url: string;
+let lea: string;
+beforeAll(async () => {
+  s = await startTestServer(new Date());
+  url = await s.app.listen({ port: 0, host: '127.0.0.1' });
+  lea = await s.signIn('lea');
+});
+afterAll(async () => s.close());
+
+const week = () =>
+  s.ctx.db
+    .selectFrom('week_versions')
+    .select(['week', 'etag'])
+    .where('class_id', '=', DEMO_CLASS_ID)
+    .executeTakeFirstOrThrow();
+
+async function revalidate(token: string, etag: string, path?: string) {
+  const w = await week();
+  const res = await fetch(url + (path ?? weekManifestUrl(DEMO_CLASS_ID, w.week)), {
+    headers: { authorization: `Bearer ${token}`, 'if-none-match': etag },
+  });
+  await res.arrayBuffer();
+  const headers = Object.fromEntries([...res.headers.entries()].filter(([k]) => k !== 'date'));
+  return { status: res.status, headers };
+}
+
+describe('revalidation fast path', () => {
+  it('answers a known revalidation with the same 304 as the route, and leaves everything else to it', async () => {
+    const { etag } = await week();
+    s.ctx.hot?.clear();
+    const viaFastify = await revalidate(lea, etag); // fills the caches
+    const hits = s.ctx.hot?.sessions.size;
+    const viaFastPath = await revalidate(lea, etag);
+    expect(hits).toBe(1);
+    expect(viaFastify.status).toBe(304);
+    expect(viaFastPath).toEqual(viaFastify);
+    expect(viaFastPath.headers).toMatchObject({ etag, vary: 'authorization', 'cache-control': 'private, no-cache' });
+    // A stale ETag, an unknown token, another class: the route answers (200, 401, 404), not the fast path.
+    expect((await revalidate(lea, '"ancienne"')).status).toBe(200);
+    expect((await revalidate('x'.repeat(43), etag)).status).toBe(401);
+    const w = await week();
+    expect((await revalidate(lea, etag, `/api/classes/autre-classe/weeks/${w.week}`)).status).toBe(404);
+  });
+
+  it('stops answering for a token signed out on this instance', async () => {
+    const token = await s.signIn('hugo');
+    const { etag } = await week();
+    expect((await revalidate(token, etag)).status).toBe(304);
+    expect((await revalidate(token, etag)).status).toBe(304);
+    await fetch(`${url}/api/auth/sign-out`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect((await revalidate(token, etag)).status).toBe(401);
+  });
+});
