@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { installAccessLog } from './access-log.ts';
 import { revalidationFastPath } from './revalidation-fast-path.ts';
 import { HotCaches } from './hot-cache.ts';
+import { accountRoutes } from './routes/accounts.ts';
 import { publishingRoutes } from './routes/publishing.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { existsSync } from 'node:fs';
@@ -105,6 +106,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
       await api.register(keyRoutes, { ctx });
       await api.register(syncRoutes, { ctx });
       await api.register(publishingRoutes, { ctx });
+      await api.register(accountRoutes, { ctx });
       await api.register(uploadRoutes, { ctx });
       await api.register(submissionRoutes, { ctx, groupCommit: options.groupCommit ?? true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());

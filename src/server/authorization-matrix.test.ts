@@ -213,6 +213,15 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'PUT', url: `/api/submissions/${randomUUID()}`, payload: homework() }),
     allowed: ['pupil'],
   },
+  'POST /api/classes/{classId}/pupils/import': {
+    request: () => ({
+      method: 'POST',
+      url: `/api/classes/${DEMO_CLASS_ID}/pupils/import`,
+      headers: { 'content-type': 'text/csv' },
+      payload: `prenom;nom\nÉlève;${randomUUID().slice(0, 8)}\n`,
+    }),
+    allowed: ['admin'],
+  },
   'GET /api/submissions/{id}/files/{sha256}': {
     request: () => ({ url: `/api/submissions/${submissionId}/files/${submittedFile}` }),
     allowed: ['pupil', 'teacher', 'admin'],

@@ -156,6 +156,7 @@ describe('OpenAPI', () => {
       '/api/auth/sign-in',
       '/api/auth/sign-out',
       '/api/classes/{classId}/publications',
+      '/api/classes/{classId}/pupils/import',
       '/api/classes/{classId}/weeks',
       '/api/classes/{classId}/weeks/{week}',
       '/api/classes/{classId}/weeks/{week}/assignments/{assignmentId}/submissions',

@@ -1,0 +1,113 @@
+/**
+ * School administration: a class's pupils imported from a CSV file (src/server/accounts/pupil-csv.ts). Valid lines
+ * become accounts with a secret to print on sign-in cards (shown once, stored only as a scrypt hash); each rejected
+ * line is reported with its reason.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { Type } from 'typebox';
+import { ErrorBody, Id } from '../../protocol/schemas.ts';
+import { cardSecret, parsePupilCsv } from '../accounts/pupil-csv.ts';
+import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { requireClassReader } from '../auth/policy.ts';
+import { hashSecret } from '../auth/secrets.ts';
+import type { RoutePlugin } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { authErrors, bearer } from './common.ts';
+
+const MAX_CSV_BYTES = 1024 * 1024;
+
+const ImportReply = Type.Object({
+  created: Type.Array(
+    Type.Object({
+      line: Type.Integer(),
+      username: Type.String(),
+      displayName: Type.String(),
+      secret: Type.String({ description: 'to print on the pupil’s sign-in card: it is not stored, only its hash' }),
+    }),
+  ),
+  rejected: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+});
+
+export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: MAX_CSV_BYTES }, (_req, body, done) => {
+    done(null, body);
+  });
+
+  app.post(
+    '/classes/:classId/pupils/import',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'Import a class’s pupils from CSV (school admins): prenom;nom[;identifiant], one pupil a line',
+        security: bearer,
+        params: Type.Object({ classId: Id }),
+        response: { 200: ImportReply, 403: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, ...authErrors },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      const klass = await requireClassReader(ctx, user, request.params.classId);
+      if (user.role !== 'admin')
+        throw new HttpError(403, 'admins_only', 'Seul un administrateur de l’école importe des élèves.');
+      if (typeof request.body !== 'string')
+        throw new HttpError(415, 'unsupported_media_type', 'Envoyez le fichier CSV (Content-Type: text/csv).');
+      const parsed = parsePupilCsv(request.body);
+      if (parsed.problem) throw new HttpError(422, 'invalid_csv', parsed.problem);
+      const wanted = parsed.pupils.map((p) => p.username);
+      const taken = new Set(
+        wanted.length === 0
+          ? []
+          : (await ctx.db.selectFrom('users').select('username').where('username', 'in', wanted).execute()).map(
+              (r) => r.username,
+            ),
+      );
+      const rejected = [...parsed.rejected];
+      const accepted = parsed.pupils.filter((p) => {
+        if (!taken.has(p.username)) return true;
+        rejected.push({ line: p.line, reason: `identifiant « ${p.username} » déjà pris dans l’école` });
+        return false;
+      });
+      const school = (
+        await ctx.db.selectFrom('classes').select('school_id').where('id', '=', klass.id).executeTakeFirstOrThrow()
+      ).school_id;
+      const created = await Promise.all(
+        accepted.map(async (p) => {
+          const secret = cardSecret((n) => randomInt(n));
+          return { ...p, secret, hash: await hashSecret(secret), id: randomUUID() };
+        }),
+      );
+      const now = ctx.now().toISOString();
+      if (created.length > 0) {
+        await ctx.db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('users')
+            .values(
+              created.map((p) => ({
+                id: p.id,
+                school_id: school,
+                role: 'pupil' as const,
+                username: p.username,
+                display_name: `${p.firstName} ${p.lastName}`,
+                secret_hash: p.hash,
+                created_at: now,
+              })),
+            )
+            .execute();
+          await tx
+            .insertInto('class_pupils')
+            .values(created.map((p) => ({ class_id: klass.id, pupil_id: p.id })))
+            .execute();
+        });
+      }
+      return {
+        created: created.map((p) => ({
+          line: p.line,
+          username: p.username,
+          displayName: `${p.firstName} ${p.lastName}`,
+          secret: p.secret,
+        })),
+        rejected: rejected.sort((a, b) => a.line - b.line),
+      };
+    },
+  );
+};
