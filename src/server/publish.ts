@@ -67,10 +67,13 @@ export async function publishStoredWeek(
   now: Date,
 ): Promise<{ manifest: WeekManifest; etag: string; created: boolean }> {
   const nowIso = now.toISOString();
-  if (input.publishId) {
-    const earlier = await findPublication(db, input.classId, input.week, input.publishId);
-    if (earlier) return { manifest: JSON.parse(earlier.manifest) as WeekManifest, etag: earlier.etag, created: false };
-  }
+  // The same publication sent again (before, or at the same moment): answer what it published.
+  const earlier = async () => {
+    const row = input.publishId && (await findPublication(db, input.classId, input.week, input.publishId));
+    return row ? { manifest: JSON.parse(row.manifest) as WeekManifest, etag: row.etag, created: false } : undefined;
+  };
+  const before = await earlier();
+  if (before) return before;
   const key = await currentSigningKey(db, nowIso);
   for (let attempt = 0; ; attempt++) {
     const version = (await maxWeekVersion(db, input.classId, input.week)) + 1;
@@ -115,11 +118,8 @@ export async function publishStoredWeek(
     } catch (err) {
       // Two publications of the same week at once took the same version number: the loser takes the next one; the
       // same publishId sent twice at once is one publication.
-      if (input.publishId) {
-        const earlier = await findPublication(db, input.classId, input.week, input.publishId);
-        if (earlier)
-          return { manifest: JSON.parse(earlier.manifest) as WeekManifest, etag: earlier.etag, created: false };
-      }
+      const meanwhile = await earlier();
+      if (meanwhile) return meanwhile;
       if (attempt >= 4) throw err;
     }
   }

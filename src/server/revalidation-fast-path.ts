@@ -12,7 +12,7 @@ import type { AccessLogLine } from './access-log.ts';
 import { bearerToken } from './auth/authenticate.ts';
 import type { AppContext } from './context.ts';
 import { weekKey } from './hot-cache.ts';
-import { etagMatches } from './routes/weeks.ts';
+import { etagMatches, revalidationHeaders } from './routes/weeks.ts';
 
 const MANIFEST_PATH = /^\/api\/classes\/([A-Za-z0-9_-]{1,64})\/weeks\/(\d{4}-W\d{2})$/;
 const ROUTE = '/api/classes/:classId/weeks/:week';
@@ -36,11 +36,7 @@ export function revalidationFastPath(
     if (!user || !hot.classes.get(user.id, now)?.some((c) => c.id === classId)) return false;
     const row = hot.weekHeads.get(weekKey(classId, week), now);
     if (!row || !etagMatches(ifNoneMatch, row.etag)) return false;
-    const headers: Record<string, string> = {
-      etag: row.etag,
-      'cache-control': 'private, no-cache',
-      vary: 'authorization',
-    };
+    const headers = revalidationHeaders(row.etag);
     const period = recoveryPeriod();
     if (period) headers[RECOVERY_PERIOD_HEADER] = period;
     const started = performance.now();

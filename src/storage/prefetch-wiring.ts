@@ -72,9 +72,9 @@ export async function runPrefetch(
   const session: SessionRecord | undefined = await db.get('session', 'current');
   const klass = session?.classes[0];
   if (!session || !klass || session.rejected) return { kind: 'no-session' };
-  const device = await registerDevice(db, session.token);
+  const device = await thisDevice(db);
   const outbox = new IdbOutboxStore(db);
-  const run = await new WebLock(PREFETCH_LOCK).tryRun(() =>
+  const tick = (slotDevice: SlotDevice, asked: boolean) =>
     prefetchTick(
       {
         transport: new FetchTransport(),
@@ -86,7 +86,7 @@ export async function runPrefetch(
         clock: realClock,
         state: new IdbPrefetchStateStore(db),
         headers: { authorization: `Bearer ${session.token}` },
-        device,
+        device: slotDevice,
         classId: klass.id,
         timeZone: klass.timeZone,
         sendableHomework: async () =>
@@ -94,9 +94,19 @@ export async function runPrefetch(
             .length,
         ...(options.onWeekProgress ? { onWeekProgress: options.onWeekProgress } : {}),
       },
-      options.asked ? { asked: true } : {},
-    ),
-  );
+      asked ? { asked: true } : {},
+    );
+  const run = await new WebLock(PREFETCH_LOCK).tryRun(async () => {
+    const outcome = await tick(device, options.asked ?? false);
+    // Registering costs a request: made only after a check that reached the server anyway (the first one after
+    // sign-in fetches the week at once), never from the one-minute timer while the server is away or busy.
+    if (outcome.kind !== 'checked' || device.seat !== undefined) return outcome;
+    const registered = await registerDevice(db, session.token);
+    if (registered.seat === undefined) return outcome;
+    // With its seat the device's slot moves: plan the next one now (a wait, nothing is fetched again).
+    const planned = await tick(registered, false);
+    return planned.kind === 'waiting' ? { ...outcome, nextCheckAt: planned.until } : outcome;
+  });
   if (!run.ran) return { kind: 'busy' };
   if (run.value.kind === 'checked' && typeof BroadcastChannel === 'function') {
     const channel = new BroadcastChannel(PREFETCH_CHANNEL);

@@ -17,7 +17,7 @@ export function bearerToken(header: string | undefined): string | undefined {
  */
 export function authenticate(ctx: AppContext) {
   const check = async (request: FastifyRequest, reply: FastifyReply, token: string | undefined) => {
-    const user = token ? await sessionUser(ctx, token) : undefined;
+    const user = token ? await storedSessionUser(ctx, token) : undefined;
     if (!user) {
       void reply.header('www-authenticate', 'Bearer');
       throw unauthorized();
@@ -38,13 +38,11 @@ export function authenticate(ctx: AppContext) {
 }
 
 /**
- * The user of a live session: from the hot cache (keyed by the token itself, held in this process's memory only, so a
- * hit costs no hashing), else from the database by the token's hash, then cached until TTL or expiry.
+ * The user of a live session from the database, by the token's hash, then kept in the hot cache (keyed by the token
+ * itself, held in this process's memory only, so a hit costs no hashing) until TTL or expiry.
  */
-async function sessionUser(ctx: AppContext, token: string): Promise<UserRow | undefined> {
+async function storedSessionUser(ctx: AppContext, token: string): Promise<UserRow | undefined> {
   const now = ctx.now();
-  const cached = ctx.hot?.sessions.get(token, now.getTime());
-  if (cached) return cached;
   const found = await findSession(ctx.db, tokenHash(token), now.toISOString());
   if (!found) return undefined;
   if (ctx.hot)

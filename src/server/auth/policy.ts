@@ -8,8 +8,7 @@ import { HttpError, notFound } from '../errors.ts';
 
 /** The class, if `user` may read its published weeks; otherwise throws 404. */
 export async function requireClassReader(ctx: AppContext, user: UserRow, classId: string): Promise<ClassRow> {
-  const classes = ctx.hot?.classes.get(user.id, ctx.now().getTime()) ?? (await readableClasses(ctx, user));
-  const found = classes.find((c) => c.id === classId);
+  const found = (await readableClasses(ctx, user)).find((c) => c.id === classId);
   if (!found) throw notFound('Classe introuvable.');
   return found;
 }

@@ -229,11 +229,7 @@ export async function findSchool(db: Db, schoolId: string): Promise<SchoolsTable
  */
 export async function registerDevice(db: Db, deviceId: string, schoolId: string, nowIso: string): Promise<number> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const known = await db
-      .selectFrom('devices')
-      .select(['seat', 'school_id'])
-      .where('id', '=', deviceId)
-      .executeTakeFirst();
+    const known = await db.selectFrom('devices').select('seat').where('id', '=', deviceId).executeTakeFirst();
     if (known) return known.seat;
     const top = await db
       .selectFrom('devices')

@@ -67,9 +67,6 @@ export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
         rejected.push({ line: p.line, reason: `identifiant « ${p.username} » déjà pris dans l’école` });
         return false;
       });
-      const school = (
-        await ctx.db.selectFrom('classes').select('school_id').where('id', '=', klass.id).executeTakeFirstOrThrow()
-      ).school_id;
       const created = await Promise.all(
         accepted.map(async (p) => {
           const secret = cardSecret((n) => randomInt(n));
@@ -84,7 +81,8 @@ export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
             .values(
               created.map((p) => ({
                 id: p.id,
-                school_id: school,
+                // An admin reads only their own school's classes (requireClassReader above).
+                school_id: user.school_id,
                 role: 'pupil' as const,
                 username: p.username,
                 display_name: `${p.firstName} ${p.lastName}`,

@@ -19,6 +19,13 @@ import { MANIFEST_KEY_HEADER, MANIFEST_SIGNATURE_HEADER } from '../../protocol/p
 import { HttpError, notFound } from '../errors.ts';
 import { authErrors, bearer } from './common.ts';
 
+/** The headers of a manifest's answer that a 304 repeats (the route and the fast path send the same). */
+export const revalidationHeaders = (etag: string): Record<string, string> => ({
+  etag,
+  'cache-control': 'private, no-cache',
+  vary: 'authorization',
+});
+
 /** True when an If-None-Match header names this ETag (or is "*"). */
 export function etagMatches(header: string | undefined, etag: string): boolean {
   if (!header) return false;
@@ -83,10 +90,9 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
       const { classId, week } = request.params;
       if (!isValidIsoWeek(week)) throw new HttpError(400, 'invalid_week', `La semaine ${week} n’existe pas.`);
       await requireClassReader(ctx, currentUser(request), classId);
-      const cached = ctx.hot?.weekHeads.get(weekKey(classId, week), ctx.now().getTime());
-      const row = cached === undefined ? await currentVersion(ctx, classId, week) : (cached ?? undefined);
+      const row = await currentVersion(ctx, classId, week);
       if (!row) throw notFound('Aucune leçon publiée pour cette semaine.');
-      void reply.header('etag', row.etag).header('cache-control', 'private, no-cache').header('vary', 'authorization');
+      void reply.headers(revalidationHeaders(row.etag));
       // No payload at all (not null): Fastify then skips serialising, the cheapest answer of the API.
       if (etagMatches(request.headers['if-none-match'], row.etag))
         return reply.status(304).send(undefined as unknown as null);
