@@ -2,10 +2,9 @@
 import type { JSX } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { isoWeekAt } from '../protocol/iso-week.ts';
-import type { SessionRecord } from '../storage/db.ts';
-import { IdbKeyStore } from '../storage/idb-stores.ts';
+import { signOutUrl } from '../protocol/paths.ts';
+import type { DeviceConfig, ProfileRecord } from '../storage/db.ts';
 import { PREFETCH_SYNC_TAG } from '../storage/prefetch-wiring.ts';
-import { refreshKeys } from '../sync/week-install.ts';
 import { registerServiceWorker, requestPeriodicPrefetch } from '../sw-bridge/register.ts';
 import { Header } from './Header/index.tsx';
 import { detectLocale, I18nContext, type Locale, LOCALE_STORAGE_KEY, translator, useI18n } from './i18n/index.ts';
@@ -14,7 +13,11 @@ import { LessonView } from './LessonView/index.tsx';
 import { OutboxProvider } from './outbox-context.tsx';
 import { startOutboxTriggers } from './outbox-triggers.ts';
 import { OutboxView } from './OutboxView/index.tsx';
+import { ProfilePicker } from './ProfilePicker/index.tsx';
 import { PublishView } from './PublishView/index.tsx';
+import { SchoolView } from './SchoolView/index.tsx';
+import { type ActiveSession, openSession } from './session.ts';
+import { parseSetupLink } from './setup-link.ts';
 import { navigate, useRoute } from './router.tsx';
 import { openServices, type Services } from './services.ts';
 import { SignIn } from './SignIn/index.tsx';
@@ -47,7 +50,7 @@ function useLocaleState() {
   return useMemo(() => ({ locale, t: translator(locale), setLocale }), [locale, setLocale]);
 }
 
-function SignedIn(props: { services: Services; session: SessionRecord }): JSX.Element {
+function SignedIn(props: { services: Services; session: ActiveSession }): JSX.Element {
   const { t } = useI18n();
   const route = useRoute();
   const klass = props.session.classes[0];
@@ -57,6 +60,9 @@ function SignedIn(props: { services: Services; session: SessionRecord }): JSX.El
   useEffect(() => {
     if (import.meta.env.PROD) requestPeriodicPrefetch(PREFETCH_SYNC_TAG).catch(() => undefined);
   }, []);
+  // An admin's start page is the school: they have no class of their own to read.
+  if (props.session.user.role === 'admin' && (route.name === 'school' || !klass))
+    return <SchoolView services={props.services} session={props.session} />;
   if (!klass) return <p>{t('week.noClass')}</p>;
   if (route.name === 'lesson') {
     return <LessonView services={props.services} classId={klass.id} week={route.week} lessonId={route.lessonId} />;
@@ -72,27 +78,56 @@ function SignedIn(props: { services: Services; session: SessionRecord }): JSX.El
   return <WeekView services={props.services} session={props.session} klass={klass} week={week} state={state} />;
 }
 
+/** Who uses the page: nobody yet (loading), nobody (sign-in or "Qui es-tu ?"), or an open profile. */
+type Who = undefined | null | ActiveSession;
+
 export function App(): JSX.Element {
   const i18n = useLocaleState();
   const [services, setServices] = useState<Services | 'failed' | undefined>();
-  const [session, setSession] = useState<SessionRecord | null | undefined>();
+  const [config, setConfig] = useState<DeviceConfig>({ key: 'config', shared: false });
+  const [session, setSession] = useState<Who>();
+  const [newPupil, setNewPupil] = useState(false);
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | undefined>();
 
-  // The outbox (this tab, another tab, the worker) may learn that the server refused the token: re-read the session.
-  useEffect(() => {
-    if (!services || services === 'failed') return () => undefined;
-    const reread = () =>
-      void services.session.get().then((s) => setSession((current) => (current ? (s ?? null) : current)));
-    services.events.addEventListener('auth-rejected', reread);
-    return () => services.events.removeEventListener('auth-rejected', reread);
-  }, [services]);
+  /** Opens a profile in this page: only its key is in the keyring, so only its work can be read. */
+  const open = useCallback(async (s: Services, profile: ProfileRecord, key: CryptoKey): Promise<void> => {
+    s.keyring.clear();
+    const tokens = await s.profiles.tokens(profile, key);
+    if (!tokens) {
+      setSession(null);
+      return;
+    }
+    s.keyring.set(profile.userId, key);
+    setNewPupil(false);
+    setSession(
+      openSession(profile, tokens, {
+        transport: s.transport,
+        profiles: s.profiles,
+        onEnded: () => {
+          s.keyring.clear();
+          setSession(null);
+        },
+      }),
+    );
+  }, []);
 
   useEffect(() => {
     const boot = async () => {
       try {
         const s = await openServices();
         setServices(s);
-        setSession((await s.session.get()) ?? null);
+        let cfg = await s.profiles.config();
+        const setup = parseSetupLink(location.pathname, location.search);
+        if (setup) {
+          await s.profiles.setConfig(setup);
+          cfg = { ...setup, key: 'config' };
+          history.replaceState(null, '', '/');
+        }
+        setConfig(cfg);
+        // A personal device reopens its last account; a shared one always starts at "Qui es-tu ?".
+        const last = cfg.shared ? undefined : (await s.profiles.list()).find((p) => p.session);
+        if (last?.privateKey.kind === 'stored') await open(s, last, last.privateKey.key);
+        else setSession(null);
       } catch {
         setServices('failed');
       }
@@ -103,50 +138,66 @@ export function App(): JSX.Element {
         console.warn('service worker', err),
       );
     }
-  }, []);
+  }, [open]);
 
-  const onSignedIn = (s: Omit<SessionRecord, 'id'>) => {
-    if (!services || services === 'failed') return;
-    // The server's public keys, kept from the sign-in (online by definition): weeks imported from a file later, with
-    // no network, are checked against them.
-    refreshKeys({ keys: new IdbKeyStore(services.db), transport: services.transport }).catch(() => undefined);
-    services.session
-      .put(s)
-      .then(() => setSession({ ...s, id: 'current' }))
-      .catch(() => setSession({ ...s, id: 'current' }));
+  const usable = services && services !== 'failed' ? services : undefined;
+
+  const onOpened = (opened: { profile: ProfileRecord; key: CryptoKey }) => {
+    if (!usable) return;
+    open(usable, opened.profile, opened.key).catch(() => setSession(null));
+    // Work of other profiles may be waiting for the network: this is a good moment to try.
+    void usable.runner.kick().catch(() => undefined);
+  };
+
+  /** Hides this pupil's work at once; their session and queued work stay (sent with their own device token). */
+  const onSwitch = () => {
+    usable?.keyring.clear();
+    setSession(null);
+    navigate('/');
   };
 
   const onSignOut = () => {
-    if (!services || services === 'failed' || !session) return;
-    const token = session.token;
+    if (!usable || !session) return;
+    const userId = session.user.id;
+    const token = session.accessToken();
+    usable.keyring.clear();
     setSession(null);
     navigate('/');
-    services.session.clear().catch((err: unknown) => console.warn('sign-out', err));
-    services.transport
-      .send({ method: 'POST', path: '/api/auth/sign-out', headers: { authorization: `Bearer ${token}` } })
-      .catch(() => undefined); // Offline: the token expires by itself.
+    usable.profiles.saveTokens(userId, undefined).catch((err: unknown) => console.warn('sign-out', err));
+    usable.transport
+      .send({ method: 'POST', path: signOutUrl(), headers: { authorization: `Bearer ${token}` } })
+      .catch(() => undefined); // Offline: the tokens expire by themselves.
   };
 
   let content: JSX.Element;
   if (services === 'failed') content = <p role="alert">{i18n.t('app.storageError')}</p>;
-  else if (!services || session === undefined) content = <p aria-busy="true">{i18n.t('app.loading')}</p>;
-  else if (session === null) content = <SignIn services={services} onSignedIn={onSignedIn} />;
-  else content = <SignedIn services={services} session={session} />;
+  else if (!usable || session === undefined) content = <p aria-busy="true">{i18n.t('app.loading')}</p>;
+  else if (session === null && config.shared && !newPupil)
+    content = <ProfilePicker services={usable} onOpened={onOpened} onNewPupil={() => setNewPupil(true)} />;
+  else if (session === null)
+    content = (
+      <SignIn
+        services={usable}
+        shared={config.shared}
+        onSignedIn={onOpened}
+        onBack={config.shared ? () => setNewPupil(false) : undefined}
+      />
+    );
+  else content = <SignedIn services={usable} session={session} />;
 
   const page = (
     <>
-      <Header session={session ?? undefined} onSignOut={onSignOut} />
+      <Header session={session ?? undefined} onSignOut={onSignOut} onSwitch={config.shared ? onSwitch : undefined} />
       {applyUpdate && <UpdatePrompt onApply={applyUpdate} onDismiss={() => setApplyUpdate(undefined)} />}
       <main id="contenu" tabIndex={-1}>
         {content}
       </main>
     </>
   );
-  const signedIn = services && services !== 'failed' && session ? { services, owner: session.user.id } : undefined;
   return (
     <I18nContext.Provider value={i18n}>
-      {signedIn ? (
-        <OutboxProvider services={signedIn.services} owner={signedIn.owner}>
+      {usable && session ? (
+        <OutboxProvider services={usable} owner={session.user.id}>
           {page}
         </OutboxProvider>
       ) : (

@@ -9,6 +9,7 @@ export type Route =
   | { name: 'outbox' }
   | { name: 'publish' }
   | { name: 'submissions'; week: string; assignmentId: string }
+  | { name: 'school' }
   | { name: 'notFound' };
 
 /** Reads a route from a path. */
@@ -20,6 +21,7 @@ export function parseRoute(path: string): Route {
   if (assignment?.[1] && assignment[2]) return { name: 'assignment', week: assignment[1], assignmentId: assignment[2] };
   if (path === '/envois' || path === '/envois/') return { name: 'outbox' };
   if (path === '/publier' || path === '/publier/') return { name: 'publish' };
+  if (path === SCHOOL_PATH || path === `${SCHOOL_PATH}/`) return { name: 'school' };
   const submissions = /^\/semaine\/(\d{4}-W\d{2})\/devoir\/([A-Za-z0-9_-]+)\/rendus\/?$/.exec(path);
   if (submissions?.[1] && submissions[2])
     return { name: 'submissions', week: submissions[1], assignmentId: submissions[2] };
@@ -30,6 +32,8 @@ export const lessonPath = (week: string, lessonId: string): string => `/semaine/
 export const assignmentPath = (week: string, assignmentId: string): string => `/semaine/${week}/devoir/${assignmentId}`;
 export const OUTBOX_PATH = '/envois';
 export const PUBLISH_PATH = '/publier';
+/** The school admin's screens: classes, accounts, sign-in cards, device set-up. */
+export const SCHOOL_PATH = '/ecole';
 export const submissionsPath = (week: string, assignmentId: string): string =>
   `/semaine/${week}/devoir/${assignmentId}/rendus`;
 

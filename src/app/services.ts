@@ -6,7 +6,8 @@ import { IdbOutboxStore, IdbSyncStateStore } from '../storage/idb-outbox.ts';
 import { IdbFileStore, IdbWeekStore } from '../storage/idb-stores.ts';
 import { createOutboxRunner, OUTBOX_CHANNEL } from '../storage/outbox-wiring.ts';
 import { realClock } from '../storage/platform.ts';
-import { SessionStore } from '../storage/session-store.ts';
+import { Keyring, ProfileStore } from '../storage/profiles.ts';
+import { dbSealing } from '../storage/record-sealing.ts';
 import type { OutboxRunner } from '../sync/outbox-runner.ts';
 import type { Clock, Hasher, Transport } from '../sync/ports.ts';
 
@@ -14,7 +15,9 @@ export interface Services {
   db: CartableDb;
   weeks: IdbWeekStore;
   files: IdbFileStore;
-  session: SessionStore;
+  /** The accounts used on this device; the private keys of the one open in this page are in `keyring`. */
+  profiles: ProfileStore;
+  keyring: Keyring;
   outbox: IdbOutboxStore;
   syncState: IdbSyncStateStore;
   drafts: DraftStore;
@@ -42,15 +45,18 @@ export async function openServices(): Promise<Services> {
       events.dispatchEvent(new Event(e.data.type === 'auth-rejected' ? 'auth-rejected' : 'outbox-changed'));
     });
   }
+  const keyring = new Keyring();
+  const sealing = dbSealing(db, keyring);
   return {
     db,
     weeks: new IdbWeekStore(db),
     files: new IdbFileStore(db),
-    session: new SessionStore(db),
-    outbox: new IdbOutboxStore(db),
+    profiles: new ProfileStore(db),
+    keyring,
+    outbox: new IdbOutboxStore(db, sealing),
     syncState: new IdbSyncStateStore(db),
-    drafts: new DraftStore(db),
-    runner: createOutboxRunner(db, () => navigator.onLine, hasChannel ? undefined : changed),
+    drafts: new DraftStore(db, sealing),
+    runner: createOutboxRunner(db, () => navigator.onLine, hasChannel ? undefined : changed, keyring),
     transport: new FetchTransport(),
     hasher: webHasher,
     clock: realClock,

@@ -6,7 +6,7 @@
  */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { WeekManifest } from '../protocol/schemas.ts';
-import type { SessionRecord } from '../storage/db.ts';
+import type { ActiveSession } from './session.ts';
 import { PREFETCH_CHANNEL, runPrefetch } from '../storage/prefetch-wiring.ts';
 import type { Services } from './services.ts';
 
@@ -33,7 +33,7 @@ export const PREFETCH_TIMER_MS = 60_000;
 
 export function useWeek(
   services: Services,
-  session: SessionRecord,
+  session: ActiveSession,
   classId: string,
   week: string,
 ): WeekState & { checkNow: () => void } {
@@ -59,6 +59,7 @@ export function useWeek(
     const check = async (askedNow: boolean) => {
       if (askedNow) update({ status: { kind: 'checking' } });
       const outcome = await runPrefetch(services.db, {
+        owner: session.user.id,
         asked: askedNow,
         onWeekProgress: (w, done, total) => {
           if (w === week && done < total) update({ status: { kind: 'downloading', done, total } });
@@ -88,7 +89,7 @@ export function useWeek(
       clearInterval(timer);
       channel?.close();
     };
-  }, [services, session.token, classId, week, asked]);
+  }, [services, session.user.id, classId, week, asked]);
 
   const checkNow = useCallback(() => setAsked((n) => n + 1), []);
   return { ...state, checkNow };

@@ -35,6 +35,13 @@ export const MANIFEST_SIGNATURE_HEADER = 'cartable-signature';
 /** Sent with a week's manifest: which of the server's keys (GET /api/keys) signed it. */
 export const MANIFEST_KEY_HEADER = 'cartable-key-id';
 
+/** Sign-in, renewal of the access token, sign-out. */
+export const signInUrl = (): string => `${API_PREFIX}/auth/sign-in`;
+export const refreshUrl = (): string => `${API_PREFIX}/auth/refresh`;
+export const signOutUrl = (): string => `${API_PREFIX}/auth/sign-out`;
+/** The signed-in user and their classes. */
+export const meUrl = (): string => `${API_PREFIX}/me`;
+
 /** The server's public keys: they check manifests and receipts. */
 export const keysUrl = (): string => `${API_PREFIX}/keys`;
 
@@ -50,3 +57,13 @@ export const lessonFileUrl = (sha256: string): string => `${API_PREFIX}/lesson-f
 /** The idempotent PUT that publishes a new version of a week: the publication id is made on the device. */
 export const publicationUrl = (classId: string, isoWeek: string, publishId: string): string =>
   `${weekManifestUrl(classId, isoWeek)}/publications/${publishId}`;
+
+/**
+ * A request body sealed to the server (ECDH P-256 + HKDF-SHA256 + AES-256-GCM), so a shared tablet can keep a
+ * pupil's homework as ciphertext and still send it once the pupil has left. The header is
+ * `v1.<keyId>.<ephemeral public key>.<wrap iv>.<wrapped body key>.<body iv>` (base64url parts); the body is the
+ * AES-GCM ciphertext of the plain body under the body key. The server opens it before any route sees the body.
+ */
+export const SEAL_HEADER = 'cartable-seal';
+/** HKDF's info for sealed keys (a persisted name: never change it, add a version). */
+export const SEAL_INFO = 'cartable-seal v1';

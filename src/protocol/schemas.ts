@@ -32,10 +32,30 @@ export const UserView = Type.Object({ id: Id, displayName: Type.String(), role: 
 export type UserView = Static<typeof UserView>;
 
 export const SignInReply = Type.Object({
-  token: Type.String({ description: 'bearer token: send as "Authorization: Bearer <token>"' }),
+  token: Type.String({ description: 'access token (minutes): send as "Authorization: Bearer <token>"' }),
   expiresAt: Type.String({ format: 'date-time' }),
+  refreshToken: Type.String({ description: 'renews the access token at POST /api/auth/refresh; single use' }),
+  refreshExpiresAt: Type.String({ format: 'date-time' }),
+  deviceToken: Type.String({
+    description: "may only send this pupil's homework and fetch their classes' weeks: what a shared tablet keeps",
+  }),
+  deviceExpiresAt: Type.String({ format: 'date-time' }),
   user: UserView,
 });
+
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.String({ minLength: 20, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export type RefreshBody = Static<typeof RefreshBody>;
+
+export const RefreshReply = Type.Object({
+  token: Type.String(),
+  expiresAt: Type.String({ format: 'date-time' }),
+  refreshToken: Type.String(),
+  refreshExpiresAt: Type.String({ format: 'date-time' }),
+});
+export type RefreshReply = Static<typeof RefreshReply>;
 export type SignInReply = Static<typeof SignInReply>;
 
 export const ClassView = Type.Object({
@@ -157,7 +177,16 @@ export const ServerKey = Type.Object({
   algorithm: Type.Literal('Ed25519'),
   publicKey: Type.String({ description: 'SPKI DER, base64' }),
 });
-export const KeysReply = Type.Object({ keys: Type.Array(ServerKey) });
+export const SealingKey = Type.Object({
+  keyId: Type.String(),
+  algorithm: Type.Literal('ECDH-P256'),
+  publicKey: Type.String({ description: 'raw uncompressed point, base64url' }),
+});
+export type SealingKey = Static<typeof SealingKey>;
+export const KeysReply = Type.Object({
+  keys: Type.Array(ServerKey),
+  sealing: Type.Optional(SealingKey),
+});
 export type KeysReply = Static<typeof KeysReply>;
 
 export const UploadReply = Type.Object({

@@ -8,6 +8,7 @@ import { revalidationFastPath } from './revalidation-fast-path.ts';
 import { HotCaches } from './hot-cache.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { publishingRoutes } from './routes/publishing.ts';
+import { schoolRoutes } from './routes/school.ts';
 import { syncRoutes } from './routes/sync.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ import { type AdmissionOptions, DEFAULT_ADMISSION, installAdmission } from './ad
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { installRecoveryPeriod } from './recovery-period.ts';
+import { installSealedBodies } from './sealing.ts';
 import { installSecurityHeaders } from './security-headers.ts';
 import { authRoutes } from './routes/auth.ts';
 import { fileRoutes } from './routes/files.ts';
@@ -81,6 +83,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
   });
   // The API speaks JSON (file uploads add their own parser where they need one): anything else is a 415.
   app.removeContentTypeParser('text/plain');
+  installSealedBodies(app, ctx.db, ctx.now);
 
   await installAdmission(app, {
     ...DEFAULT_ADMISSION,
@@ -107,6 +110,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
       await api.register(syncRoutes, { ctx });
       await api.register(publishingRoutes, { ctx });
       await api.register(accountRoutes, { ctx });
+      await api.register(schoolRoutes, { ctx });
       await api.register(uploadRoutes, { ctx });
       await api.register(submissionRoutes, { ctx, groupCommit: options.groupCommit ?? true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());

@@ -37,6 +37,10 @@ let submissionId = '';
 let submittedFile = '';
 let lessonFile = '';
 let demoFile = '';
+/** Refresh tokens of Léa, one per call of the refresh route (each is single use). */
+const refreshTokens: string[] = [];
+/** A device token of Léa: what a shared tablet keeps for her. */
+let leaDeviceToken = '';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -119,6 +123,18 @@ beforeAll(async () => {
     payload: Buffer.from(lesson),
   });
   demoFile = (await s.ctx.db.selectFrom('files').select('sha256').executeTakeFirstOrThrow()).sha256;
+  // A pupil with no session, whose card the admin may renew without signing anyone out of this test.
+  await user('p-card', school1, 'pupil');
+  await db.insertInto('class_pupils').values({ class_id: 'cm1-a', pupil_id: 'p-card' }).execute();
+  for (let i = 0; i < ACTORS.length + 2; i++) {
+    const signedIn = await s.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in',
+      payload: { username: 'lea', secret: 'soleil-12' },
+    });
+    refreshTokens.push(signedIn.json<{ refreshToken: string }>().refreshToken);
+    leaDeviceToken = signedIn.json<{ deviceToken: string }>().deviceToken;
+  }
 });
 afterAll(async () => s.close());
 
@@ -153,7 +169,26 @@ const MATRIX: Record<string, Entry> = {
   // Sign-out revokes the token it is sent with, if any (without one it has nothing to do, and says 204 all the same);
   // each actor signs out a session of its own made for it (below).
   'POST /api/auth/sign-out': { request: () => ({ method: 'POST', url: '/api/auth/sign-out' }), allowed: ACTORS },
+  // The refresh token travels in the body, never as a bearer: whoever holds one renews it, whatever else they send.
+  'POST /api/auth/refresh': {
+    request: () => ({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: refreshTokens.pop() } }),
+    allowed: ACTORS,
+  },
   'GET /api/me': { request: () => ({ url: '/api/me' }), allowed: SIGNED_IN },
+  // Each admin sees their own school.
+  'GET /api/school': { request: () => ({ url: '/api/school' }), allowed: ['admin', 'adminOtherSchool'] },
+  'POST /api/school/classes': {
+    request: () => ({
+      method: 'POST',
+      url: '/api/school/classes',
+      payload: { name: `Classe ${randomUUID().slice(0, 6)}`, teacherId: 't-cm1' },
+    }),
+    allowed: ['admin'],
+  },
+  'POST /api/users/{userId}/card': {
+    request: () => ({ method: 'POST', url: '/api/users/p-card/card' }),
+    allowed: ['admin'],
+  },
   'GET /api/sync-policy': { request: () => ({ url: '/api/sync-policy' }), allowed: SIGNED_IN },
   'PUT /api/devices/{deviceId}': {
     request: () => ({ method: 'PUT', url: `/api/devices/${randomUUID()}` }),
@@ -280,6 +315,36 @@ describe('authorization matrix', () => {
       expect(outcomes).toEqual([]);
     });
   }
+
+  it('lets a device token only send work and fetch weeks, and a refresh token nothing as a bearer', async () => {
+    /** Routes a shared tablet uses for a pupil who has left; everything else wants the access token. */
+    const DEVICE_ROUTES = new Set([
+      'GET /api/sync-policy',
+      'PUT /api/devices/{deviceId}',
+      'GET /api/classes/{classId}/weeks',
+      'GET /api/classes/{classId}/weeks/{week}',
+      'GET /api/uploads/{sha256}',
+      'PUT /api/uploads/{sha256}',
+      'PUT /api/submissions/{id}',
+    ]);
+    const refresh = refreshTokens.pop() ?? '';
+    const outcomes: string[] = [];
+    for (const [route, entry] of Object.entries(MATRIX)) {
+      if (!entry.allowed.includes('pupil') || entry.allowed === ACTORS) continue;
+      for (const [kind, token] of [
+        ['device', leaDeviceToken],
+        ['refresh', refresh],
+      ] as const) {
+        const request = entry.request();
+        const headers = { ...(request.headers as Record<string, string>), authorization: `Bearer ${token}` };
+        const res = await s.app.inject({ ...request, headers });
+        const expected = kind === 'device' && DEVICE_ROUTES.has(route) ? 'allowed' : 401;
+        const got = res.statusCode >= 200 && res.statusCode < 300 ? 'allowed' : res.statusCode;
+        if (got !== expected) outcomes.push(`${kind} ${route}: ${res.statusCode} (expected ${expected})`);
+      }
+    }
+    expect(outcomes).toEqual([]);
+  });
 
   it('denies a class the user does not belong to exactly as a class that does not exist (no leak)', async () => {
     for (const actor of ['pupilOtherClass', 'teacherOtherSchool'] as const) {

@@ -7,7 +7,8 @@
  * instance is seen by the others within TTL_MS. The instance that made the change sees it at once (it drops its own
  * entry). A session never outlives its expiry, and a scheduled version appears at its release time exactly.
  */
-import type { ClassRow, UserRow, WeekVersionRow } from './db/queries.ts';
+import type { CachedToken } from './auth/authenticate.ts';
+import type { ClassRow, WeekVersionRow } from './db/queries.ts';
 import type { AssignmentsTable } from './db/schema.ts';
 
 export const HOT_CACHE_TTL_MS = 5_000;
@@ -50,7 +51,7 @@ export class TtlCache<V> {
 }
 
 export class HotCaches {
-  readonly sessions = new TtlCache<UserRow>();
+  readonly sessions = new TtlCache<CachedToken>();
   readonly classes = new TtlCache<ClassRow[]>();
   readonly weekHeads = new TtlCache<WeekVersionRow | null>();
   /** Assignments that exist (an unknown one is never cached: it may be published the next second). */

@@ -32,7 +32,7 @@ export function revalidationFastPath(
     const token = bearerToken(req.headers.authorization);
     if (!classId || !week || !token) return false;
     const now = ctx.now().getTime();
-    const user = hot.sessions.get(token, now);
+    const user = hot.sessions.get(token, now)?.user;
     if (!user || !hot.classes.get(user.id, now)?.some((c) => c.id === classId)) return false;
     const row = hot.weekHeads.get(weekKey(classId, week), now);
     if (!row || !etagMatches(ifNoneMatch, row.etag)) return false;

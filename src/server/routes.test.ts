@@ -153,6 +153,7 @@ describe('OpenAPI', () => {
     const doc = (await s.app.inject('/api/openapi.json')).json<{ openapi: string; paths: Record<string, object> }>();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/auth/refresh',
       '/api/auth/sign-in',
       '/api/auth/sign-out',
       '/api/classes/{classId}/publications',
@@ -168,10 +169,13 @@ describe('OpenAPI', () => {
       '/api/lesson-files/{sha256}',
       '/api/me',
       '/api/ready',
+      '/api/school',
+      '/api/school/classes',
       '/api/submissions/{id}',
       '/api/submissions/{id}/files/{sha256}',
       '/api/sync-policy',
       '/api/uploads/{sha256}',
+      '/api/users/{userId}/card',
     ]);
     expect(JSON.stringify(doc.paths['/api/classes/{classId}/weeks/{week}'])).toContain('bearerAuth');
   });

@@ -15,6 +15,8 @@ describe('device database', () => {
       'outbox',
       'outboxFiles',
       'prefetch',
+      'profiles',
+      'sealedFiles',
       'session',
       'syncState',
       'weeks',

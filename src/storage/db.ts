@@ -5,10 +5,11 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 import type { PrefetchState } from '../sync/prefetch.ts';
 import type { InstalledWeek, ServerBackoff } from '../sync/ports.ts';
+import type { PasswordWrapped, Sealed } from './crypto-box.ts';
 
 /** Persisted names and versions: never rename, only add a version and an upgrade step. */
 export const DB_NAME = 'cartable';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 /** A stored file: bytes kept as an ArrayBuffer, which every IndexedDB implementation can clone. */
 export interface FileRecord {
@@ -18,7 +19,7 @@ export interface FileRecord {
   bytes: ArrayBuffer;
 }
 
-/** The signed-in account on this device (one for now; per-profile with shared devices). */
+/** The signed-in account of versions 1-3 (one per device, token in clear): still read, never written. */
 export interface SessionRecord {
   id: 'current';
   token: string;
@@ -43,13 +44,64 @@ export interface CartableSchema extends DBSchema {
   outboxFiles: { key: string; value: FileRecord };
   /** The per-server backoff of the outbox drain. */
   syncState: { key: string; value: ServerBackoff & { key: string } };
-  drafts: { key: string; value: DraftRecord };
+  drafts: { key: string; value: DraftRecord | SealedDraft };
   /** The server's public keys (SPKI DER, base64), pinned by key id. */
   keys: { key: string; value: { keyId: string; publicKey: string } };
   /** Prefetch checks, per class. */
   prefetch: { key: string; value: PrefetchState };
-  /** This device: its id and, once registered, its seat (prefetch slots). */
-  device: { key: string; value: DeviceRecord };
+  /** This device: its id and, once registered, its seat (prefetch slots); and how the school set it up. */
+  device: { key: string; value: DeviceRecord | DeviceConfig | ServerSealingKey };
+  /** One profile per account used on this device (profiles.ts). */
+  profiles: { key: string; value: ProfileRecord };
+  /** Bytes of files attached to sealed homework, encrypted under the item's body key, by item and hash. */
+  sealedFiles: { key: [string, string]; value: SealedFileRecord };
+}
+
+/** The server's newest ECDH key (GET /api/keys), to which homework is sealed on this device. */
+export interface ServerSealingKey {
+  key: 'sealing';
+  keyId: string;
+  publicKey: string;
+}
+
+/** How the device was set up: shared (profile picker, PINs) or personal; the school it belongs to. */
+export interface DeviceConfig {
+  key: 'config';
+  shared: boolean;
+  schoolId?: string;
+  schoolName?: string;
+}
+
+export interface SealedFileRecord {
+  item: string;
+  sha256: string;
+  /** AES-GCM ciphertext under the item's body key: exactly the bytes sent, with the seal header. */
+  bytes: ArrayBuffer;
+}
+
+/**
+ * An account on this device. Everything private is sealed to `publicKey`; the private key is wrapped by the PIN and
+ * by the card secret (shared devices), or kept as a key that cannot be exported (a personal device).
+ */
+export interface ProfileRecord {
+  userId: string;
+  user: { id: string; displayName: string; role: string };
+  classes: { id: string; name: string; schoolName: string; timeZone: string }[];
+  publicKey: string;
+  privateKey:
+    | { kind: 'wrapped'; byPin: PasswordWrapped; bySecret: PasswordWrapped }
+    | { kind: 'stored'; key: CryptoKey };
+  /** Wrong PINs in a row, and the end of the lock they caused (device clock, ms). */
+  pinFailures: number;
+  lockedUntil: number;
+  /** May only send this account's queued work and fetch its classes' weeks: usable while the pupil is away. */
+  deviceToken?: string;
+  deviceExpiresAt?: string;
+  /** The server refused the device token: queued work waits for the next sign-in. */
+  deviceRejected?: boolean;
+  /** Access and refresh tokens, sealed to the profile; absent once signed out. */
+  session?: Sealed;
+  lastUsedAt: number;
 }
 
 export interface DeviceRecord {
@@ -66,6 +118,14 @@ export interface DraftRecord {
   text: string;
   files: { sha256: string; name: string; type: string; size: number; bytes: ArrayBuffer }[];
   updatedAt: number;
+}
+
+/** A draft sealed to its owner's profile (record-sealing.ts). */
+export interface SealedDraft {
+  key: string;
+  owner: string;
+  updatedAt: number;
+  sealed: Sealed;
 }
 
 export type CartableDb = IDBPDatabase<CartableSchema>;
@@ -88,6 +148,10 @@ const upgrades: Record<number, (db: IDBPDatabase<CartableSchema>) => void> = {
     db.createObjectStore('keys', { keyPath: 'keyId' });
     db.createObjectStore('prefetch', { keyPath: 'classId' });
     db.createObjectStore('device', { keyPath: 'key' });
+  },
+  4: (db) => {
+    db.createObjectStore('profiles', { keyPath: 'userId' });
+    db.createObjectStore('sealedFiles', { keyPath: ['item', 'sha256'] });
   },
 };
 

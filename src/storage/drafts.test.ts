@@ -63,6 +63,6 @@ describe('DraftStore', () => {
       drafts.submit(key, { ...item, id: 'dup' }, [{ sha256: file.sha256, type: file.type, bytes }]),
     ).rejects.toBeDefined();
     expect((await drafts.get(key))?.text).toBe('brouillon');
-    expect(await outbox.fileBytes(file.sha256)).toBeUndefined();
+    expect(await outbox.fileBytes(file.sha256, 'dup')).toBeUndefined();
   });
 });

@@ -1,51 +1,81 @@
 /**
- * Homework drafts, saved as the pupil types, and the two moves between a draft and the outbox, each in one
- * transaction so nothing is half-written: submit (draft → queued item) and edit (pending item → draft).
+ * Homework drafts, saved as the pupil types (sealed to their profile), and the two moves between a draft and the
+ * outbox: submit (draft → queued item, one transaction) and edit (pending item → draft).
  */
-import type { OutboxItem, StoredFile } from '../sync/ports.ts';
 import { isOutboxItem } from '../sync/outbox-guard.ts';
+import type { OutboxItem, StoredFile } from '../sync/ports.ts';
 import type { CartableDb, DraftRecord } from './db.ts';
 import { queueWork } from './idb-outbox.ts';
+import {
+  openDraft,
+  openItemFile,
+  openRecord,
+  type Sealing,
+  sealDraft,
+  type StoredOutboxRecord,
+} from './record-sealing.ts';
 
 export const draftKey = (owner: string, classId: string, week: string, assignmentId: string): string =>
   `${owner}/${classId}/${week}/${assignmentId}`;
 
 export class DraftStore {
-  constructor(private readonly db: CartableDb) {}
+  constructor(
+    private readonly db: CartableDb,
+    private readonly sealing?: Sealing,
+  ) {}
 
+  /** The draft, or undefined when there is none or its owner's profile is locked in this page. */
   async get(key: string): Promise<DraftRecord | undefined> {
-    return this.db.get('drafts', key);
+    const stored = await this.db.get('drafts', key);
+    if (!stored) return undefined;
+    if (!this.sealing) return 'sealed' in stored ? undefined : stored;
+    return openDraft(this.sealing, stored);
   }
 
   async save(draft: DraftRecord): Promise<void> {
-    await this.db.put('drafts', draft);
+    await this.db.put('drafts', this.sealing ? await sealDraft(this.sealing, draft) : draft);
   }
 
   /** Queues the item with its files and deletes the draft, in one transaction. */
   async submit(key: string, item: OutboxItem, files: StoredFile[]): Promise<void> {
     // Flushed to disk before the page may say "Enregistré sur cet appareil".
-    await queueWork(this.db, item, files, key);
+    await queueWork(this.db, this.sealing, item, files, key);
   }
 
   /**
-   * Takes a pending item back into the draft to edit it, in one transaction. Resolves false (and changes nothing)
-   * when the item is no longer pending: it is being sent or was sent.
+   * Takes a pending item back into the draft to edit it. Resolves false (and changes nothing) when the item is no
+   * longer pending (it is being sent or was sent) or cannot be read here.
    */
   async edit(id: string, key: string): Promise<boolean> {
-    const tx = this.db.transaction(['outbox', 'outboxFiles', 'drafts'], 'readwrite');
-    const record: unknown = await tx.objectStore('outbox').get(id);
-    if (!isOutboxItem(record) || record.state !== 'pending') {
-      await tx.done;
-      return false;
-    }
+    const record: unknown = await this.db.get('outbox', id);
+    if (!isOutboxItem(record) || record.state !== 'pending') return false;
+    const stored = record as StoredOutboxRecord;
+    const item = this.sealing ? await openRecord(this.sealing, stored) : stored;
+    if (item.locked) return false;
     const files: DraftRecord['files'] = [];
-    for (const f of record.files) {
-      const stored = await tx.objectStore('outboxFiles').get(f.sha256);
-      if (stored) files.push({ ...f, bytes: stored.bytes });
+    for (const f of item.files) {
+      const sealedFile = await this.db.get('sealedFiles', [id, f.sha256]);
+      const bytes = sealedFile
+        ? this.sealing && (await openItemFile(this.sealing, stored, sealedFile))
+        : (await this.db.get('outboxFiles', f.sha256))?.bytes;
+      if (bytes) files.push({ ...f, bytes: bytes instanceof Uint8Array ? bytes.slice().buffer : bytes });
     }
-    await tx.objectStore('drafts').put({ key, owner: record.owner, text: record.text, files, updatedAt: Date.now() });
-    await tx.objectStore('outbox').delete(id);
+    const draft: DraftRecord = { key, owner: item.owner, text: item.text, files, updatedAt: Date.now() };
+    const toStore = this.sealing ? await sealDraft(this.sealing, draft) : draft;
+    // One transaction for the move, taken only if the item is still the pending one read above.
+    const tx = this.db.transaction(['outbox', 'sealedFiles', 'drafts'], 'readwrite');
+    const now: unknown = await tx.objectStore('outbox').get(id);
+    const unchanged =
+      isOutboxItem(now) &&
+      now.state === 'pending' &&
+      (now as StoredOutboxRecord).rev === stored.rev &&
+      now.attempts === stored.attempts;
+    if (unchanged) {
+      await tx.objectStore('drafts').put(toStore);
+      await tx.objectStore('outbox').delete(id);
+      for (const f of item.files) await tx.objectStore('sealedFiles').delete([id, f.sha256]);
+    }
     await tx.done;
-    return true;
+    return unchanged;
   }
 }

@@ -2,25 +2,32 @@
 import { isOutboxItem } from '../sync/outbox-guard.ts';
 import type { OutboxEntry, OutboxItem, OutboxStore, ServerBackoff, StoredFile, SyncStateStore } from '../sync/ports.ts';
 import type { CartableDb } from './db.ts';
+import { openRecord, resealRecord, type Sealing, sealNewItem, type StoredOutboxRecord } from './record-sealing.ts';
 
 /**
  * Writes a pupil's work to the queue: the item and its files' bytes (and, when it came from a draft, the draft's
  * removal) in one transaction, flushed to disk before it resolves. A failed write (quota, duplicate id) aborts all.
+ * The item is sealed first (record-sealing.ts): IndexedDB transactions cannot wait for WebCrypto.
  */
 export async function queueWork(
   db: CartableDb,
+  sealing: Sealing | undefined,
   item: OutboxItem,
   files: StoredFile[],
   fromDraft?: string,
 ): Promise<void> {
-  const tx = db.transaction(['outbox', 'outboxFiles', 'drafts'], 'readwrite', { durability: 'strict' });
+  const sealed = sealing && (await sealNewItem(sealing, item, files));
+  const tx = db.transaction(['outbox', 'outboxFiles', 'sealedFiles', 'drafts'], 'readwrite', { durability: 'strict' });
+  const fileWrites = sealed
+    ? sealed.sealedFiles.map((f) => tx.objectStore('sealedFiles').put(f))
+    : files.map((f) =>
+        tx
+          .objectStore('outboxFiles')
+          .put({ sha256: f.sha256, type: f.type, size: f.bytes.byteLength, bytes: f.bytes.slice().buffer }),
+      );
   const writes = [
-    tx.objectStore('outbox').add(item),
-    ...files.map((f) =>
-      tx
-        .objectStore('outboxFiles')
-        .put({ sha256: f.sha256, type: f.type, size: f.bytes.byteLength, bytes: f.bytes.slice().buffer }),
-    ),
+    tx.objectStore('outbox').add(sealed ? sealed.record : item),
+    ...fileWrites,
     ...(fromDraft === undefined ? [] : [tx.objectStore('drafts').delete(fromDraft)]),
   ];
   // Every request settles before the transaction does; wait for all so none rejects unobserved.
@@ -29,16 +36,30 @@ export async function queueWork(
   if (failed) throw failed.reason;
 }
 
+const asRecord = (v: unknown): StoredOutboxRecord | undefined => (isOutboxItem(v) ? v : undefined);
+
+/**
+ * The queue in IndexedDB. Records of a profile that is not unlocked in this page come back `locked` (blank private
+ * fields): the runner can still send them. Read-modify-write runs optimistically (read, open, change, reseal, then
+ * write only if the record was not changed meanwhile), because a transaction cannot span WebCrypto's promises.
+ */
 export class IdbOutboxStore implements OutboxStore {
-  constructor(private readonly db: CartableDb) {}
+  constructor(
+    private readonly db: CartableDb,
+    private readonly sealing?: Sealing,
+  ) {}
+
+  private open(record: StoredOutboxRecord): Promise<OutboxItem> {
+    return this.sealing ? openRecord(this.sealing, record) : Promise.resolve(record);
+  }
 
   async add(item: OutboxItem, files: StoredFile[]): Promise<void> {
-    await queueWork(this.db, item, files);
+    await queueWork(this.db, this.sealing, item, files);
   }
 
   async get(id: string): Promise<OutboxItem | undefined> {
-    const record: unknown = await this.db.get('outbox', id);
-    return isOutboxItem(record) ? record : undefined;
+    const record = asRecord(await this.db.get('outbox', id));
+    return record && this.open(record);
   }
 
   async list(): Promise<OutboxEntry[]> {
@@ -47,36 +68,75 @@ export class IdbOutboxStore implements OutboxStore {
     // Records without a createdAt are not in the index: read them too, so a damaged record is never invisible.
     const all = await this.db.getAllKeys('outbox');
     const indexed = new Set(keys);
-    const entries: OutboxEntry[] = records.map((record, i) =>
-      isOutboxItem(record)
-        ? { ok: true, item: record }
-        : { ok: false, id: String(keys[i]), reason: 'unreadable record' },
+    const entries: OutboxEntry[] = await Promise.all(
+      records.map(async (value, i): Promise<OutboxEntry> => {
+        const record = asRecord(value);
+        return record
+          ? { ok: true, item: await this.open(record) }
+          : { ok: false, id: String(keys[i]), reason: 'unreadable record' };
+      }),
     );
     for (const key of all) if (!indexed.has(key)) entries.push({ ok: false, id: key, reason: 'unreadable record' });
     return entries;
   }
 
+  /** Reads a record and its item; writes `next(record, item)` only if the record is unchanged, else tries again. */
+  private async change<T>(
+    id: string,
+    decide: (
+      record: StoredOutboxRecord,
+      item: OutboxItem,
+    ) => Promise<{ write: StoredOutboxRecord | 'delete' | undefined; result: T }>,
+    absent: T,
+  ): Promise<T> {
+    for (;;) {
+      const record = asRecord(await this.db.get('outbox', id));
+      if (!record) return absent;
+      const { write, result } = await decide(record, await this.open(record));
+      if (write === undefined) return result;
+      // State changes need no flush: if one is lost, the item is sent again and the server's idempotent PUT answers
+      // the same receipt.
+      const tx = this.db.transaction(['outbox', 'sealedFiles'], 'readwrite', { durability: 'relaxed' });
+      const now = asRecord(await tx.objectStore('outbox').get(id));
+      if (!now || now.rev !== record.rev || now.state !== record.state || now.attempts !== record.attempts) {
+        await tx.done;
+        if (!now) return absent;
+        continue;
+      }
+      if (write === 'delete') {
+        await tx.objectStore('outbox').delete(id);
+        for (const f of record.files) await tx.objectStore('sealedFiles').delete([id, f.sha256]);
+      } else await tx.objectStore('outbox').put(write);
+      await tx.done;
+      return result;
+    }
+  }
+
   async update(id: string, change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem | undefined> {
-    // State changes need no flush: if one is lost, the item is sent again and the server's idempotent PUT answers
-    // the same receipt.
-    const tx = this.db.transaction('outbox', 'readwrite', { durability: 'relaxed' });
-    const current: unknown = await tx.store.get(id);
-    const next = isOutboxItem(current) ? change(current) : undefined;
-    if (next) await tx.store.put(next);
-    await tx.done;
-    return next;
+    return this.change(
+      id,
+      async (record, item) => {
+        const next = change(item);
+        if (!next) return { write: undefined, result: undefined };
+        const write = this.sealing ? await resealRecord(this.sealing, record, next) : next;
+        return { write, result: next };
+      },
+      undefined,
+    );
   }
 
   async remove(id: string, allowed: (item: OutboxItem) => boolean): Promise<boolean> {
-    const tx = this.db.transaction('outbox', 'readwrite');
-    const current: unknown = await tx.store.get(id);
-    const ok = isOutboxItem(current) && allowed(current);
-    if (ok) await tx.store.delete(id);
-    await tx.done;
-    return ok;
+    return this.change(
+      id,
+      async (_record, item) =>
+        allowed(item) ? { write: 'delete', result: true } : { write: undefined, result: false },
+      false,
+    );
   }
 
-  async fileBytes(sha256: string): Promise<Uint8Array | undefined> {
+  async fileBytes(sha256: string, item: string): Promise<Uint8Array | undefined> {
+    const sealed = await this.db.get('sealedFiles', [item, sha256]);
+    if (sealed) return new Uint8Array(sealed.bytes);
     const record = await this.db.get('outboxFiles', sha256);
     return record && new Uint8Array(record.bytes);
   }

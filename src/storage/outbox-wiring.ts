@@ -10,7 +10,9 @@ import type { CartableDb } from './db.ts';
 import { FetchTransport } from './fetch-transport.ts';
 import { IdbOutboxStore, IdbSyncStateStore } from './idb-outbox.ts';
 import { cryptoRandom, realClock } from './platform.ts';
-import { SessionStore } from './session-store.ts';
+import { Keyring, ProfileStore } from './profiles.ts';
+import { dbSealing } from './record-sealing.ts';
+import { LegacySessionStore } from './session-store.ts';
 import { WebLock } from './web-lock.ts';
 
 /** The channel on which outbox changes are announced (a persisted name: do not rename). */
@@ -22,20 +24,24 @@ export function createOutboxRunner(
   db: CartableDb,
   isOnline: () => boolean,
   onItem?: (item: OutboxItem) => void,
+  keyring: Keyring = new Keyring(),
 ): OutboxRunner {
-  const sessions = new SessionStore(db);
+  const profiles = new ProfileStore(db);
+  const legacy = new LegacySessionStore(db);
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(OUTBOX_CHANNEL) : undefined;
   return new OutboxRunner({
     transport: new FetchTransport(),
-    outbox: new IdbOutboxStore(db),
+    outbox: new IdbOutboxStore(db, dbSealing(db, keyring)),
     syncState: new IdbSyncStateStore(db),
     clock: realClock,
     random: cryptoRandom,
     lock: new WebLock(),
     isOnline,
-    credentials: (owner) => sessions.tokenFor(owner),
+    // Each owner's work goes out with their own device token, whoever is using the device now.
+    credentials: async (owner) => (await profiles.deviceTokenFor(owner)) ?? (await legacy.tokenFor(owner)),
     onAuthRejected: (owner) => {
-      sessions.markRejected(owner).catch(() => undefined);
+      profiles.markDeviceRejected(owner).catch(() => undefined);
+      legacy.markRejected(owner).catch(() => undefined);
       channel?.postMessage({ type: 'auth-rejected', owner });
     },
     onItem: (item) => {

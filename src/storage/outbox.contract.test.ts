@@ -5,9 +5,13 @@ import { MemoryOutboxStore, MemorySyncStateStore } from '../sync/fakes.ts';
 import type { OutboxItem, OutboxStore, SyncStateStore } from '../sync/ports.ts';
 import { openCartableDb } from './db.ts';
 import { IdbOutboxStore, IdbSyncStateStore } from './idb-outbox.ts';
+import { openSealed } from '../server/sealing.ts';
+import { sealedDevice } from '../test-support/sealed-device.ts';
 
 interface Subject {
   outbox: OutboxStore;
+  /** The plain bytes of what the outbox hands the transport for a file (a sealed device sends ciphertext). */
+  sent: (item: OutboxItem, sha256: string, bytes: Uint8Array) => Promise<Uint8Array>;
   syncState: SyncStateStore;
   /** Damages a record the way a broken write or a bad migration would. */
   corrupt: (id: string) => Promise<void>;
@@ -19,7 +23,12 @@ const implementations: [string, () => Promise<Subject>][] = [
     'memory',
     async () => {
       const outbox = new MemoryOutboxStore();
-      return { outbox, syncState: new MemorySyncStateStore(), corrupt: async (id) => void outbox.corrupt.add(id) };
+      return {
+        outbox,
+        sent: async (_i, _s, bytes) => bytes,
+        syncState: new MemorySyncStateStore(),
+        corrupt: async (id) => void outbox.corrupt.add(id),
+      };
     },
   ],
   [
@@ -28,8 +37,29 @@ const implementations: [string, () => Promise<Subject>][] = [
       const db = await openCartableDb(`outbox-contract-${n++}`);
       return {
         outbox: new IdbOutboxStore(db),
+        sent: async (_i, _s, bytes) => bytes,
         syncState: new IdbSyncStateStore(db),
         corrupt: async (id) => void (await db.put('outbox', { id, state: 42 })),
+      };
+    },
+  ],
+  [
+    'indexeddb, sealed (shared tablet, profile open)',
+    async () => {
+      const device = await sealedDevice(`outbox-contract-sealed-${n++}`);
+      await device.signIn('lea');
+      const outbox = new IdbOutboxStore(device.db, device.sealing);
+      return {
+        outbox,
+        // What the server makes of it: the item's seal header opened with the server's own code.
+        sent: async (i, sha256, bytes) => {
+          const stored = await outbox.get(i.id);
+          const iv = stored?.wire?.fileIvs[sha256];
+          if (!stored?.wire || !iv) throw new Error('not sealed');
+          return openSealed(device.serverKeys, `${stored.wire.key}.${iv}`, bytes);
+        },
+        syncState: new IdbSyncStateStore(device.db),
+        corrupt: async (id) => void (await device.db.put('outbox', { id, state: 42 })),
       };
     },
   ],
@@ -53,15 +83,17 @@ const item = (id: string, createdAt: number, overrides: Partial<OutboxItem> = {}
 
 describe.each(implementations)('outbox contract: %s', (_name, make) => {
   it('saves an item with its files’ bytes, and lists items oldest first', async () => {
-    const { outbox } = await make();
+    const { outbox, sent } = await make();
     const bytes = new TextEncoder().encode('photo');
     const file = { sha256: 'f'.repeat(64), name: 'p.jpg', type: 'image/jpeg', size: bytes.byteLength };
     await outbox.add(item('b', 2, { files: [file] }), [{ sha256: file.sha256, type: file.type, bytes }]);
     await outbox.add(item('a', 1), []);
     expect((await outbox.list()).map((e) => e.ok && e.item.id)).toEqual(['a', 'b']);
-    expect(await outbox.get('b')).toEqual(item('b', 2, { files: [file] }));
-    expect(Array.from((await outbox.fileBytes(file.sha256)) ?? [])).toEqual(Array.from(bytes));
-    expect(await outbox.fileBytes('0'.repeat(64))).toBeUndefined();
+    const b = item('b', 2, { files: [file] });
+    expect(await outbox.get('b')).toMatchObject(b);
+    const stored = await outbox.fileBytes(file.sha256, 'b');
+    expect(Array.from(await sent(b, file.sha256, stored ?? new Uint8Array()))).toEqual(Array.from(bytes));
+    expect(await outbox.fileBytes('0'.repeat(64), 'b')).toBeUndefined();
   });
 
   it('refuses a second item with the same id and keeps the first whole', async () => {

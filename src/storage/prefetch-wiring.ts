@@ -7,11 +7,13 @@ import { deviceUrl } from '../protocol/paths.ts';
 import { type PrefetchOutcome, prefetchTick } from '../sync/prefetch.ts';
 import type { SlotDevice } from '../sync/slot-planner.ts';
 import { sendable } from '../sync/outbox.ts';
-import type { CartableDb, DeviceRecord, SessionRecord } from './db.ts';
+import type { CartableDb, DeviceRecord } from './db.ts';
 import { FetchTransport, webHasher } from './fetch-transport.ts';
 import { IdbOutboxStore } from './idb-outbox.ts';
 import { IdbFileStore, IdbKeyStore, IdbPrefetchStateStore, IdbWeekStore } from './idb-stores.ts';
 import { realClock } from './platform.ts';
+import { ProfileStore } from './profiles.ts';
+import { LegacySessionStore } from './session-store.ts';
 import { WebLock } from './web-lock.ts';
 import { webVerifier } from './web-verifier.ts';
 
@@ -24,7 +26,7 @@ export const PREFETCH_CHANNEL = 'cartable-prefetch';
 /** This device's id (made once, kept) and seat (once the server gave one). */
 export async function thisDevice(db: CartableDb): Promise<DeviceRecord> {
   const known = await db.get('device', 'this');
-  if (known) return known;
+  if (known && 'id' in known) return known;
   const fresh: DeviceRecord = { key: 'this', id: crypto.randomUUID() };
   await db.put('device', fresh);
   return fresh;
@@ -58,20 +60,40 @@ export interface PrefetchRun {
   outcome: PrefetchOutcome | { kind: 'busy' } | { kind: 'no-session' };
 }
 
+/** Whose device token fetches the weeks, for which class: `owner`'s, else the profile used last (the worker). */
+async function prefetchAccount(db: CartableDb, owner: string | undefined) {
+  const profiles = await new ProfileStore(db).list();
+  const profile = owner
+    ? profiles.find((p) => p.userId === owner)
+    : profiles.find((p) => p.deviceToken && !p.deviceRejected);
+  if (profile?.deviceToken && !profile.deviceRejected) {
+    const klass = profile.classes[0];
+    return klass && { userId: profile.userId, token: profile.deviceToken, klass };
+  }
+  const legacy = await new LegacySessionStore(db).get();
+  const klass = legacy?.classes[0];
+  return legacy && !legacy.rejected && klass && (!owner || owner === legacy.user.id)
+    ? { userId: legacy.user.id, token: legacy.token, klass }
+    : undefined;
+}
+
 /**
- * One prefetch check for the signed-in account's first class, under the prefetch lock. `asked`: the pupil pressed
- * "Vérifier maintenant" (checks at once, whatever the hour).
+ * One prefetch check for an account's first class, under the prefetch lock, with that account's device token (the
+ * lessons are the class's, shared by every profile on the device). `asked`: the pupil pressed "Vérifier maintenant"
+ * (checks at once, whatever the hour).
  */
 export async function runPrefetch(
   db: CartableDb,
   options: {
+    /** The profile open in the page; the worker leaves it out. */
+    owner?: string;
     asked?: boolean;
     onWeekProgress?: (week: string, done: number, total: number) => void;
   } = {},
 ): Promise<PrefetchRun['outcome']> {
-  const session: SessionRecord | undefined = await db.get('session', 'current');
-  const klass = session?.classes[0];
-  if (!session || !klass || session.rejected) return { kind: 'no-session' };
+  const account = await prefetchAccount(db, options.owner);
+  if (!account) return { kind: 'no-session' };
+  const { klass } = account;
   const device = await thisDevice(db);
   const outbox = new IdbOutboxStore(db);
   const tick = (slotDevice: SlotDevice, asked: boolean) =>
@@ -85,12 +107,12 @@ export async function runPrefetch(
         hasher: webHasher,
         clock: realClock,
         state: new IdbPrefetchStateStore(db),
-        headers: { authorization: `Bearer ${session.token}` },
+        headers: { authorization: `Bearer ${account.token}` },
         device: slotDevice,
         classId: klass.id,
         timeZone: klass.timeZone,
         sendableHomework: async () =>
-          sendable((await outbox.list()).flatMap((e) => (e.ok && e.item.owner === session.user.id ? [e.item] : [])))
+          sendable((await outbox.list()).flatMap((e) => (e.ok && e.item.owner === account.userId ? [e.item] : [])))
             .length,
         ...(options.onWeekProgress ? { onWeekProgress: options.onWeekProgress } : {}),
       },
@@ -101,7 +123,7 @@ export async function runPrefetch(
     // Registering costs a request: made only after a check that reached the server anyway (the first one after
     // sign-in fetches the week at once), never from the one-minute timer while the server is away or busy.
     if (outcome.kind !== 'checked' || device.seat !== undefined) return outcome;
-    const registered = await registerDevice(db, session.token);
+    const registered = await registerDevice(db, account.token);
     if (registered.seat === undefined) return outcome;
     // With its seat the device's slot moves: plan the next one now (a wait, nothing is fetched again).
     const planned = await tick(registered, false);

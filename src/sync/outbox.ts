@@ -19,6 +19,7 @@ import {
   publicationUrl,
   RECOVERY_PERIOD_HEADER,
   RETRY_SPREAD_HEADER,
+  SEAL_HEADER,
   submissionUrl,
   uploadUrl,
 } from '../protocol/paths.ts';
@@ -204,6 +205,18 @@ async function backOff(
   return { kind: 'backing-off', until, sent };
 }
 
+/** The JSON body of a homework submission (what a sealed item holds encrypted). */
+export function submissionBody(item: OutboxItem): Record<string, unknown> {
+  return {
+    classId: item.classId,
+    week: item.week,
+    assignmentId: item.assignmentId,
+    text: item.text,
+    files: item.files,
+    submittedAt: item.submittedAt,
+  };
+}
+
 async function sendItem(
   deps: OutboxDeps,
   queued: OutboxItem,
@@ -259,6 +272,10 @@ async function sendItem(
 
   // Homework goes to the pupil's uploads and submissions; a teacher's publication to lesson files and the week.
   const fileUrl = started.publication ? lessonFileUrl : uploadUrl;
+  // A sealed item goes out as the ciphertext it is stored as; the server opens it before the route reads it.
+  const wire = started.wire;
+  const sealed = (iv: string | undefined): Record<string, string> =>
+    wire && iv ? { [SEAL_HEADER]: `${wire.key}.${iv}` } : {};
   try {
     for (const file of started.files) {
       const head = await deps.transport.send({ method: 'HEAD', path: fileUrl(file.sha256), headers: auth });
@@ -267,16 +284,16 @@ async function sendItem(
         const outcome = await answer(head);
         if (outcome) return outcome;
       }
-      const bytes = await deps.outbox.fileBytes(file.sha256);
-      if (!bytes) {
-        const message = `Le fichier ${file.name} n’est plus sur cet appareil : ajoute-le de nouveau.`;
+      const bytes = await deps.outbox.fileBytes(file.sha256, started.id);
+      if (!bytes || (wire && !wire.fileIvs[file.sha256])) {
+        const message = `Le fichier ${file.name || file.sha256.slice(0, 8)} n’est plus sur cet appareil : ajoute-le de nouveau.`;
         await settle({ state: 'refused', refusal: { status: 0, error: 'missing_local_file', message } });
         return 'done';
       }
       const put = await deps.transport.send({
         method: 'PUT',
         path: fileUrl(file.sha256),
-        headers: { ...auth, 'content-type': file.type },
+        headers: { ...auth, 'content-type': file.type, ...sealed(wire?.fileIvs[file.sha256]) },
         body: bytes,
       });
       const outcome = await answer(put);
@@ -285,19 +302,8 @@ async function sendItem(
     const res = await deps.transport.send({
       method: 'PUT',
       path: started.publication ? publicationUrl(started.classId, started.week, started.id) : submissionUrl(started.id),
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: encoder.encode(
-        JSON.stringify(
-          started.publication ?? {
-            classId: started.classId,
-            week: started.week,
-            assignmentId: started.assignmentId,
-            text: started.text,
-            files: started.files,
-            submittedAt: started.submittedAt,
-          },
-        ),
-      ),
+      headers: { ...auth, 'content-type': 'application/json', ...sealed(wire?.bodyIv) },
+      body: wire ? wire.body : encoder.encode(JSON.stringify(started.publication ?? submissionBody(started))),
     });
     const outcome = await answer(res);
     if (outcome) return outcome;

@@ -146,6 +146,21 @@ export interface OutboxItem {
   publication?: PublishBody;
   /** The version the server gave a publication. */
   published?: { version: number };
+  /** Set when the item is stored sealed: it is sent as that ciphertext, which only the server can open. */
+  wire?: WireSeal;
+  /** Set when read while its owner's profile is locked: text, title and names are blank, sending still works. */
+  locked?: true;
+}
+
+/** Homework kept as ciphertext on the device and sent as such (SEAL_HEADER in src/protocol/paths.ts). */
+export interface WireSeal {
+  /** `v1.<keyId>.<epk>.<iv>.<wrapped>`: the item's body key sealed to the server; a request appends `.<its iv>`. */
+  key: string;
+  /** The submission's JSON body, encrypted under the body key, and its IV. */
+  body: Uint8Array;
+  bodyIv: string;
+  /** The IV of each attached file's ciphertext, by the SHA-256 of its plain bytes. */
+  fileIvs: Record<string, string>;
 }
 
 /** A record read back from storage: an item, or one that cannot be read (shown as an error, never dropped). */
@@ -162,8 +177,8 @@ export interface OutboxStore {
   update(id: string, change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem | undefined>;
   /** Deletes the item if `allowed(item)`, in one transaction; true when it was deleted. */
   remove(id: string, allowed: (item: OutboxItem) => boolean): Promise<boolean>;
-  /** The bytes of an attached file, kept on the device until sent. */
-  fileBytes(sha256: string): Promise<Uint8Array | undefined>;
+  /** The bytes of a file attached to `item`, kept on the device until sent (ciphertext for a sealed item). */
+  fileBytes(sha256: string, item: string): Promise<Uint8Array | undefined>;
 }
 
 /** One backoff per server, persisted so it survives reloads, restarts and service-worker termination. */

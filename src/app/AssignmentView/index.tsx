@@ -6,7 +6,8 @@ import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Assignment } from '../../protocol/schemas.ts';
 import type { ClassView } from '../../protocol/schemas.ts';
-import type { DraftRecord, SessionRecord } from '../../storage/db.ts';
+import type { DraftRecord } from '../../storage/db.ts';
+import type { ActiveSession } from '../session.ts';
 import { draftKey } from '../../storage/drafts.ts';
 import { OUTBOX_SYNC_TAG } from '../../storage/outbox-wiring.ts';
 import { requestOutboxSync } from '../../sw-bridge/register.ts';
@@ -32,7 +33,7 @@ function toDraftFiles(files: PickedFile[]): DraftRecord['files'] {
 /** What a screen about one assignment of one week needs (the pupil's hand-in, the teacher's view). */
 export interface AssignmentScreenProps {
   services: Services;
-  session: SessionRecord;
+  session: ActiveSession;
   klass: ClassView;
   week: string;
   assignmentId: string;

@@ -1,8 +1,8 @@
-/** The banner: the app's name, the main navigation, the language switch and sign-out. */
+/** The banner: the app's name, the main navigation, the language switch, switching pupil and sign-out. */
 import type { JSX } from 'preact';
-import type { SessionRecord } from '../../storage/db.ts';
+import type { ActiveSession } from '../session.ts';
 import { useI18n } from '../i18n/index.ts';
-import { Link, OUTBOX_PATH, PUBLISH_PATH } from '../router.tsx';
+import { Link, OUTBOX_PATH, PUBLISH_PATH, SCHOOL_PATH } from '../router.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
 import { waiting } from '../use-outbox.ts';
 
@@ -23,7 +23,12 @@ function OutboxLink(): JSX.Element {
   );
 }
 
-export function Header(props: { session: SessionRecord | undefined; onSignOut: () => void }): JSX.Element {
+export function Header(props: {
+  session: ActiveSession | undefined;
+  onSignOut: () => void;
+  /** On a shared device: hides this pupil's work at once and shows "Qui es-tu ?" (their session stays). */
+  onSwitch?: (() => void) | undefined;
+}): JSX.Element {
   const { t, locale, setLocale } = useI18n();
   const other = locale === 'fr' ? 'en' : 'fr';
   const { session } = props;
@@ -39,12 +44,18 @@ export function Header(props: { session: SessionRecord | undefined; onSignOut: (
         {session && <Link href="/">{t('nav.week')}</Link>}
         {session && <OutboxLink />}
         {session && session.user.role !== 'pupil' && <Link href={PUBLISH_PATH}>{t('nav.publish')}</Link>}
+        {session?.user.role === 'admin' && <Link href={SCHOOL_PATH}>{t('nav.school')}</Link>}
       </nav>
       <div class="tools">
         {session && <span class="who">{session.user.displayName}</span>}
         <button type="button" lang={other} aria-label={t('lang.switchLabel')} onClick={() => setLocale(other)}>
           {t('lang.switchTo')}
         </button>
+        {session && props.onSwitch && (
+          <button type="button" onClick={props.onSwitch}>
+            {t('nav.switch')}
+          </button>
+        )}
         {session && (
           <button type="button" onClick={props.onSignOut}>
             {t('nav.signOut')}

@@ -13,7 +13,7 @@ import {
   MAX_LESSON_FILE_BYTES,
 } from '../../protocol/lesson-files.ts';
 import type { ClassView, FileRef } from '../../protocol/schemas.ts';
-import type { SessionRecord } from '../../storage/db.ts';
+import type { ActiveSession } from '../session.ts';
 import { OUTBOX_SYNC_TAG } from '../../storage/outbox-wiring.ts';
 import { requestOutboxSync } from '../../sw-bridge/register.ts';
 import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
@@ -76,7 +76,7 @@ function Field(props: {
   );
 }
 
-export function PublishView(props: { services: Services; session: SessionRecord; klass: ClassView }): JSX.Element {
+export function PublishView(props: { services: Services; session: ActiveSession; klass: ClassView }): JSX.Element {
   const { t, locale } = useI18n();
   const { services, session, klass } = props;
   const key = publishDraftKey(session.user.id, klass.id);

@@ -9,18 +9,14 @@ import type { AssignmentScreenProps } from '../AssignmentView/index.tsx';
 import { formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { Link } from '../router.tsx';
-import type { Services } from '../services.ts';
+import type { ActiveSession } from '../session.ts';
 import { useFocusOnMount } from '../use-focus.ts';
 
 type Loaded = AssignmentSubmissionsReply | 'offline' | 'missing' | undefined;
 
 /** Fetches a submitted file with the teacher's token and hands it to the browser as a download. */
-async function download(services: Services, token: string, submissionId: string, file: SubmittedFile): Promise<void> {
-  const res = await services.transport.send({
-    method: 'GET',
-    path: `/api/submissions/${submissionId}/files/${file.sha256}`,
-    headers: { authorization: `Bearer ${token}` },
-  });
+async function download(session: ActiveSession, submissionId: string, file: SubmittedFile): Promise<void> {
+  const res = await session.send({ method: 'GET', path: `/api/submissions/${submissionId}/files/${file.sha256}` });
   if (res.status !== 200) throw new Error(`download answered ${res.status}`);
   const url = URL.createObjectURL(new Blob([res.body.slice().buffer], { type: file.type }));
   const a = Object.assign(document.createElement('a'), { href: url, download: file.name });
@@ -64,15 +60,14 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [loaded, setLoaded] = useState<Loaded>();
-  const { services, session, klass, week, assignmentId } = props;
+  const { session, klass, week, assignmentId } = props;
 
   useEffect(() => {
     let live = true;
     const load = async (): Promise<Loaded> => {
-      const res = await services.transport.send({
+      const res = await session.send({
         method: 'GET',
         path: `/api/classes/${klass.id}/weeks/${week}/assignments/${assignmentId}/submissions`,
-        headers: { authorization: `Bearer ${session.token}` },
       });
       if (res.status !== 200) return 'missing';
       return JSON.parse(new TextDecoder().decode(res.body)) as AssignmentSubmissionsReply;
@@ -83,7 +78,7 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
     return () => {
       live = false;
     };
-  }, [services, session.token, klass.id, week, assignmentId]);
+  }, [session, klass.id, week, assignmentId]);
 
   const back = (
     <p>
@@ -102,8 +97,7 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
     );
   }
   const done = loaded.pupils.filter((p) => p.submissions.length > 0).length;
-  const onDownload = (id: string) => (f: SubmittedFile) =>
-    void download(services, session.token, id, f).catch(() => undefined);
+  const onDownload = (id: string) => (f: SubmittedFile) => void download(session, id, f).catch(() => undefined);
   return (
     <article>
       {back}

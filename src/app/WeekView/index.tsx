@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { mondayOfIsoWeek } from '../../protocol/iso-week.ts';
 import type { ClassView } from '../../protocol/schemas.ts';
-import type { SessionRecord } from '../../storage/db.ts';
+import type { ActiveSession } from '../session.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
 import { formatDay, formatDue, formatWhen } from '../format.ts';
@@ -34,7 +34,7 @@ function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string 
 
 export function WeekView(props: {
   services: Services;
-  session: SessionRecord;
+  session: ActiveSession;
   klass: ClassView;
   week: string;
   state: WeekState & { checkNow: () => void };

@@ -11,6 +11,7 @@ const TABLES = [
   'devices',
   'files',
   'schools',
+  'sealing_keys',
   'sessions',
   'signing_keys',
   'submission_versions',

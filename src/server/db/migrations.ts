@@ -156,6 +156,28 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004_accounts': {
+    async up(db: Kysely<unknown>) {
+      // Tokens come in kinds: a short-lived access token, the refresh token that renews it (rotated on each use,
+      // one family per sign-in so a replayed refresh token revokes the family), and the device token that may only
+      // send homework and fetch the class's weeks, kept usable on a shared tablet after its pupil has left.
+      await db.schema
+        .alterTable('sessions')
+        .addColumn('kind', 'varchar(16)', (c) => c.notNull().defaultTo('access'))
+        .execute();
+      await db.schema.alterTable('sessions').addColumn('family', 'varchar(64)').execute();
+      await db.schema.createIndex('sessions_by_family').on('sessions').column('family').execute();
+      // The server's ECDH P-256 keys: a device seals a pupil's homework to them, so a shared tablet can keep it as
+      // ciphertext and still send it after the pupil has gone (docs/security.md).
+      await db.schema
+        .createTable('sealing_keys')
+        .addColumn('key_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('public_key', 'text', (c) => c.notNull())
+        .addColumn('private_key', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

@@ -3,7 +3,7 @@
  * same routes unchanged. Routes never build SQL themselves.
  */
 import { sql } from 'kysely';
-import type { Db, SchoolsTable, UsersTable, WeekVersionsTable } from './schema.ts';
+import type { Db, SchoolsTable, TokenKind, UsersTable, WeekVersionsTable } from './schema.ts';
 
 export type UserRow = UsersTable;
 
@@ -19,32 +19,74 @@ export async function findUserByUsername(db: Db, username: string): Promise<User
 
 export async function insertSession(
   db: Db,
-  row: { tokenHash: string; userId: string; createdAt: string; expiresAt: string },
+  row: {
+    tokenHash: string;
+    userId: string;
+    createdAt: string;
+    expiresAt: string;
+    kind?: TokenKind;
+    family?: string | null;
+  },
 ): Promise<void> {
   await db
     .insertInto('sessions')
-    .values({ token_hash: row.tokenHash, user_id: row.userId, created_at: row.createdAt, expires_at: row.expiresAt })
+    .values({
+      token_hash: row.tokenHash,
+      user_id: row.userId,
+      created_at: row.createdAt,
+      expires_at: row.expiresAt,
+      kind: row.kind ?? 'access',
+      family: row.family ?? null,
+    })
     .execute();
 }
 
-/** The user of a live (not expired, not revoked) session, and when the session expires. */
+/** The user of a live (not expired, not revoked) token, its kind, and when it expires. */
 export async function findSession(
   db: Db,
   tokenHash: string,
   nowIso: string,
-): Promise<{ user: UserRow; expiresAt: string } | undefined> {
+): Promise<{ user: UserRow; expiresAt: string; kind: TokenKind } | undefined> {
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('users')
-    .select('sessions.expires_at')
+    .select(['sessions.expires_at', 'sessions.kind'])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', nowIso)
     .executeTakeFirst();
   if (!row) return undefined;
-  const { expires_at: expiresAt, ...user } = row;
-  return { user, expiresAt };
+  const { expires_at: expiresAt, kind, ...user } = row;
+  return { user, expiresAt, kind };
+}
+
+/** A token row whatever its state (a refresh token is looked up revoked too, to detect its replay). */
+export async function findToken(db: Db, tokenHash: string) {
+  return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** Revokes every live token of a sign-in (its access and refresh tokens); answers their hashes. */
+export async function revokeFamily(db: Db, family: string, nowIso: string): Promise<string[]> {
+  const rows = await db
+    .updateTable('sessions')
+    .set({ revoked_at: nowIso })
+    .where('family', '=', family)
+    .where('revoked_at', 'is', null)
+    .returning('token_hash')
+    .execute();
+  return rows.map((r) => r.token_hash);
+}
+
+/** Revokes one token if it is still live; true when this call revoked it (so one of two racing refreshes wins). */
+export async function revokeIfLive(db: Db, tokenHash: string, nowIso: string): Promise<boolean> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: nowIso })
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 /** The earliest release time after `nowIso` of a version of this week not yet released, if any. */
@@ -57,10 +99,6 @@ export async function nextRelease(db: Db, classId: string, week: string, nowIso:
     .where('release_at', '>', nowIso)
     .executeTakeFirst();
   return row?.next ?? undefined;
-}
-
-export async function revokeSession(db: Db, tokenHash: string, nowIso: string): Promise<void> {
-  await db.updateTable('sessions').set({ revoked_at: nowIso }).where('token_hash', '=', tokenHash).execute();
 }
 
 export interface ClassRow {

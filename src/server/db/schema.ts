@@ -1,5 +1,5 @@
 /** The server database's tables as Kysely sees them. Timestamps are ISO-8601 strings: portable and sortable. */
-import type { Kysely } from 'kysely';
+import type { ColumnType, Kysely } from 'kysely';
 
 export interface SchoolsTable {
   id: string;
@@ -37,7 +37,13 @@ export interface SessionsTable {
   created_at: string;
   expires_at: string;
   revoked_at: string | null;
+  /** access (short-lived), refresh (renews access), device (sends homework, reads the class's weeks). */
+  kind: ColumnType<TokenKind, TokenKind | undefined, TokenKind>;
+  /** The sign-in a token descends from: revoking it revokes the access and refresh tokens it issued. */
+  family: string | null;
 }
+
+export type TokenKind = 'access' | 'refresh' | 'device';
 
 export interface FilesTable {
   sha256: string;
@@ -120,7 +126,17 @@ export interface SigningKeysTable {
   created_at: string;
 }
 
+export interface SealingKeysTable {
+  key_id: string;
+  /** Raw uncompressed P-256 point, base64url. */
+  public_key: string;
+  /** PKCS#8 DER, base64. */
+  private_key: string;
+  created_at: string;
+}
+
 export interface Database {
+  sealing_keys: SealingKeysTable;
   schools: SchoolsTable;
   users: UsersTable;
   classes: ClassesTable;

@@ -1,13 +1,39 @@
 /** Sign-in and sign-out with bearer tokens. */
-import { ErrorBody, SignInBody, SignInReply } from '../../protocol/schemas.ts';
+import { randomUUID } from 'node:crypto';
+import { ErrorBody, RefreshBody, RefreshReply, SignInBody, SignInReply } from '../../protocol/schemas.ts';
 import { bearerToken } from '../auth/authenticate.ts';
 import { newToken, tokenHash, verifySecret } from '../auth/secrets.ts';
-import type { RoutePlugin } from '../context.ts';
-import { findUserByUsername, insertSession, revokeSession } from '../db/queries.ts';
+import type { AppContext, RoutePlugin } from '../context.ts';
+import { findToken, findUserByUsername, insertSession, revokeFamily, revokeIfLive } from '../db/queries.ts';
+import type { TokenKind } from '../db/schema.ts';
 import { HttpError } from '../errors.ts';
 
-/** How long a token lives: a school term's weekend plus holidays, so an offline tablet is not locked out. */
+/** An access token lives minutes: stolen, it is soon worthless; the app renews it with its refresh token. */
+export const ACCESS_TTL_MS = 15 * 60 * 1000;
+/** Refresh and device tokens outlive a school holiday, so an offline tablet is not locked out. */
 export const TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
+
+async function issue(ctx: AppContext, userId: string, kind: TokenKind, family: string | null, ttlMs: number) {
+  const token = newToken();
+  const now = ctx.now();
+  const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+  await insertSession(ctx.db, {
+    tokenHash: tokenHash(token),
+    userId,
+    createdAt: now.toISOString(),
+    expiresAt,
+    kind,
+    family,
+  });
+  return { token, expiresAt };
+}
+
+/** Forgets cached tokens the database has just revoked (this instance; others within the hot cache's TTL). */
+function forget(ctx: AppContext, tokens: readonly string[]): void {
+  for (const t of tokens) ctx.hot?.sessions.delete(t);
+}
+
+const refused = () => new HttpError(401, 'invalid_refresh_token', 'Session terminée : reconnecte-toi.');
 
 /** Sign-in attempts one address may make in a minute (a classroom behind one NAT signs in together: be generous). */
 export const SIGN_IN_PER_ADDRESS = { limit: 60, windowMs: 60_000 };
@@ -52,27 +78,70 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
         throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
       }
       await ctx.limiter.reset(`sign-in:failures:${name}`);
-      const token = newToken();
-      const now = ctx.now();
-      const expiresAt = new Date(now.getTime() + TOKEN_TTL_MS).toISOString();
-      await insertSession(ctx.db, {
-        tokenHash: tokenHash(token),
-        userId: user.id,
-        createdAt: now.toISOString(),
-        expiresAt,
-      });
-      return { token, expiresAt, user: { id: user.id, displayName: user.display_name, role: user.role } };
+      const family = randomUUID();
+      const access = await issue(ctx, user.id, 'access', family, ACCESS_TTL_MS);
+      const refresh = await issue(ctx, user.id, 'refresh', family, TOKEN_TTL_MS);
+      // The device token is its own family: signing out ends the session, not the sending of work already queued.
+      const device = await issue(ctx, user.id, 'device', null, TOKEN_TTL_MS);
+      return {
+        token: access.token,
+        expiresAt: access.expiresAt,
+        refreshToken: refresh.token,
+        refreshExpiresAt: refresh.expiresAt,
+        deviceToken: device.token,
+        deviceExpiresAt: device.expiresAt,
+        user: { id: user.id, displayName: user.display_name, role: user.role },
+      };
+    },
+  );
+
+  app.post(
+    '/auth/refresh',
+    {
+      schema: {
+        summary: 'Trade a refresh token (single use) for a new access token and a new refresh token',
+        body: RefreshBody,
+        response: { 200: RefreshReply, 400: ErrorBody, 401: ErrorBody },
+      },
+    },
+    async (request) => {
+      const hash = tokenHash(request.body.refreshToken);
+      const row = await findToken(ctx.db, hash);
+      const nowIso = ctx.now().toISOString();
+      if (!row || row.kind !== 'refresh' || !row.family) throw refused();
+      // A refresh token used twice was copied: whoever holds the family loses it, the pupil signs in again.
+      if (row.revoked_at !== null || row.expires_at <= nowIso || !(await revokeIfLive(ctx.db, hash, nowIso))) {
+        await revokeFamily(ctx.db, row.family, nowIso);
+        ctx.hot?.sessions.clear();
+        throw refused();
+      }
+      const access = await issue(ctx, row.user_id, 'access', row.family, ACCESS_TTL_MS);
+      const refresh = await issue(ctx, row.user_id, 'refresh', row.family, TOKEN_TTL_MS);
+      return {
+        token: access.token,
+        expiresAt: access.expiresAt,
+        refreshToken: refresh.token,
+        refreshExpiresAt: refresh.expiresAt,
+      };
     },
   );
 
   app.post(
     '/auth/sign-out',
-    { schema: { summary: 'Revoke the bearer token of this request', response: { 204: { type: 'null' } } } },
+    {
+      schema: {
+        summary: 'Revoke the bearer token of this request and, for an access token, its whole sign-in (refresh too)',
+        response: { 204: { type: 'null' } },
+      },
+    },
     async (request, reply) => {
       const token = bearerToken(request.headers.authorization);
       if (token) {
-        await revokeSession(ctx.db, tokenHash(token), ctx.now().toISOString());
-        ctx.hot?.sessions.delete(token);
+        const nowIso = ctx.now().toISOString();
+        const row = await findToken(ctx.db, tokenHash(token));
+        if (row?.family && row.kind === 'access') await revokeFamily(ctx.db, row.family, nowIso);
+        else await revokeIfLive(ctx.db, tokenHash(token), nowIso);
+        forget(ctx, [token]);
       }
       return reply.status(204).send(null);
     },

@@ -17,7 +17,7 @@ import {
   Sha256,
   UploadReply,
 } from '../../protocol/schemas.ts';
-import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findFile, listAllWeekVersions, recordFile } from '../db/queries.ts';
@@ -51,7 +51,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/lesson-files/:sha256',
     {
-      preHandler: [authenticate(ctx), requireTeacher],
+      preHandler: [authenticate(ctx, ACCESS_OR_DEVICE), requireTeacher],
       schema: {
         summary: 'Whether the server already holds this lesson file (teachers; the publisher skips what is there)',
         security: bearer,
@@ -87,7 +87,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
               `Type de fichier refusé (${type || 'inconnu'}). Acceptés : PDF, images PNG/JPEG/WebP/GIF, sons WAV/MP3/OGG/M4A, vidéos MP4, texte.`,
             );
         },
-        authenticate(ctx),
+        authenticate(ctx, ACCESS_OR_DEVICE),
         requireTeacher,
       ],
       schema: {
@@ -126,7 +126,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
     '/classes/:classId/weeks/:week/publications/:publishId',
     {
-      preHandler: authenticate(ctx),
+      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'Publish a new version of a week (teachers of the class); the same publishId publishes once',
         security: bearer,

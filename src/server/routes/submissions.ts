@@ -15,7 +15,7 @@ import {
   SubmissionId,
   type SubmittedFile,
 } from '../../protocol/schemas.ts';
-import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requirePupilOf, requireTeacherOf } from '../auth/policy.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.ts';
@@ -81,7 +81,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
   app.put(
     '/submissions/:id',
     {
-      preHandler: authenticate(ctx),
+      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'Submit homework (idempotent: the id is made on the device)',
         security: bearer,

@@ -4,7 +4,7 @@
  */
 import { Type } from 'typebox';
 import { DeviceId, DeviceReply, SyncPolicyReply } from '../../protocol/schemas.ts';
-import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findSchool, registerDevice } from '../db/queries.ts';
 import { notFound } from '../errors.ts';
@@ -30,7 +30,7 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/sync-policy',
     {
-      preHandler: authenticate(ctx),
+      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'When this school’s devices prefetch: the off-peak window in its time zone, and weeks kept',
         security: bearer,
@@ -48,7 +48,7 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
     '/devices/:deviceId',
     {
-      preHandler: authenticate(ctx),
+      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary:
           'Register this device (its id is made on the device); answers its seat in the school, the same each time',

@@ -5,7 +5,7 @@
  */
 import { Type } from 'typebox';
 import { ErrorBody, Sha256, UploadReply } from '../../protocol/schemas.ts';
-import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findUpload, recordUpload } from '../db/homework-queries.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -24,7 +24,7 @@ export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/uploads/:sha256',
     {
-      preHandler: authenticate(ctx),
+      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'Whether the server holds this homework file (use HEAD to ask without a body)',
         security: bearer,
@@ -42,7 +42,7 @@ export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
     '/uploads/:sha256',
     {
-      preHandler: authenticate(ctx),
+      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: `Upload a homework file by its SHA-256 (${UPLOAD_TYPES.join(', ')}; at most 20 MiB)`,
         security: bearer,

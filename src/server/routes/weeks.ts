@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 import { isValidIsoWeek } from '../../protocol/iso-week.ts';
 import { Id, IsoWeek, WeekListReply, WeekManifest } from '../../protocol/schemas.ts';
-import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireClassReader } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
 import {
@@ -60,7 +60,7 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/classes/:classId/weeks',
     {
-      preHandler: authenticate(ctx),
+      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'The published weeks of a class, newest version of each',
         security: bearer,
@@ -78,7 +78,7 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/classes/:classId/weeks/:week',
     {
-      preHandler: authenticate(ctx),
+      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'The manifest of the current version of a week; send If-None-Match to get 304 when unchanged',
         security: bearer,

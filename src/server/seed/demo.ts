@@ -21,6 +21,7 @@ export const DEMO_ACCOUNTS = [
   { username: 'lea', secret: 'soleil-12', displayName: 'Léa Dubois', role: 'pupil' as const },
   { username: 'hugo', secret: 'nuage-34', displayName: 'Hugo Petit', role: 'pupil' as const },
   { username: 'ines', secret: 'pluie-56', displayName: 'Inès Haddad', role: 'pupil' as const },
+  { username: 'mme.roux', secret: 'craie-blanche', displayName: 'Mme Roux (direction)', role: 'admin' as const },
 ];
 
 /** Fixed ids, so that several instances starting at once seed the same rows instead of racing to make two schools. */
@@ -31,16 +32,31 @@ const demoUserId = (username: string) => `demo-${username.replace(/[^a-z0-9]+/g,
 export async function ensureDemo(db: Db, storage: FileStorage, now: Date): Promise<{ created: boolean; week: string }> {
   const nowIso = now.toISOString();
   const created = !(await findSchoolByName(db, DEMO_SCHOOL));
-  if (created) {
+  // Accounts added to the demo since a database was seeded are created too (the admin came with shared devices).
+  const existing = new Set(
+    (
+      await db
+        .selectFrom('users')
+        .select('username')
+        .where(
+          'username',
+          'in',
+          DEMO_ACCOUNTS.map((a) => a.username),
+        )
+        .execute()
+    ).map((r) => r.username),
+  );
+  const missing = DEMO_ACCOUNTS.filter((a) => !existing.has(a.username));
+  if (created || missing.length > 0) {
     // Hash outside the transaction (scrypt is slow on purpose); every insert ignores a row that already exists.
-    const hashes = await Promise.all(DEMO_ACCOUNTS.map((a) => hashSecret(a.secret)));
+    const hashes = await Promise.all(missing.map((a) => hashSecret(a.secret)));
     await db.transaction().execute(async (tx) => {
       await tx
         .insertInto('schools')
         .values({ id: DEMO_SCHOOL_ID, name: DEMO_SCHOOL, time_zone: DEMO_TIME_ZONE, created_at: nowIso })
         .onConflict((oc) => oc.column('id').doNothing())
         .execute();
-      for (const [i, account] of DEMO_ACCOUNTS.entries()) {
+      for (const [i, account] of missing.entries()) {
         await tx
           .insertInto('users')
           .values({

@@ -1,0 +1,116 @@
+/**
+ * A school admin's screens: the school at a glance (teachers, classes, pupils), new classes, and a new sign-in card
+ * for a pupil who lost theirs (a new secret; every session and device token of the old one is revoked). Another
+ * school's classes and users answer 404, as if they did not exist.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import { Type } from 'typebox';
+import { ErrorBody, Id } from '../../protocol/schemas.ts';
+import { cardSecret } from '../accounts/pupil-csv.ts';
+import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { hashSecret } from '../auth/secrets.ts';
+import type { RoutePlugin } from '../context.ts';
+import type { UserRow } from '../db/queries.ts';
+import { insertClass, replaceSecret, schoolOverview, userOfSchool } from '../db/school-queries.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { authErrors, bearer } from './common.ts';
+
+const Person = Type.Object({ id: Id, username: Type.String(), displayName: Type.String() });
+const SchoolReply = Type.Object({
+  school: Type.Object({ id: Id, name: Type.String(), timeZone: Type.String() }),
+  teachers: Type.Array(Person),
+  classes: Type.Array(Type.Object({ id: Id, name: Type.String(), teacherId: Id, pupils: Type.Array(Person) })),
+});
+const NewClassBody = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 80 }), teacherId: Id },
+  { additionalProperties: false },
+);
+const CardReply = Type.Object({
+  username: Type.String(),
+  displayName: Type.String(),
+  secret: Type.String({ description: 'to print on the new card: it is not stored, only its hash' }),
+});
+
+function requireAdmin(user: UserRow): void {
+  if (user.role !== 'admin') throw new HttpError(403, 'admins_only', 'Réservé aux administrateurs de l’école.');
+}
+
+export const schoolRoutes: RoutePlugin = async (app, { ctx }) => {
+  app.get(
+    '/school',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'The admin’s school: teachers, classes and their pupils (school admins)',
+        security: bearer,
+        response: { 200: SchoolReply, 403: ErrorBody, ...authErrors },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      requireAdmin(user);
+      const overview = await schoolOverview(ctx.db, user.school_id);
+      if (!overview) throw notFound('École introuvable.');
+      return overview;
+    },
+  );
+
+  app.post(
+    '/school/classes',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'Create a class with one of the school’s teachers (school admins)',
+        security: bearer,
+        body: NewClassBody,
+        response: {
+          201: Type.Object({ id: Id, name: Type.String(), teacherId: Id }),
+          403: ErrorBody,
+          422: ErrorBody,
+          ...authErrors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      requireAdmin(user);
+      const name = request.body.name.trim();
+      if (name === '') throw new HttpError(422, 'invalid_name', 'Donne un nom à la classe.');
+      const teacher = await userOfSchool(ctx.db, user.school_id, request.body.teacherId);
+      if (!teacher || teacher.role !== 'teacher') throw notFound('Enseignant introuvable dans l’école.');
+      const id = randomUUID();
+      await insertClass(ctx.db, {
+        id,
+        schoolId: user.school_id,
+        name,
+        teacherId: teacher.id,
+        createdAt: ctx.now().toISOString(),
+      });
+      ctx.hot?.classes.clear();
+      return reply.status(201).send({ id, name, teacherId: teacher.id });
+    },
+  );
+
+  app.post(
+    '/users/:userId/card',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'A new sign-in card for a pupil (school admins): new secret, every token of the old one revoked',
+        security: bearer,
+        params: Type.Object({ userId: Id }),
+        response: { 200: CardReply, 403: ErrorBody, ...authErrors },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      requireAdmin(user);
+      const pupil = await userOfSchool(ctx.db, user.school_id, request.params.userId);
+      if (!pupil || pupil.role !== 'pupil') throw notFound('Élève introuvable.');
+      const secret = cardSecret((n) => randomInt(n));
+      await replaceSecret(ctx.db, pupil.id, await hashSecret(secret), ctx.now().toISOString());
+      ctx.hot?.sessions.clear();
+      return { username: pupil.username, displayName: pupil.display_name, secret };
+    },
+  );
+};

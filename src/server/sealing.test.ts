@@ -1,0 +1,103 @@
+// Bodies sealed on a device (src/storage/crypto-box.ts) and opened by the server before its routes see them.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEAL_HEADER } from '../protocol/paths.ts';
+import type { KeysReply } from '../protocol/schemas.ts';
+import { encryptBody, newBodyKey, sealForServer } from '../storage/crypto-box.ts';
+import { startTestServer, type TestServer } from '../test-support/server.ts';
+import { encodePng } from './seed/media.ts';
+import { sha256Hex } from './publish.ts';
+
+let s: TestServer;
+let token = '';
+let server: { keyId: string; publicKey: string };
+beforeAll(async () => {
+  s = await startTestServer();
+  token = await s.signIn('lea');
+  const keys = (await s.app.inject('/api/keys')).json<KeysReply>();
+  if (!keys.sealing) throw new Error('no sealing key published');
+  server = keys.sealing;
+});
+afterAll(async () => s.close());
+
+const homework = (text: string) =>
+  JSON.stringify({
+    classId: 'cm2-b',
+    week: '2026-W48',
+    assignmentId: 'exercices-fractions',
+    text,
+    files: [],
+    submittedAt: '2026-11-25T08:30:00.000Z',
+  });
+
+async function sealed(plain: Uint8Array) {
+  const key = await newBodyKey();
+  const body = await encryptBody(key, plain);
+  return { header: `${await sealForServer(server, key)}.${body.iv}`, body: Buffer.from(body.ct) };
+}
+
+describe('sealed request bodies', () => {
+  it('publishes one ECDH P-256 key, the same on every call', async () => {
+    const again = (await s.app.inject('/api/keys')).json<KeysReply>();
+    expect(again.sealing).toEqual(server);
+    expect(server.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/); // 65 raw bytes
+  });
+
+  it('accepts sealed homework and a sealed file exactly as plain ones', async () => {
+    const photo = encodePng(4, 4, () => [1, 2, 3, 255]);
+    const file = await sealed(photo);
+    const put = await s.app.inject({
+      method: 'PUT',
+      url: `/api/uploads/${sha256Hex(Buffer.from(photo))}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png', [SEAL_HEADER]: file.header },
+      payload: file.body,
+    });
+    expect(put.statusCode).toBe(201);
+    const id = randomUUID();
+    const { header, body } = await sealed(new TextEncoder().encode(homework('Réponse scellée')));
+    const res = await s.app.inject({
+      method: 'PUT',
+      url: `/api/submissions/${id}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [SEAL_HEADER]: header },
+      payload: body,
+    });
+    expect(res.statusCode).toBe(201);
+    const stored = await s.ctx.db.selectFrom('submissions').select('text').where('id', '=', id).executeTakeFirst();
+    expect(stored?.text).toBe('Réponse scellée');
+  });
+
+  it('takes a sealed photo of several megabytes (the route’s own limit, not the JSON one)', async () => {
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(3 * 1024 * 1024)]);
+    const file = await sealed(pdf);
+    const put = await s.app.inject({
+      method: 'PUT',
+      url: `/api/uploads/${sha256Hex(pdf)}`,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf', [SEAL_HEADER]: file.header },
+      payload: file.body,
+    });
+    expect(put.statusCode).toBe(201);
+  });
+
+  it('answers 400 bad_seal, never 500, for tampered bytes, an unknown key or a malformed header', async () => {
+    const { header, body } = await sealed(new TextEncoder().encode(homework('x')));
+    const tampered = Buffer.from(body);
+    tampered[0] = (tampered[0] ?? 0) ^ 1;
+    const parts = header.split('.');
+    const unknownKey = [parts[0], randomUUID(), ...parts.slice(2)].join('.');
+    for (const [h, b] of [
+      [header, tampered],
+      [unknownKey, body],
+      ['v1.nothing', body],
+      ['v2.a.b.c.d.e', body],
+    ] as const) {
+      const res = await s.app.inject({
+        method: 'PUT',
+        url: `/api/submissions/${randomUUID()}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', [SEAL_HEADER]: h },
+        payload: b,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ error: 'bad_seal' });
+    }
+  });
+});
