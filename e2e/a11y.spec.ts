@@ -47,6 +47,36 @@ test('the teacher’s publishing page has no serious accessibility violation, pr
   expect(await seriousViolations(page)).toEqual([]);
 });
 
+test('the shared tablet’s “Qui es-tu ?”, PIN and sign-in pages, and the school admin’s page, pass axe', async ({
+  page,
+}) => {
+  await page.goto(`${server.url}/installer?mode=partage&ecole=demo-jules-ferry&nom=Jules-Ferry`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Qui es-tu ?' })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: 'Je ne suis pas dans la liste' }).click();
+  await page.getByLabel('Identifiant').fill('hugo');
+  await page.getByLabel('Code secret').fill('nuage-34');
+  await page.getByLabel('Code PIN', { exact: true }).fill('2468');
+  await page.getByLabel('Code PIN, encore une fois').fill('2468');
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('button', { name: 'Changer d’élève' }).click();
+  await page.getByRole('button', { name: 'Hugo Petit' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Bonjour Hugo Petit/ })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await page.getByRole('button', { name: 'Retour' }).click();
+  await page.getByRole('button', { name: 'Je ne suis pas dans la liste' }).click();
+  await page.getByLabel('Identifiant').fill('mme.roux');
+  await page.getByLabel('Code secret').fill('craie-blanche');
+  await page.getByLabel('Code PIN', { exact: true }).fill('97531');
+  await page.getByLabel('Code PIN, encore une fois').fill('97531');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('link', { name: 'École', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Administration de l’école/ })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+});
+
 test('French by default, English on request, and the choice is remembered', async ({ page }) => {
   await page.goto(`${server.url}/`);
   await expect(page.locator('html')).toHaveAttribute('lang', 'fr');

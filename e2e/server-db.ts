@@ -2,11 +2,12 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
-export function storedSubmissions(dataDir: string): { id: string; text: string; files: string }[] {
+export function storedSubmissions(dataDir: string): { id: string; pupil_id: string; text: string; files: string }[] {
   const db = new Database(join(dataDir, 'cartable.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('select id, text, files from submissions order by received_at').all() as {
+    return db.prepare('select id, pupil_id, text, files from submissions order by received_at').all() as {
       id: string;
+      pupil_id: string;
       text: string;
       files: string;
     }[];

@@ -1,0 +1,171 @@
+// One browser context acting as a school's shared tablet: Léa's work stays hers, in the page and in IndexedDB, and
+// reaches the server as hers while Hugo uses the tablet.
+import { expect, type Page, test } from '@playwright/test';
+import { storedSubmissions } from './server-db.ts';
+import { type RunningServer, startServer } from './server.ts';
+
+test.setTimeout(120_000);
+
+let server: RunningServer;
+test.beforeEach(async () => {
+  server = await startServer();
+});
+test.afterEach(async () => server.dispose());
+
+const HOMEWORK = 'Léa : la goutte d’eau monte vers le nuage, secret de rédaction';
+const DRAFT = 'Léa : brouillon des fractions, à finir demain';
+
+async function newPupil(page: Page, username: string, secret: string, pin: string) {
+  await page.getByRole('button', { name: 'Je ne suis pas dans la liste' }).click();
+  await page.getByLabel('Identifiant').fill(username);
+  await page.getByLabel('Code secret').fill(secret);
+  await page.getByLabel('Code PIN', { exact: true }).fill(pin);
+  await page.getByLabel('Code PIN, encore une fois').fill(pin);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
+}
+
+async function reopen(page: Page, name: string, pin: string) {
+  await page.getByRole('button', { name }).click();
+  await page.getByLabel('Code PIN', { exact: true }).fill(pin);
+  await page.getByRole('button', { name: 'Ouvrir' }).click();
+}
+
+/** Every record of the pupils' stores, bytes decoded as text: what someone reading the tablet's disk would find. */
+function readDeviceDatabase(page: Page): Promise<{ dump: string; outbox: Record<string, unknown>[] }> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('cartable');
+      req.addEventListener('success', () => resolve(req.result));
+      req.addEventListener('error', () => reject(req.error));
+    });
+    const all = (store: string) =>
+      new Promise<unknown[]>((resolve, reject) => {
+        const req = db.transaction(store).objectStore(store).getAll();
+        req.addEventListener('success', () => resolve(req.result));
+        req.addEventListener('error', () => reject(req.error));
+      });
+    const stores = ['outbox', 'outboxFiles', 'sealedFiles', 'drafts', 'profiles', 'session'];
+    const records: Record<string, unknown[]> = {};
+    for (const s of stores) records[s] = await all(s);
+    db.close();
+    const dump = JSON.stringify(records, (_k, v: unknown) =>
+      v instanceof ArrayBuffer || ArrayBuffer.isView(v)
+        ? new TextDecoder().decode(v instanceof ArrayBuffer ? v : v.buffer)
+        : v,
+    );
+    return { dump, outbox: records.outbox as Record<string, unknown>[] };
+  });
+}
+
+test('pupil A’s work is hidden and ciphertext for pupil B, and still reaches the server as A’s', async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', serviceWorkers: 'allow' });
+  const page = await context.newPage();
+  // The school's set-up link turns the browser into a shared tablet.
+  await page.goto(`${server.url}/installer?mode=partage&ecole=demo-jules-ferry&nom=Jules-Ferry`);
+  await expect(page.getByRole('heading', { level: 1, name: 'Qui es-tu ?' })).toBeVisible();
+  await expect(page).toHaveURL(`${server.url}/`);
+
+  // Hugo has used the tablet before; then Léa signs in.
+  await newPupil(page, 'hugo', 'nuage-34', '2468');
+  await expect(page.getByText('Semaine prête hors ligne')).toBeVisible();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await page.getByRole('button', { name: 'Changer d’élève' }).click();
+  await newPupil(page, 'lea', 'soleil-12', '1357');
+
+  // Offline, Léa hands in her essay and starts a draft of the fractions.
+  await context.setOffline(true);
+  await page.getByRole('link', { name: /Rendre ce devoir : Rédaction/ }).click();
+  await page.getByLabel('Ta réponse').fill(HOMEWORK);
+  await page.getByRole('button', { name: 'Envoyer' }).click();
+  await expect(page.getByText(/^Enregistré sur cet appareil\./)).toBeVisible();
+  await page.getByRole('link', { name: 'Cette semaine' }).first().click();
+  await page.getByRole('link', { name: /Rendre ce devoir : Exercices sur les fractions/ }).click();
+  await page.getByLabel('Ta réponse').fill(DRAFT);
+  await expect(page.getByText('Brouillon enregistré sur cet appareil')).toBeVisible();
+  await page.getByRole('button', { name: 'Changer d’élève' }).click();
+
+  // "Qui es-tu ?" shows names only.
+  await expect(page.getByRole('heading', { level: 1, name: 'Qui es-tu ?' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Léa Dubois' })).toBeVisible();
+  await expect(page.locator('body')).not.toContainText('Léa :');
+
+  // Hugo, still offline, mistypes his PIN once, then opens his space.
+  await reopen(page, 'Hugo Petit', '0000');
+  await expect(page.getByRole('alert')).toHaveText('Code incorrect : encore 4 essais.');
+  await page.getByLabel('Code PIN', { exact: true }).fill('2468');
+  await page.getByRole('button', { name: 'Ouvrir' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
+  await expect(page.locator('header .who')).toHaveText('Hugo Petit');
+  await page.getByRole('link', { name: /Rendre ce devoir : Exercices sur les fractions/ }).click();
+  await expect(page.getByLabel('Ta réponse')).toHaveValue('');
+  await page.getByRole('link', { name: /Mes envois/ }).click();
+  await expect(page.getByText('Rien en attente')).toBeVisible();
+  await expect(page.locator('body')).not.toContainText('Léa :');
+
+  // On the disk: Léa's item is there (so it can be sent) but none of her words are.
+  const device = await readDeviceDatabase(page);
+  expect(device.dump).not.toContain('goutte');
+  expect(device.dump).not.toContain('brouillon des fractions');
+  expect(device.outbox).toHaveLength(1);
+  expect(device.outbox[0]).toMatchObject({ owner: 'demo-lea', text: '', assignmentTitle: '', state: 'pending' });
+
+  // The network returns while Hugo is on the tablet: Léa's essay goes out as hers.
+  await context.setOffline(false);
+  await expect.poll(() => storedSubmissions(server.dataDir), { timeout: 60_000 }).toHaveLength(1);
+  expect(storedSubmissions(server.dataDir)[0]).toMatchObject({ pupil_id: 'demo-lea', text: HOMEWORK });
+  await expect(page.getByText('Rien en attente')).toBeVisible();
+
+  // Léa comes back: her receipt and her draft are hers again.
+  await page.getByRole('button', { name: 'Changer d’élève' }).click();
+  await reopen(page, 'Léa Dubois', '1357');
+  await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
+  await page.getByRole('link', { name: /Mes envois/ }).click();
+  await expect(page.getByText(/^Reçu par le serveur le/)).toHaveCount(1);
+  await expect(page.getByText(HOMEWORK)).toBeVisible();
+  await page.getByRole('link', { name: 'Cette semaine' }).first().click();
+  await page.getByRole('link', { name: /Rendre ce devoir : Exercices sur les fractions/ }).click();
+  await expect(page.getByLabel('Ta réponse')).toHaveValue(DRAFT);
+  await context.close();
+});
+
+test('an admin prints sign-in cards from a CSV import, and the set-up link is on the school page', async ({
+  browser,
+}) => {
+  const page = await browser.newPage({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('Identifiant').fill('mme.roux');
+  await page.getByLabel('Code secret').fill('craie-blanche');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByRole('link', { name: 'École', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /Administration de l’école/ })).toBeVisible();
+  await expect(page.getByRole('link', { name: /\/installer\?mode=partage&ecole=demo-jules-ferry/ })).toBeVisible();
+  await expect(page.getByRole('img', { name: 'Installer une tablette partagée' })).toBeVisible();
+
+  await page.getByLabel('Fichier CSV').setInputFiles({
+    name: 'eleves.csv',
+    mimeType: 'text/csv',
+    buffer: Buffer.from('prenom;nom\nChloé;Martin\n;Sans prénom\nNoé;Lefèvre\n', 'utf8'),
+  });
+  await page.getByRole('button', { name: 'Importer' }).click();
+  await expect(page.getByText('2 comptes créés.')).toBeVisible();
+  await expect(page.getByText(/^Ligne 3 : /)).toBeVisible();
+  const cards = page.locator('.sign-in-card');
+  await expect(cards).toHaveCount(2);
+  await expect(cards.first()).toContainText('Chloé Martin');
+  await expect(cards.first().getByRole('img', { name: 'Scanne pour ouvrir Cartable' })).toBeVisible();
+  const secret = (await cards.first().locator('code.secret').textContent()) ?? '';
+  const username = (await cards.first().locator('code').first().textContent()) ?? '';
+
+  // The card works: its username and secret sign the new pupil in.
+  const pupil = await browser.newPage({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+  await pupil.goto(`${server.url}/#u=${encodeURIComponent(username)}`);
+  await expect(pupil.getByLabel('Identifiant')).toHaveValue(username);
+  await pupil.getByLabel('Code secret').fill(secret);
+  await pupil.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(pupil.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
+  await pupil.close();
+  await page.close();
+});
