@@ -200,5 +200,18 @@ printTable(
     duplicated: r.duplicated,
   })),
 );
+/**
+ * The most any client policy can keep when new work arrives at `overload` × capacity and each item's first attempt
+ * reaches the server: per second, stored (S) + refusals (≥ overload·C − S) × REFUSAL_COST ≤ C, hence
+ * S ≤ C (1 − overload·r) / (1 − r). Retries only lower it. Only work that never reaches the server in the rush (sent
+ * before or after it, or refused by something in front of it) escapes this bound.
+ */
+const OVERLOAD = 2;
+const goodputBound = (1 - OVERLOAD * REFUSAL_COST) / (1 - REFUSAL_COST);
+console.log(
+  `goodput bound at ${OVERLOAD} × capacity with refusals at ${REFUSAL_COST} of a submission: ${goodputBound.toFixed(2)}`,
+);
 console.log(`simulated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`written: ${writeResults('herd', { rows, scenarios: SCENARIOS, refusalCost: REFUSAL_COST })}`);
+console.log(
+  `written: ${writeResults('herd', { rows, scenarios: SCENARIOS, refusalCost: REFUSAL_COST, goodputBound })}`,
+);

@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileUrl, weekManifestUrl } from '../protocol/paths.ts';
 import type { WeekManifest } from '../protocol/schemas.ts';
@@ -152,6 +153,58 @@ describe('under pressure', () => {
       expect(answers.find((r) => r.statusCode === 503)?.headers[SPREAD_HEADER]).toBeDefined();
     } finally {
       await tight.close();
+    }
+  });
+});
+
+describe('refusal before Fastify', () => {
+  it('answers a write 503 with its advice straight from Node while the gate is full, and serves health meanwhile', async () => {
+    const s = await startTestServer();
+    const tight = await buildApp(s.ctx, { admission: { maxConcurrentWrites: 1, maxQueuedWrites: 0 } });
+    let stuck: Socket | undefined;
+    try {
+      const url = await tight.listen({ host: '127.0.0.1', port: 0 });
+      const token = await s.signIn('lea');
+      // One answer through Fastify first: the recovery period is counted then, and early answers reuse it.
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+      // Hold the only write slot: an upload whose body never ends, on a raw socket.
+      const { port } = new URL(url);
+      stuck = connect(Number(port), '127.0.0.1');
+      stuck.write(
+        `PUT /api/uploads/${'a'.repeat(64)} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n` +
+          'content-type: image/png\r\ncontent-length: 1000\r\n\r\nx',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const res = await fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ anything: 'refused before it is read' }),
+      });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: 'overloaded' });
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(res.headers.get(SPREAD_HEADER)).not.toBeNull();
+      expect(res.headers.get('cartable-recovery-period')).toBe('10');
+      // Fastify never saw it: no security headers but the ones the early answer sets itself, which include nosniff.
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+      stuck.destroy();
+      stuck = undefined;
+      // The slot freed, writes go through Fastify again (this one is refused by validation, not by admission).
+      await expect
+        .poll(async () => {
+          const r = await fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
+            method: 'PUT',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: '{}',
+          });
+          return r.status;
+        })
+        .toBe(400);
+    } finally {
+      stuck?.destroy();
+      await tight.close();
+      await s.close();
     }
   });
 });

@@ -6,6 +6,7 @@
  * and `cartable-retry-spread` the horizon of the slots given, so the clients it sends away come back at a rate it can
  * take instead of all in the same second (which a constant Retry-After does).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 
@@ -45,6 +46,11 @@ export class WriteGate {
     private readonly maxQueued: number,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** True when a new expensive request would be refused now (every slot busy, the queue full). */
+  full(): boolean {
+    return this.inFlight >= this.maxConcurrent && this.waiting.length >= this.maxQueued;
+  }
 
   /** A release function once a slot is free, or 'shed' at once when the queue is full. */
   enter(): Promise<() => void> | 'shed' {
@@ -113,19 +119,69 @@ export function isCheap(request: FastifyRequest): boolean {
   return /^\/api\/classes\/[^/]+\/weeks\/[^/]+$/.test(path) && request.headers['if-none-match'] !== undefined;
 }
 
-const isWrite = (request: FastifyRequest) =>
+const isWrite = (request: { method?: string | undefined; url?: string | undefined }) =>
   (request.method === 'PUT' || request.method === 'POST') &&
-  /^\/api\/(auth\/sign-in|uploads\/|submissions\/)/.test(request.url);
+  /^\/api\/(auth\/sign-in|uploads\/|submissions\/)/.test(request.url ?? '');
+
+/** The route pattern of a write, as Fastify names it in the access log. */
+function routePattern(url: string): string {
+  if (url.startsWith('/api/submissions/')) return '/api/submissions/:id';
+  if (url.startsWith('/api/uploads/')) return '/api/uploads/:sha256';
+  return '/api/auth/sign-in';
+}
+
+const OVERLOADED = {
+  error: 'overloaded',
+  message: 'Serveur très chargé : ton travail est gardé et repartira automatiquement.',
+};
+const OVERLOADED_JSON = JSON.stringify(OVERLOADED);
+
+/** The gate and the advice it gives, for the early refusal before Fastify. */
+export interface Admission {
+  gate: WriteGate;
+  advise(): { retryAfterSeconds: number; spreadSeconds: number };
+}
+
+/**
+ * The cheapest refusal: a write that arrives while the gate is full is answered 503 with its advice straight from
+ * Node's HTTP server, before Fastify parses, routes or runs a hook (its body is discarded unread). Refusals are what
+ * a server in a rush spends its time on; bench:refusal-cost measures them against a stored submission.
+ */
+export function shedBeforeFastify(
+  admission: Admission,
+  extraHeaders: () => Record<string, string>,
+  log?: (line: { arrivalMs: number; method: string; status: number; durationMs: number; route: string }) => void,
+): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    if (!admission.gate.full() || !isWrite(req)) return false;
+    const started = performance.now();
+    const advice = admission.advise();
+    res.writeHead(503, {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'retry-after': String(advice.retryAfterSeconds),
+      [RETRY_SPREAD_HEADER]: String(advice.spreadSeconds),
+      'x-content-type-options': 'nosniff',
+      ...extraHeaders(),
+    });
+    res.end(OVERLOADED_JSON);
+    log?.({
+      arrivalMs: Date.now(),
+      method: req.method ?? '',
+      status: 503,
+      durationMs: performance.now() - started,
+      route: routePattern(req.url ?? ''),
+    });
+    return true;
+  };
+}
 
 /** Installs the gate and the pressure checks; adds GET /api/ready for load balancers. */
-export async function installAdmission(app: FastifyInstance, options: AdmissionOptions): Promise<WriteGate> {
+export async function installAdmission(app: FastifyInstance, options: AdmissionOptions): Promise<Admission> {
   const gate = new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites);
   const slots = new RetrySlots();
   const capacity = () => Math.max(gate.capacity(), options.capacityPerSecond ?? 1);
-  const body = {
-    error: 'overloaded',
-    message: 'Serveur très chargé : ton travail est gardé et repartira automatiquement.',
-  };
+  const body = OVERLOADED;
   /** Sets a 503 with its advice on `reply` and returns the body to send. */
   const refuse = (reply: FastifyReply) => {
     const advice = slots.assign(capacity());
@@ -168,5 +224,5 @@ export async function installAdmission(app: FastifyInstance, options: AdmissionO
     release(request);
     done();
   });
-  return gate;
+  return { gate, advise: () => slots.assign(capacity()) };
 }

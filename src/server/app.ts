@@ -16,7 +16,8 @@ import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { type AdmissionOptions, DEFAULT_ADMISSION, installAdmission } from './admission.ts';
+import { RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
+import { type AdmissionOptions, DEFAULT_ADMISSION, installAdmission, shedBeforeFastify } from './admission.ts';
 import type { AppContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
 import { installRecoveryPeriod } from './recovery-period.ts';
@@ -54,10 +55,12 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
   const ctx: AppContext = { ...given, hot: given.hot ?? new HotCaches() };
   // Set once the app is built: the revalidations it can answer before Fastify (none until then).
   let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  // Set once admission is installed: writes refused while the gate is full, answered before Fastify.
+  let shedPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   const app = Fastify({
     serverFactory: (handler) =>
       createServer((req, res) => {
-        if (!fastPath?.(req, res)) handler(req, res);
+        if (!shedPath?.(req, res) && !fastPath?.(req, res)) handler(req, res);
       }),
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
@@ -85,11 +88,19 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
   app.removeContentTypeParser('text/plain');
   installSealedBodies(app, ctx.db, ctx.now);
 
-  await installAdmission(app, {
+  const admission = await installAdmission(app, {
     ...DEFAULT_ADMISSION,
     capacityPerSecond: options.capacityPerSecond ?? 100,
     ...options.admission,
   });
+  shedPath = shedBeforeFastify(
+    admission,
+    () => {
+      const period = recoveryPeriod();
+      return period ? { [RECOVERY_PERIOD_HEADER]: period } : {};
+    },
+    accessLog,
+  );
 
   await app.register(fastifySwagger, {
     openapi: {
