@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeededRandom } from '../src/sync/fakes.ts';
 import { printTable, writeResults } from './report.ts';
+import { peakShares } from '../src/sync/send-peaks.ts';
 import { ARMS, type World } from './sim/arms.ts';
 import { ServerModel } from './sim/server-model.ts';
 import { SimClock } from './sim/sim-clock.ts';
@@ -69,8 +70,15 @@ interface Row {
   duplicated: number;
 }
 
+/**
+ * Cartable's arm in the rush, with the peak the server announced the night before (its sync policy): the rush's
+ * demand forecast at `forecast` × capacity. The headline arm has the true figure (2); the two others show what a
+ * forecast 25 % too low or too high does.
+ */
+const FORECASTS: Record<string, number> = { cartable: 2, 'cartable-forecast-1.5x': 1.5, 'cartable-forecast-2.5x': 2.5 };
+
 async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arrivals: number[] }> {
-  const arm = ARMS[armName];
+  const arm = ARMS[armName] ?? (armName in FORECASTS ? ARMS.cartable : undefined);
   if (!arm) throw new Error(armName);
   const clock = new SimClock();
   // Cartable's server recognises a repeated id; the baselines POST, so a repeat would be stored again.
@@ -81,6 +89,13 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
   );
   const createWithin = scenario.createWithinMs || (scenario.devices / (2 * scenario.capacity)) * 1000;
   const world: World = { clock, server, devices: scenario.devices, abandoned: new Set() };
+  const forecast = FORECASTS[armName];
+  if (scenario.name === 'rush' && forecast !== undefined) {
+    // The simulated clock starts on Thursday 1 January 1970, 00:00 UTC; the peak covers the rush (to the minute).
+    const { admit, spreadSeconds } = peakShares(forecast, createWithin / 1000);
+    const end = Math.ceil(createWithin / 60_000);
+    world.sendPeaks = [{ start: '00:00', end: `00:${String(end).padStart(2, '0')}`, days: [4], admit, spreadSeconds }];
+  }
   if (scenario.outageUntilMs > 0) {
     server.down = true;
     world.reconnectAt = scenario.outageUntilMs;
@@ -177,6 +192,13 @@ for (const scenario of SCENARIOS) {
     const { row, arrivals } = await run(scenario, arm);
     rows.push(row);
     series[arm] = arrivals;
+  }
+  if (scenario.name === 'rush') {
+    for (const variant of Object.keys(FORECASTS).filter((a) => a !== 'cartable')) {
+      const { row, arrivals } = await run(scenario, variant);
+      rows.push(row);
+      series[variant] = arrivals;
+    }
   }
   const title =
     scenario.name === 'outage'

@@ -7,6 +7,7 @@ import { recoveryPeriodSeconds } from '../../src/server/recovery-period.ts';
 import { AdaptiveThrottle } from '../../src/sync/adaptive-throttle.ts';
 import { MemoryOutboxStore, MemorySyncStateStore, SeededRandom } from '../../src/sync/fakes.ts';
 import { InProcessLock } from '../../src/sync/in-process-lock.ts';
+import { firstSendAt, type SendPeak } from '../../src/sync/send-peaks.ts';
 import { OutboxRunner } from '../../src/sync/outbox-runner.ts';
 import { type TransportRequest, TransportError } from '../../src/sync/ports.ts';
 import type { ServerModel } from './server-model.ts';
@@ -21,6 +22,8 @@ export interface World {
   abandoned: Set<string>;
   /** When the devices' network comes back (the Background Sync "reconnect"), if the scenario has one. */
   reconnectAt?: number;
+  /** The server's peak hours as its sync policy announced them the night before (Cartable's arm only), in UTC. */
+  sendPeaks?: SendPeak[];
 }
 
 export type Arm = (world: World, device: number, item: string, createdAt: number) => Promise<void>;
@@ -46,9 +49,11 @@ function syncCore(pacing: boolean): Arm {
     const { clock, server } = world;
     await clock.sleep(createdAt - clock.now());
     const outbox = new MemoryOutboxStore();
-    await outbox.add(item0(item, createdAt), []);
     const syncState = new MemorySyncStateStore();
     const random = new SeededRandom(1000 + device);
+    // As the app queues it: held back when created in an announced peak (src/sync/send-peaks.ts).
+    const notBefore = firstSendAt(createdAt, pacing ? world.sendPeaks : undefined, 'UTC', () => random.next());
+    await outbox.add({ ...item0(item, createdAt), ...(notBefore > createdAt ? { notBefore } : {}) }, []);
     if (pacing) {
       // Learnt from the answers of the days before: the server's recovery period, and this device's phase in it.
       await syncState.putBackoff({
@@ -80,6 +85,7 @@ function syncCore(pacing: boolean): Arm {
       concurrency: 2,
       ...(pacing ? { throttle: new AdaptiveThrottle(clock) } : {}),
     });
+    // Held-back work and backoffs are picked up by the runner's own wake-ups (on the simulated clock).
     await runner.kick();
   };
 }

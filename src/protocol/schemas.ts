@@ -218,12 +218,25 @@ export const AssignmentSubmissionsReply = Type.Object({
 export type AssignmentSubmissionsReply = Static<typeof AssignmentSubmissionsReply>;
 
 /** GET /api/sync-policy: when the school's devices prefetch (src/sync/slot-planner.ts). */
+const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time, e.g. 08:00' });
+export const SendPeak = Type.Object({
+  start: LocalTime,
+  end: LocalTime,
+  days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 })),
+  admit: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'share of new work sent at once' }),
+  spreadSeconds: Type.Integer({ minimum: 0, description: 'the rest is sent within this long after the peak' }),
+});
+export type SendPeak = Static<typeof SendPeak>;
+
 export const SyncPolicyReply = Type.Object({
   timeZone: Type.String(),
   windowStart: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time, e.g. 19:00' }),
   windowEnd: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time, e.g. 07:00' }),
   days: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), { description: 'ISO weekdays on which a window starts' }),
   keepPreviousWeeks: Type.Integer({ minimum: 0 }),
+  sendPeaks: Type.Optional(
+    Type.Array(SendPeak, { description: 'peak hours: new work created then is partly held back (send-peaks.ts)' }),
+  ),
 });
 export type SyncPolicyReply = Static<typeof SyncPolicyReply>;
 

@@ -45,6 +45,7 @@ describe('readConfig', () => {
       windowEnd: '07:00',
       days: [1, 2, 3, 4, 5, 6, 7],
       keepPreviousWeeks: 2,
+      sendPeaks: [],
     });
     expect(
       readConfig({ SYNC_WINDOW: '20:30-06:15', SYNC_DAYS: '1-4,7', KEEP_PREVIOUS_WEEKS: '5' }, '/srv').offPeak,
@@ -53,9 +54,28 @@ describe('readConfig', () => {
       windowEnd: '06:15',
       days: [1, 2, 3, 4, 7],
       keepPreviousWeeks: 5,
+      sendPeaks: [],
     });
     expect(() => readConfig({ SYNC_WINDOW: '7pm-7am' }, '/srv')).toThrow('SYNC_WINDOW');
     expect(() => readConfig({ SYNC_WINDOW: '19:00-19:00' }, '/srv')).toThrow('SYNC_WINDOW');
     expect(() => readConfig({ SYNC_DAYS: 'lundi' }, '/srv')).toThrow('SYNC_DAYS');
+  });
+
+  it('reads the peak hours devices hold work back in, and refuses a malformed one', () => {
+    expect(readConfig({ SEND_PEAKS: '08:00-09:00/0.5/1800, 13:30-14:00/1/600' }, '/srv').offPeak.sendPeaks).toEqual([
+      { start: '08:00', end: '09:00', days: [1, 2, 3, 4, 5], admit: 0.5, spreadSeconds: 1800 },
+      { start: '13:30', end: '14:00', days: [1, 2, 3, 4, 5], admit: 1, spreadSeconds: 600 },
+    ]);
+    expect(readConfig({ SEND_PEAKS: '08:00-09:00/.3/60', SEND_PEAK_DAYS: '1,2,4' }, '/srv').offPeak.sendPeaks).toEqual([
+      { start: '08:00', end: '09:00', days: [1, 2, 4], admit: 0.3, spreadSeconds: 60 },
+    ]);
+    for (const bad of [
+      '8h-9h/0.5/60',
+      '09:00-08:00/0.5/60',
+      '08:00-09:00/0/60',
+      '08:00-09:00/1.5/60',
+      '08:00-09:00/0.5',
+    ])
+      expect(() => readConfig({ SEND_PEAKS: bad }, '/srv')).toThrow('SEND_PEAKS');
   });
 });

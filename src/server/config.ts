@@ -1,6 +1,7 @@
 /** Settings from the environment, with the defaults a fresh clone needs. */
 import { join, resolve } from 'node:path';
 import { DEFAULT_WINDOW, type OffPeakWindow } from './routes/sync.ts';
+import type { SendPeak } from '../protocol/schemas.ts';
 
 export interface Config {
   port: number;
@@ -39,28 +40,56 @@ function integer(name: string, value: string | undefined, fallback: number, min:
   return n;
 }
 
-/** SYNC_WINDOW="19:00-07:00", SYNC_DAYS="1-5" or "1,2,3,4,5,7" (ISO weekdays the window starts), KEEP_PREVIOUS_WEEKS. */
+/**
+ * SYNC_WINDOW="19:00-07:00", SYNC_DAYS="1-5" or "1,2,3,4,5,7" (ISO weekdays the window starts), KEEP_PREVIOUS_WEEKS;
+ * SEND_PEAKS and SEND_PEAK_DAYS (default 1-5).
+ */
 function offPeak(env: NodeJS.ProcessEnv): OffPeakWindow {
   const window = env.SYNC_WINDOW || `${DEFAULT_WINDOW.windowStart}-${DEFAULT_WINDOW.windowEnd}`;
   const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(window);
   if (!m || `${m[1]}:${m[2]}` === `${m[3]}:${m[4]}`)
     throw new Error(`SYNC_WINDOW must look like 19:00-07:00 (start and end differ), not "${window}"`);
-  const daysText = env.SYNC_DAYS || '1-7';
+  const peakDays = weekdays('SEND_PEAK_DAYS', env.SEND_PEAK_DAYS || '1-5');
+  return {
+    windowStart: `${m[1]}:${m[2]}`,
+    windowEnd: `${m[3]}:${m[4]}`,
+    days: weekdays('SYNC_DAYS', env.SYNC_DAYS || '1-7'),
+    keepPreviousWeeks: integer('KEEP_PREVIOUS_WEEKS', env.KEEP_PREVIOUS_WEEKS, DEFAULT_WINDOW.keepPreviousWeeks, 0, 52),
+    sendPeaks: sendPeaks(env.SEND_PEAKS ?? '', peakDays),
+  };
+}
+
+/** "1-5" or "1,3,5": ISO weekdays, sorted. */
+function weekdays(name: string, text: string): number[] {
   const days = new Set<number>();
-  for (const part of daysText.split(',')) {
+  for (const part of text.split(',')) {
     const range = /^([1-7])(?:-([1-7]))?$/.exec(part.trim());
-    if (!range)
-      throw new Error(`SYNC_DAYS must list ISO weekdays 1 (Monday) to 7, like 1-5 or 1,3,5, not "${daysText}"`);
+    if (!range) throw new Error(`${name} must list ISO weekdays 1 (Monday) to 7, like 1-5 or 1,3,5, not "${text}"`);
     const from = Number(range[1]);
     const to = Number(range[2] ?? range[1]);
     for (let d = from; d <= to; d++) days.add(d);
   }
-  return {
-    windowStart: `${m[1]}:${m[2]}`,
-    windowEnd: `${m[3]}:${m[4]}`,
-    days: [...days].sort((a, b) => a - b),
-    keepPreviousWeeks: integer('KEEP_PREVIOUS_WEEKS', env.KEEP_PREVIOUS_WEEKS, DEFAULT_WINDOW.keepPreviousWeeks, 0, 52),
-  };
+  return [...days].sort((a, b) => a - b);
+}
+
+/**
+ * SEND_PEAKS="08:00-09:00/0.5/1800,13:30-14:00/0.8/600": the server's peak hours (local), each with the share of
+ * new work it takes as it comes and the seconds after the peak over which devices spread the rest (send-peaks.ts).
+ */
+function sendPeaks(text: string, days: number[]): SendPeak[] {
+  if (text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const p = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)\/(0?\.\d+|1(?:\.0*)?)\/(\d{1,6})$/.exec(
+      part.trim(),
+    );
+    const start = p ? `${p[1]}:${p[2]}` : '';
+    const end = p ? `${p[3]}:${p[4]}` : '';
+    if (!p || start >= end || Number(p[5]) <= 0)
+      throw new Error(
+        `SEND_PEAKS must look like 08:00-09:00/0.5/1800 (start before end, a share in (0, 1], seconds), not "${part}"`,
+      );
+    return { start, end, days, admit: Number(p[5]), spreadSeconds: Number(p[6]) };
+  });
 }
 
 /** Reads the environment; throws a readable error on a bad value. */

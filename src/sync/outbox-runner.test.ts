@@ -70,6 +70,22 @@ describe('OutboxRunner', () => {
     expect(server.submissions.has('a')).toBe(true);
   });
 
+  it('holds work created in a peak until its time, sends the rest now, and wakes itself to send it', async () => {
+    const { runner, outbox, server, clock, results } = setup();
+    const later = clock.now() + 90_000;
+    await outbox.add({ ...item('held'), notBefore: later }, []);
+    expect(await runner.kick()).toEqual({ kind: 'waiting', until: later });
+    expect(server.submissions.size).toBe(0);
+    await outbox.add(item('now'), []);
+    expect(await runner.kick()).toEqual({ kind: 'drained', sent: 1, nextDueAt: later });
+    expect([...server.submissions.keys()]).toEqual(['now']);
+    await clock.advance(89_000);
+    expect(server.submissions.has('held')).toBe(false);
+    await clock.advance(1_000);
+    expect(server.submissions.has('held')).toBe(true);
+    expect(results.at(-1)).toEqual({ kind: 'drained', sent: 1 });
+  });
+
   it('lets one drainer run at a time: a second kick meanwhile answers busy', async () => {
     const { runner, outbox, deps } = setup();
     await outbox.add(item('a'), []);

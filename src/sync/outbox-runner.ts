@@ -31,6 +31,7 @@ export class OutboxRunner {
     if (!run.ran) return this.report({ kind: 'busy' });
     const result = run.value;
     if (result.kind === 'waiting' || result.kind === 'backing-off') this.wakeUpAt(result.until);
+    else if (result.kind === 'drained' && result.nextDueAt !== undefined) this.wakeUpAt(result.nextDueAt);
     return this.report(result);
   }
 

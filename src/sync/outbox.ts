@@ -67,7 +67,7 @@ export interface OutboxDeps {
 export type DrainResult =
   | { kind: 'idle' }
   | { kind: 'waiting'; until: number }
-  | { kind: 'drained'; sent: number }
+  | { kind: 'drained'; sent: number; nextDueAt?: number }
   | { kind: 'backing-off'; until: number; sent: number };
 
 /** A retryable failure: how long the server asked us to wait, over how long to spread, and why. */
@@ -98,6 +98,13 @@ export function sendable(items: OutboxItem[]): OutboxItem[] {
   return items.filter((i) => i.state === 'pending' || i.state === 'sending').sort((a, b) => a.createdAt - b.createdAt);
 }
 
+/** Of `items`, those whose first send is due at `now` (see send-peaks.ts), and when the next of the others is. */
+export function due(items: OutboxItem[], now: number): { now: OutboxItem[]; nextAt: number | undefined } {
+  const ready = items.filter((i) => (i.notBefore ?? 0) <= now);
+  const later = items.flatMap((i) => ((i.notBefore ?? 0) > now ? [i.notBefore ?? 0] : []));
+  return { now: ready, nextAt: later.length ? Math.min(...later) : undefined };
+}
+
 /** One pass over the queue. Must be called under the outbox lock (see OutboxRunner). */
 export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   const backoff = await deps.syncState.getBackoff();
@@ -105,7 +112,9 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   if (backoff.nextAttemptAt > now) return { kind: 'waiting', until: backoff.nextAttemptAt };
 
   const entries = await deps.outbox.list();
-  const queue = sendable(entries.flatMap((e) => (e.ok ? [e.item] : [])));
+  // Work held back by the server's peak hours waits for its time; a pass with nothing due waits for the first.
+  const { now: queue, nextAt: nextDueAt } = due(sendable(entries.flatMap((e) => (e.ok ? [e.item] : []))), now);
+  if (queue.length === 0 && nextDueAt !== undefined) return { kind: 'waiting', until: nextDueAt };
   const tokens = new Map<string, string | undefined>();
   for (const item of queue) if (!tokens.has(item.owner)) tokens.set(item.owner, await deps.credentials(item.owner));
   const ready = queue.filter((i) => tokens.get(i.owner) !== undefined);
@@ -162,7 +171,7 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 2) }, worker));
   if (failure) return backOff(deps, pacing, 0, failure, sent);
   await deps.syncState.putBackoff({ failures: 0, nextAttemptAt: 0, ...remembered(pacing) });
-  return { kind: 'drained', sent };
+  return nextDueAt === undefined ? { kind: 'drained', sent } : { kind: 'drained', sent, nextDueAt };
 }
 
 /** What the server said about spreading out, and where this device sits in it. */

@@ -134,6 +134,8 @@ export interface OutboxItem {
   submittedAt: string;
   /** Device clock, ms: the queue's order. */
   createdAt: number;
+  /** Not sent before this time (device clock, ms): work created in the server's peak hours (send-peaks.ts). */
+  notBefore?: number;
   state: OutboxState;
   attempts: number;
   lastError?: string;

@@ -13,6 +13,7 @@
  * real time, so a night with a daylight-saving change (23 or 25 hours) still spreads evenly.
  */
 import { formatIsoWeek, isoWeekOfCalendarDate } from '../protocol/iso-week.ts';
+import type { SendPeak } from './send-peaks.ts';
 import { addDays, type CalendarDate, isoWeekday, wallClock, zonedInstant } from './zoned-time.ts';
 
 /** The school's off-peak policy, from GET /api/sync-policy. */
@@ -26,6 +27,8 @@ export interface SyncPolicy {
   days: number[];
   /** How many weeks before the current one a device keeps. */
   keepPreviousWeeks: number;
+  /** The server's peak hours (send-peaks.ts); none when absent. */
+  sendPeaks?: SendPeak[];
 }
 
 export const DEFAULT_POLICY: SyncPolicy = {

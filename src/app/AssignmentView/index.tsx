@@ -12,7 +12,9 @@ import { draftKey } from '../../storage/drafts.ts';
 import { OUTBOX_SYNC_TAG } from '../../storage/outbox-wiring.ts';
 import { requestOutboxSync } from '../../sw-bridge/register.ts';
 import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
-import { formatDue, formatSize } from '../format.ts';
+import { cryptoRandom } from '../../storage/platform.ts';
+import { firstSendAt } from '../../sync/send-peaks.ts';
+import { formatClock, formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { Link } from '../router.tsx';
@@ -130,6 +132,12 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
     }
     clearTimeout(saveTimer.current);
     setBusy(true);
+    const createdAt = Date.now();
+    // In the server's peak hours (its policy, fetched with the week) part of the new work waits to be sent.
+    const policy = (await services.db.get('prefetch', klass.id))?.policy;
+    const notBefore = firstSendAt(createdAt, policy?.sendPeaks, policy?.timeZone ?? klass.timeZone, () =>
+      cryptoRandom.next(),
+    );
     const item: OutboxItem = {
       id: crypto.randomUUID(),
       owner,
@@ -139,8 +147,9 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
       assignmentTitle: assignment.title,
       text,
       files: files.map(({ bytes: _bytes, ...ref }) => ref),
-      submittedAt: new Date().toISOString(),
-      createdAt: Date.now(),
+      submittedAt: new Date(createdAt).toISOString(),
+      createdAt,
+      ...(notBefore > createdAt ? { notBefore } : {}),
       state: 'pending',
       attempts: 0,
     };
@@ -153,7 +162,11 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
       // Only now, with everything in IndexedDB, does the pupil hear that it is saved.
       setText('');
       setFiles([]);
-      setNotice({ kind: 'status', key: 'assignment.saved' });
+      setNotice(
+        notBefore > createdAt
+          ? { kind: 'status', key: 'assignment.savedPeak', time: formatClock(notBefore, locale, klass.timeZone) }
+          : { kind: 'status', key: 'assignment.saved' },
+      );
       services.events.dispatchEvent(new Event('outbox-changed'));
       void services.runner.kick().catch(() => undefined);
       void requestOutboxSync(OUTBOX_SYNC_TAG).catch(() => undefined);
@@ -224,7 +237,7 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
         )}
         {notice && (
           <p role={notice.kind} class={notice.kind === 'alert' ? 'error' : 'notice'}>
-            {t(notice.key, { reason: notice.reason ?? '' })}
+            {t(notice.key, { reason: notice.reason ?? '', time: notice.time ?? '' })}
           </p>
         )}
         <button type="submit" class="primary" disabled={busy}>

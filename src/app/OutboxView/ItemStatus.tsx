@@ -1,7 +1,7 @@
 /** Where one piece of homework stands, in words a pupil understands, with what they can still do. */
 import type { JSX } from 'preact';
 import type { OutboxItem } from '../../sync/ports.ts';
-import { formatDue } from '../format.ts';
+import { formatClock, formatDue } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 
 /** The signed receipt as a file the pupil can keep: check it against the server's public key (/api/keys). */
@@ -22,7 +22,15 @@ export function ItemStatus(props: {
   let status: JSX.Element;
   switch (item.state) {
     case 'pending':
-      status = <p class="state pending">{item.lastError === 'auth' ? t('outbox.authWait') : t('outbox.pending')}</p>;
+      status = (
+        <p class="state pending">
+          {item.lastError === 'auth'
+            ? t('outbox.authWait')
+            : item.notBefore !== undefined && item.notBefore > Date.now()
+              ? t('outbox.peakWait', { time: formatClock(item.notBefore, locale, props.timeZone) })
+              : t('outbox.pending')}
+        </p>
+      );
       break;
     case 'sending':
       status = <p class="state sending">{t('outbox.sending')}</p>;

@@ -46,7 +46,7 @@ function Cards(props: { school: string; cards: Card[] }): JSX.Element {
       <button type="button" class="primary" onClick={() => print()}>
         {t('school.print')}
       </button>
-      <ul class="cards">
+      <ul class="sign-in-cards">
         {props.cards.map((c) => (
           <li key={c.username} class="sign-in-card">
             <p class="card-school">{props.school}</p>

@@ -203,4 +203,7 @@ export const en: Record<MessageKey, string> = {
     'Open this link (or scan this code) once on each of the school’s tablets: it will ask every pupil “Who are you?”.',
   'school.failed': 'The server refused ({status}): {message}',
   'school.offline': 'No network: administration needs the Internet.',
+  'assignment.savedPeak':
+    'Saved on this device. The server is very busy at this hour: your homework will leave by itself at about {time}.',
+  'outbox.peakWait': 'Server rush hour: will leave by itself at about {time}',
 };

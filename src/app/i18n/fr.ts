@@ -204,6 +204,9 @@ export const fr = {
     'Ouvre ce lien (ou scanne ce code) une fois sur chaque tablette de l’école : elle demandera « Qui es-tu ? » à chaque élève.',
   'school.failed': 'Le serveur a refusé ({status}) : {message}',
   'school.offline': 'Pas de réseau : l’administration a besoin d’Internet.',
+  'assignment.savedPeak':
+    'Enregistré sur cet appareil. Le serveur est très demandé à cette heure : ton devoir partira automatiquement vers {time}.',
+  'outbox.peakWait': 'Heure de pointe sur le serveur : partira automatiquement vers {time}',
 } as const;
 
 export type MessageKey = keyof typeof fr;

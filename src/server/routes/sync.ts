@@ -3,7 +3,7 @@
  * spreads the devices' slots evenly over the window; src/sync/slot-planner.ts).
  */
 import { Type } from 'typebox';
-import { DeviceId, DeviceReply, SyncPolicyReply } from '../../protocol/schemas.ts';
+import { DeviceId, DeviceReply, type SendPeak, SyncPolicyReply } from '../../protocol/schemas.ts';
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findSchool, registerDevice } from '../db/queries.ts';
@@ -15,6 +15,8 @@ export interface OffPeakWindow {
   windowEnd: string;
   days: number[];
   keepPreviousWeeks: number;
+  /** The server's peak hours, when devices hold back part of their new work (src/sync/send-peaks.ts). */
+  sendPeaks?: SendPeak[];
 }
 
 export const DEFAULT_WINDOW: OffPeakWindow = {
