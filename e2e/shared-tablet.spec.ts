@@ -85,11 +85,13 @@ test('pupil A’s work is hidden and ciphertext for pupil B, and still reaches t
   await page.getByRole('link', { name: /Rendre ce devoir : Exercices sur les fractions/ }).click();
   await page.getByLabel('Ta réponse').fill(DRAFT);
   await expect(page.getByText('Brouillon enregistré sur cet appareil')).toBeVisible();
-  await page.getByRole('button', { name: 'Changer d’élève' }).click();
+  // Léa signs out, still offline (the server never hears of it: her tokens end by themselves).
+  await page.getByRole('button', { name: 'Se déconnecter' }).click();
 
-  // "Qui es-tu ?" shows names only.
+  // "Qui es-tu ?" shows names only: Hugo's, not Léa's any more.
   await expect(page.getByRole('heading', { level: 1, name: 'Qui es-tu ?' })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Léa Dubois' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Hugo Petit' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Léa Dubois' })).toHaveCount(0);
   await expect(page.locator('body')).not.toContainText('Léa :');
 
   // Hugo, still offline, mistypes his PIN once, then opens his space.
@@ -118,10 +120,9 @@ test('pupil A’s work is hidden and ciphertext for pupil B, and still reaches t
   expect(storedSubmissions(server.dataDir)[0]).toMatchObject({ pupil_id: 'demo-lea', text: HOMEWORK });
   await expect(page.getByText('Rien en attente')).toBeVisible();
 
-  // Léa comes back: her receipt and her draft are hers again.
+  // Léa comes back and signs in with her card: her receipt and her draft are hers again.
   await page.getByRole('button', { name: 'Changer d’élève' }).click();
-  await reopen(page, 'Léa Dubois', '1357');
-  await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
+  await newPupil(page, 'lea', 'soleil-12', '1357');
   await page.getByRole('link', { name: /Mes envois/ }).click();
   await expect(page.getByText(/^Reçu par le serveur le/)).toHaveCount(1);
   await expect(page.getByText(HOMEWORK)).toBeVisible();
