@@ -168,5 +168,14 @@ test('an admin prints sign-in cards from a CSV import, and the set-up link is on
   await pupil.getByRole('button', { name: 'Se connecter' }).click();
   await expect(pupil.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
   await pupil.close();
+
+  // A new teacher: the account is made and its card shown.
+  await page.getByLabel('Prénom').fill('Élise');
+  await page.getByLabel('Nom', { exact: true }).fill('Fournier');
+  await page.getByRole('button', { name: 'Créer le compte' }).click();
+  await expect(page.getByText('Compte de Élise Fournier créé : imprime sa carte.')).toBeVisible();
+  await expect(page.locator('.sign-in-card')).toHaveCount(1);
+  await expect(page.locator('.sign-in-card code').first()).toHaveText('elise.fournier');
+  await expect(page.getByLabel('Enseignant·e', { exact: true })).toContainText('Élise Fournier');
   await page.close();
 });

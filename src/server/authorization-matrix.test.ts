@@ -185,6 +185,14 @@ const MATRIX: Record<string, Entry> = {
     }),
     allowed: ['admin'],
   },
+  'POST /api/school/teachers': {
+    request: () => ({
+      method: 'POST',
+      url: '/api/school/teachers',
+      payload: { firstName: 'Prof', lastName: randomUUID().slice(0, 8) },
+    }),
+    allowed: ['admin', 'adminOtherSchool'],
+  },
   'POST /api/users/{userId}/card': {
     request: () => ({ method: 'POST', url: '/api/users/p-card/card' }),
     allowed: ['admin'],

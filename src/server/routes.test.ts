@@ -171,6 +171,7 @@ describe('OpenAPI', () => {
       '/api/ready',
       '/api/school',
       '/api/school/classes',
+      '/api/school/teachers',
       '/api/submissions/{id}',
       '/api/submissions/{id}/files/{sha256}',
       '/api/sync-policy',

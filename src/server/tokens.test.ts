@@ -88,6 +88,30 @@ describe('tokens', () => {
     expect(bad.json()).toHaveProperty('error');
   });
 
+  it('lets an admin create a teacher whose card signs in, and refuses the same name twice with 409', async () => {
+    const admin = await s.signIn('mme.roux');
+    const create = () =>
+      s.app.inject({
+        method: 'POST',
+        url: '/api/school/teachers',
+        headers: { authorization: `Bearer ${admin}` },
+        payload: { firstName: 'Élise', lastName: 'Fournier' },
+      });
+    const made = await create();
+    expect(made.statusCode).toBe(201);
+    const card = made.json<{ username: string; secret: string }>();
+    expect(card.username).toBe('elise.fournier');
+    const signedIn = await s.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in',
+      payload: { username: card.username, secret: card.secret },
+    });
+    expect(signedIn.json()).toMatchObject({ user: { role: 'teacher', displayName: 'Élise Fournier' } });
+    const again = await create();
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ error: 'username_taken' });
+  });
+
   it('revokes every token of a pupil whose admin printed a new card, and the new secret signs in', async () => {
     const t = await signIn();
     const admin = await s.signIn('mme.roux');

@@ -52,8 +52,12 @@ function Cards(props: { school: string; cards: Card[] }): JSX.Element {
             <p class="card-school">{props.school}</p>
             <p class="card-name">{c.displayName}</p>
             <dl>
-              <dt>{t('school.card.class')}</dt>
-              <dd>{c.className}</dd>
+              {c.className && (
+                <>
+                  <dt>{t('school.card.class')}</dt>
+                  <dd>{c.className}</dd>
+                </>
+              )}
               <dt>{t('school.card.username')}</dt>
               <dd>
                 <code>{c.username}</code>
@@ -127,6 +131,22 @@ export function SchoolView(props: { services: Services; session: ActiveSession }
       setNotice({ key: 'school.created', values: { name } });
       await load();
     }
+  };
+
+  const onNewTeacher = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const data = new FormData(form);
+    const body = JSON.stringify({ firstName: formText(data, 'firstName'), lastName: formText(data, 'lastName') });
+    const card = (await call(
+      { method: 'POST', path: '/api/school/teachers', headers: { 'content-type': 'application/json' }, body },
+      201,
+    )) as Omit<Card, 'className'> | undefined;
+    if (!card) return;
+    form.reset();
+    setCards([{ ...card, className: '' }]);
+    setNotice({ key: 'school.teacherCreated', values: { name: card.displayName } });
+    await load();
   };
 
   const onImport = async (e: SubmitEvent) => {
@@ -238,6 +258,16 @@ export function SchoolView(props: { services: Services; session: ActiveSession }
             ))}
           </select>
           <button type="submit">{t('school.create')}</button>
+        </form>
+      </section>
+      <section aria-labelledby="new-teacher-title" class="card">
+        <h2 id="new-teacher-title">{t('school.newTeacher')}</h2>
+        <form onSubmit={(e) => void onNewTeacher(e)}>
+          <label for="teacher-first">{t('school.firstName')}</label>
+          <input id="teacher-first" name="firstName" required maxLength={60} />
+          <label for="teacher-last">{t('school.lastName')}</label>
+          <input id="teacher-last" name="lastName" required maxLength={60} />
+          <button type="submit">{t('school.createTeacher')}</button>
         </form>
       </section>
       <section aria-labelledby="setup-title" class="card">

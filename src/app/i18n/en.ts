@@ -206,4 +206,9 @@ export const en: Record<MessageKey, string> = {
   'assignment.savedPeak':
     'Saved on this device. The server is very busy at this hour: your homework will leave by itself at about {time}.',
   'outbox.peakWait': 'Server rush hour: will leave by itself at about {time}',
+  'school.newTeacher': 'New teacher',
+  'school.firstName': 'First name',
+  'school.lastName': 'Last name',
+  'school.createTeacher': 'Create the account',
+  'school.teacherCreated': 'Account of {name} created: print their card.',
 };

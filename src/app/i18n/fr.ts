@@ -207,6 +207,11 @@ export const fr = {
   'assignment.savedPeak':
     'Enregistré sur cet appareil. Le serveur est très demandé à cette heure : ton devoir partira automatiquement vers {time}.',
   'outbox.peakWait': 'Heure de pointe sur le serveur : partira automatiquement vers {time}',
+  'school.newTeacher': 'Nouvel·le enseignant·e',
+  'school.firstName': 'Prénom',
+  'school.lastName': 'Nom',
+  'school.createTeacher': 'Créer le compte',
+  'school.teacherCreated': 'Compte de {name} créé : imprime sa carte.',
 } as const;
 
 export type MessageKey = keyof typeof fr;

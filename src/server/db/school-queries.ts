@@ -1,5 +1,5 @@
 /** The queries of a school admin's screens: the school's teachers, classes and pupils; new classes; new cards. */
-import type { Db } from './schema.ts';
+import type { Db, UsersTable } from './schema.ts';
 
 export interface SchoolOverview {
   school: { id: string; name: string; timeZone: string };
@@ -75,6 +75,16 @@ export async function insertClass(
       created_at: row.createdAt,
     })
     .execute();
+}
+
+/** Creates an account; false when the username is taken (nothing written). */
+export async function insertUser(db: Db, row: UsersTable): Promise<boolean> {
+  const result = await db
+    .insertInto('users')
+    .values(row)
+    .onConflict((oc) => oc.column('username').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
 }
 
 /** A new card: the new secret's hash replaces the old one, and every live token of the account is revoked. */

@@ -1,17 +1,17 @@
 /**
- * A school admin's screens: the school at a glance (teachers, classes, pupils), new classes, and a new sign-in card
- * for a pupil who lost theirs (a new secret; every session and device token of the old one is revoked). Another
- * school's classes and users answer 404, as if they did not exist.
+ * A school admin's screens: the school at a glance (teachers, classes, pupils), new classes and teachers, and a new
+ * sign-in card for a pupil who lost theirs (a new secret; every session and device token of the old one is revoked).
+ * Another school's classes and users answer 404, as if they did not exist.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
 import { ErrorBody, Id } from '../../protocol/schemas.ts';
-import { cardSecret } from '../accounts/pupil-csv.ts';
+import { cardSecret, usernameFrom } from '../accounts/pupil-csv.ts';
 import { authenticate, currentUser } from '../auth/authenticate.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import type { RoutePlugin } from '../context.ts';
 import type { UserRow } from '../db/queries.ts';
-import { insertClass, replaceSecret, schoolOverview, userOfSchool } from '../db/school-queries.ts';
+import { insertClass, insertUser, replaceSecret, schoolOverview, userOfSchool } from '../db/school-queries.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { authErrors, bearer } from './common.ts';
 
@@ -23,6 +23,10 @@ const SchoolReply = Type.Object({
 });
 const NewClassBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 80 }), teacherId: Id },
+  { additionalProperties: false },
+);
+const NewTeacherBody = Type.Object(
+  { firstName: Type.String({ minLength: 1, maxLength: 60 }), lastName: Type.String({ minLength: 1, maxLength: 60 }) },
   { additionalProperties: false },
 );
 const CardReply = Type.Object({
@@ -88,6 +92,41 @@ export const schoolRoutes: RoutePlugin = async (app, { ctx }) => {
       });
       ctx.hot?.classes.clear();
       return reply.status(201).send({ id, name, teacherId: teacher.id });
+    },
+  );
+
+  app.post(
+    '/school/teachers',
+    {
+      preHandler: authenticate(ctx),
+      schema: {
+        summary: 'Create a teacher’s account (school admins); answers the secret for their card, once',
+        security: bearer,
+        body: NewTeacherBody,
+        response: { 201: CardReply, 403: ErrorBody, 409: ErrorBody, 422: ErrorBody, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      requireAdmin(user);
+      const firstName = request.body.firstName.trim();
+      const lastName = request.body.lastName.trim();
+      const username = usernameFrom(firstName, lastName);
+      if (!firstName || !lastName || username.length < 3)
+        throw new HttpError(422, 'invalid_name', 'Donne le prénom et le nom de l’enseignant·e.');
+      const secret = cardSecret((n) => randomInt(n));
+      const displayName = `${firstName} ${lastName}`;
+      const created = await insertUser(ctx.db, {
+        id: randomUUID(),
+        school_id: user.school_id,
+        role: 'teacher',
+        username,
+        display_name: displayName,
+        secret_hash: await hashSecret(secret),
+        created_at: ctx.now().toISOString(),
+      });
+      if (!created) throw new HttpError(409, 'username_taken', `L’identifiant « ${username} » est déjà pris.`);
+      return reply.status(201).send({ username, displayName, secret });
     },
   );
 
