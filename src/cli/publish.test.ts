@@ -110,6 +110,15 @@ describe('npm run publish', () => {
       expect(await main([dir, '--semaine', '2026-W50'], (l) => out.push(l))).toBe(0);
       expect(out.filter((l) => l.includes('envoyé'))).toEqual([]);
       expect(out.at(-1)).toBe('Publié : semaine 2026-W50, version 2.');
+
+      // Every run signed its tokens out when done: none of the teacher's is left live.
+      const live = await s.ctx.db
+        .selectFrom('sessions')
+        .select('kind')
+        .where('user_id', '=', 'demo-mme-martin')
+        .where('revoked_at', 'is', null)
+        .execute();
+      expect(live).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

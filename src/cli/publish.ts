@@ -112,8 +112,32 @@ export async function main(argv: string[], log: (line: string) => void = console
     body: JSON.stringify({ username, secret }),
   });
   if (signIn.status !== 200) throw new CliError(`Connexion refusée (${signIn.status}) : ${reason(signIn.body)}`);
-  const token = (signIn.body as SignInReply).token;
-  const me = (await api(base, '/api/me', { token })).body as MeReply;
+  const reply = signIn.body as SignInReply;
+  const me = (await api(base, '/api/me', { token: reply.token })).body as MeReply;
+  // The session is not needed past this point: end it now. Files and the publication go with the device token,
+  // which outlives the 15-minute access token however long a big week takes to upload.
+  await api(base, '/api/auth/sign-out', { method: 'POST', token: reply.token });
+  try {
+    return await send(base, reply.deviceToken, me, local, values, log);
+  } finally {
+    await api(base, '/api/auth/sign-out', { method: 'POST', token: reply.deviceToken }).catch(() => undefined);
+  }
+}
+
+/** Checks the class and week, then uploads what the server lacks and publishes, with `token`. */
+async function send(
+  base: string,
+  token: string,
+  me: MeReply,
+  local: ReturnType<typeof readFolderWeek>,
+  values: {
+    classe?: string | undefined;
+    semaine?: string | undefined;
+    publication?: string | undefined;
+    essai?: boolean | undefined;
+  },
+  log: (line: string) => void,
+): Promise<number> {
   const classId = values.classe ?? local.classId ?? (me.classes.length === 1 ? me.classes[0]?.id : undefined);
   const klass = me.classes.find((c) => c.id === classId);
   if (!klass)
