@@ -55,7 +55,9 @@ function offPeak(env: NodeJS.ProcessEnv): OffPeakWindow {
     windowEnd: `${m[3]}:${m[4]}`,
     days: weekdays('SYNC_DAYS', env.SYNC_DAYS || '1-7'),
     keepPreviousWeeks: integer('KEEP_PREVIOUS_WEEKS', env.KEEP_PREVIOUS_WEEKS, DEFAULT_WINDOW.keepPreviousWeeks, 0, 52),
-    sendPeaks: sendPeaks(env.SEND_PEAKS ?? '', peakDays),
+    ...((env.SEND_PEAKS ?? '').trim() === 'auto'
+      ? { learnPeaks: { days: peakDays } }
+      : { sendPeaks: sendPeaks(env.SEND_PEAKS ?? '', peakDays) }),
   };
 }
 
@@ -74,7 +76,8 @@ function weekdays(name: string, text: string): number[] {
 
 /**
  * SEND_PEAKS="08:00-09:00/0.5/1800,13:30-14:00/0.8/600": the server's peak hours (local), each with the share of
- * new work it takes as it comes and the seconds after the peak over which devices spread the rest (send-peaks.ts).
+ * new work it takes as it comes and the seconds after the peak over which devices spread the rest (send-peaks.ts);
+ * SEND_PEAKS=auto learns them from the last week's submissions (peak-forecast.ts).
  */
 function sendPeaks(text: string, days: number[]): SendPeak[] {
   if (text.trim() === '') return [];

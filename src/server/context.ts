@@ -18,6 +18,8 @@ export interface AppContext {
   hot?: HotCaches;
   /** The schools' off-peak prefetch window (GET /api/sync-policy); 19:00-07:00 every day when unset. */
   offPeak?: OffPeakWindow;
+  /** SERVER_CAPACITY, for peaks learnt from history (SEND_PEAKS=auto). */
+  capacityPerSecond?: number;
 }
 
 /** A route plugin: typed by its TypeBox schemas, given the app's context. */

@@ -16,7 +16,14 @@ async function main(): Promise<void> {
   });
   const storage = new LocalFileStorage(config.filesDir);
   const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, config.redisPrefix) : new MemoryRateLimiter();
-  const ctx = { db, storage, now: () => new Date(), limiter, offPeak: config.offPeak };
+  const ctx = {
+    db,
+    storage,
+    now: () => new Date(),
+    limiter,
+    offPeak: config.offPeak,
+    capacityPerSecond: config.capacityPerSecond,
+  };
   const demo = config.seedDemo ? await ensureDemo(db, storage, ctx.now()) : undefined;
   const app = await buildApp(ctx, {
     clientDir: config.clientDir,

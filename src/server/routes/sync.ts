@@ -8,6 +8,7 @@ import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticat
 import type { RoutePlugin } from '../context.ts';
 import { findSchool, registerDevice } from '../db/queries.ts';
 import { notFound } from '../errors.ts';
+import { forecastPeaks } from '../peak-forecast.ts';
 import { authErrors, bearer } from './common.ts';
 
 export interface OffPeakWindow {
@@ -17,7 +18,12 @@ export interface OffPeakWindow {
   keepPreviousWeeks: number;
   /** The server's peak hours, when devices hold back part of their new work (src/sync/send-peaks.ts). */
   sendPeaks?: SendPeak[];
+  /** Learn the peaks from each school's last week of submissions instead (SEND_PEAKS=auto). */
+  learnPeaks?: { days: number[] };
 }
+
+/** How long learnt peaks are kept before counting again. */
+const LEARNT_PEAKS_TTL_MS = 3_600_000;
 
 export const DEFAULT_WINDOW: OffPeakWindow = {
   windowStart: '19:00',
@@ -27,7 +33,23 @@ export const DEFAULT_WINDOW: OffPeakWindow = {
 };
 
 export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
-  const window = ctx.offPeak ?? DEFAULT_WINDOW;
+  const { learnPeaks, ...window } = ctx.offPeak ?? DEFAULT_WINDOW;
+  const learnt = new Map<string, { peaks: Promise<SendPeak[]>; until: number }>();
+  /** A school's learnt peaks, counted at most once an hour per instance. */
+  const peaksOf = (school: { id: string; time_zone: string }): Promise<SendPeak[]> => {
+    const now = ctx.now();
+    const cached = learnt.get(school.id);
+    if (cached && cached.until > now.getTime()) return cached.peaks;
+    const peaks = forecastPeaks(
+      ctx.db,
+      { id: school.id, timeZone: school.time_zone },
+      ctx.capacityPerSecond ?? 100,
+      learnPeaks?.days ?? [1, 2, 3, 4, 5],
+      now,
+    ).catch((): SendPeak[] => []);
+    learnt.set(school.id, { peaks, until: now.getTime() + LEARNT_PEAKS_TTL_MS });
+    return peaks;
+  };
 
   app.get(
     '/sync-policy',
@@ -43,7 +65,9 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
       const school = await findSchool(ctx.db, currentUser(request).school_id);
       if (!school) throw notFound('École introuvable.');
       void reply.header('cache-control', 'private, max-age=3600');
-      return { timeZone: school.time_zone, ...window };
+      return learnPeaks
+        ? { timeZone: school.time_zone, ...window, sendPeaks: await peaksOf(school) }
+        : { timeZone: school.time_zone, ...window };
     },
   );
 
