@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncPolicyReply } from '../protocol/schemas.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { buildApp } from './app.ts';
+import type { SubmissionsTable } from './db/schema.ts';
 import { forecastPeaks } from './peak-forecast.ts';
 import { DEFAULT_WINDOW } from './routes/sync.ts';
 
@@ -15,7 +16,7 @@ const CAPACITY = 2;
 let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer(new Date('2026-11-26T12:00:00Z'));
-  const rows = [];
+  const rows: SubmissionsTable[] = [];
   const at = (iso: string, n: number) => {
     for (let i = 0; i < n; i++) {
       rows.push({
