@@ -49,12 +49,13 @@ export async function forecastPeaks(
   now: Date,
 ): Promise<SendPeak[]> {
   const since = new Date(now.getTime() - DAYS_LOOKED_AT * 86_400_000).toISOString();
-  // Counted per UTC minute in the database (at most a week of minutes come back), placed in local time here.
+  // Counted per UTC minute in the database (at most a week of minutes come back), placed in local time here;
+  // PostgreSQL answers counts as strings.
   const minuteOf = sql<string>`substr(submissions.submitted_at, 1, 16)`;
   const rows = await db
     .selectFrom('submissions')
     .innerJoin('classes', 'classes.id', 'submissions.class_id')
-    .select([minuteOf.as('minute'), (eb) => eb.fn.countAll<number>().as('n')])
+    .select([minuteOf.as('minute'), (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
     .where('classes.school_id', '=', school.id)
     .where('submissions.submitted_at', '>=', since)
     .groupBy(minuteOf)
