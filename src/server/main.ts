@@ -43,11 +43,10 @@ async function main(): Promise<void> {
     `Base de données : ${where} · fichiers : ${config.filesDir}`,
   ];
   if (demo) {
+    const ROLE_LABEL = { teacher: 'Enseignante   ', pupil: 'Élève         ', admin: 'Administration' } as const;
     lines.push(`Démo ${demo.created ? 'créée' : 'réutilisée'} — semaine ${demo.week}. Comptes de démonstration :`);
     for (const a of DEMO_ACCOUNTS) {
-      lines.push(
-        `  ${a.role === 'teacher' ? 'Enseignante' : 'Élève      '}  identifiant « ${a.username} »  code secret « ${a.secret} »`,
-      );
+      lines.push(`  ${ROLE_LABEL[a.role]}  identifiant « ${a.username} »  code secret « ${a.secret} »`);
     }
   }
   console.log(lines.join('\n'));
