@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeededRandom } from '../src/sync/fakes.ts';
 import { printTable, writeResults } from './report.ts';
-import { peakShares } from '../src/sync/send-peaks.ts';
+import { peakAt, peakShares } from '../src/sync/send-peaks.ts';
 import { ARMS, type World } from './sim/arms.ts';
 import { ServerModel } from './sim/server-model.ts';
 import { SimClock } from './sim/sim-clock.ts';
@@ -95,6 +95,12 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
     const { admit, spreadSeconds } = peakShares(forecast, createWithin / 1000);
     const end = Math.ceil(createWithin / 60_000);
     world.sendPeaks = [{ start: '00:00', end: `00:${String(end).padStart(2, '0')}`, days: [4], admit, spreadSeconds }];
+    // The server announced it, so it sends the clients it refuses during the peak past the held-back window.
+    const peaks = world.sendPeaks;
+    server.heldBackUntil = (now) => {
+      const found = peakAt(now, peaks, 'UTC');
+      return found ? found.endsAt + found.peak.spreadSeconds * 1000 : 0;
+    };
   }
   if (scenario.outageUntilMs > 0) {
     server.down = true;

@@ -12,6 +12,8 @@ import type { SimClock } from './sim-clock.ts';
 
 export class ServerModel {
   down = false;
+  /** As the real server's PeakCalendar: during an announced peak, the end of its held-back window; 0 otherwise. */
+  heldBackUntil: (now: number) => number = () => 0;
   /** Requests that reached the server, per simulated second. */
   readonly arrivals: number[] = [];
   /** Submissions stored, per simulated second. */
@@ -44,7 +46,7 @@ export class ServerModel {
     this.bump(this.arrivals, t);
     const start = Math.max(t, this.nextFree);
     if (start - t > this.maxQueueMs) {
-      const advice = this.slots.assign(this.capacity);
+      const advice = this.slots.assign(this.capacity, this.heldBackUntil(t));
       return response(
         503,
         { error: 'overloaded', message: 'busy' },

@@ -6,6 +6,7 @@ import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
 import { RetrySlots, WriteGate } from './admission.ts';
 import { buildApp } from './app.ts';
+import { DEFAULT_WINDOW } from './routes/sync.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
 
 describe('RetrySlots', () => {
@@ -153,6 +154,31 @@ describe('under pressure', () => {
       expect(answers.find((r) => r.statusCode === 503)?.headers[SPREAD_HEADER]).toBeDefined();
     } finally {
       await tight.close();
+    }
+  });
+});
+
+describe('refusals during an announced peak', () => {
+  it('send refused clients past the window in which devices send the work they held back', async () => {
+    // The test server's clock: Wednesday 25 November 2026, 10:00 in Paris.
+    const s = await startTestServer();
+    const peak = { start: '09:30', end: '10:30', days: [3], admit: 0.5, spreadSeconds: 600 };
+    const app = await buildApp(
+      { ...s.ctx, offPeak: { ...DEFAULT_WINDOW, sendPeaks: [peak] } },
+      { admission: { maxConcurrentWrites: 1, maxQueuedWrites: 0 } },
+    );
+    try {
+      const token = await s.signIn('lea');
+      const policy = await app.inject({ url: '/api/sync-policy', headers: { authorization: `Bearer ${token}` } });
+      expect(policy.json()).toMatchObject({ sendPeaks: [peak] });
+      const attempt = () =>
+        app.inject({ method: 'POST', url: '/api/auth/sign-in', payload: { username: 'hugo', secret: 'nuage-34' } });
+      const refused = (await Promise.all([attempt(), attempt(), attempt()])).find((r) => r.statusCode === 503);
+      // The peak ends at 10:30 and its held-back work is sent until 10:40: 40 minutes from now, at least.
+      expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(40 * 60);
+    } finally {
+      await app.close();
+      await s.close();
     }
   });
 });

@@ -23,6 +23,8 @@ export interface AdmissionOptions {
   sampleIntervalMs?: number;
   /** Requests/s the deployment takes (SERVER_CAPACITY): the slot rate when the measured rate is lower. */
   capacityPerSecond?: number;
+  /** During an announced peak, when the held-back work has been sent (epoch ms); 0 outside peaks. */
+  heldBackUntil?: () => number;
 }
 
 export const DEFAULT_ADMISSION: AdmissionOptions = {
@@ -100,11 +102,15 @@ export class RetrySlots {
     private readonly share = 0.9,
   ) {}
 
-  /** The next slot for a client refused now, at `capacityPerSecond`. */
-  assign(capacityPerSecond: number): { retryAfterSeconds: number; spreadSeconds: number } {
+  /**
+   * The next slot for a client refused now, at `capacityPerSecond`, and never before `notBefore` (epoch ms): during an
+   * announced peak, the end of the window in which devices send the work they held back, which has the server's
+   * capacity already.
+   */
+  assign(capacityPerSecond: number, notBefore = 0): { retryAfterSeconds: number; spreadSeconds: number } {
     const now = this.now();
     const step = 1000 / Math.max(0.001, capacityPerSecond * this.share);
-    this.last = Math.max(this.last, now + 1000) + step;
+    this.last = Math.max(this.last, now + 1000, notBefore) + step;
     const retryAfterSeconds = Math.ceil((this.last - now) / 1000);
     return { retryAfterSeconds, spreadSeconds: Math.min(MAX_SPREAD_S, Math.max(MIN_SPREAD_S, retryAfterSeconds)) };
   }
@@ -181,10 +187,11 @@ export async function installAdmission(app: FastifyInstance, options: AdmissionO
   const gate = new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites);
   const slots = new RetrySlots();
   const capacity = () => Math.max(gate.capacity(), options.capacityPerSecond ?? 1);
+  const advise = () => slots.assign(capacity(), options.heldBackUntil?.() ?? 0);
   const body = OVERLOADED;
   /** Sets a 503 with its advice on `reply` and returns the body to send. */
   const refuse = (reply: FastifyReply) => {
-    const advice = slots.assign(capacity());
+    const advice = advise();
     void reply
       .status(503)
       .header('retry-after', String(advice.retryAfterSeconds))
@@ -224,5 +231,5 @@ export async function installAdmission(app: FastifyInstance, options: AdmissionO
     release(request);
     done();
   });
-  return { gate, advise: () => slots.assign(capacity()) };
+  return { gate, advise };
 }

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { installAccessLog } from './access-log.ts';
 import { revalidationFastPath } from './revalidation-fast-path.ts';
 import { HotCaches } from './hot-cache.ts';
+import { PeakCalendar } from './peak-calendar.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { publishingRoutes } from './routes/publishing.ts';
 import { schoolRoutes } from './routes/school.ts';
@@ -52,7 +53,8 @@ export const VERSION = '0.1.0';
 
 /** Creates the app; the caller listens (main.ts) or injects (tests). */
 export async function buildApp(given: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const ctx: AppContext = { ...given, hot: given.hot ?? new HotCaches() };
+  const peaks = given.peaks ?? new PeakCalendar();
+  const ctx: AppContext = { ...given, hot: given.hot ?? new HotCaches(), peaks };
   // Set once the app is built: the revalidations it can answer before Fastify (none until then).
   let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   // Set once admission is installed: writes refused while the gate is full, answered before Fastify.
@@ -91,6 +93,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
   const admission = await installAdmission(app, {
     ...DEFAULT_ADMISSION,
     capacityPerSecond: options.capacityPerSecond ?? 100,
+    heldBackUntil: () => peaks.heldBackUntil(ctx.now().getTime()),
     ...options.admission,
   });
   shedPath = shedBeforeFastify(

@@ -4,6 +4,7 @@ import type { UserRow } from './db/queries.ts';
 import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
 import type { HotCaches } from './hot-cache.ts';
+import type { PeakCalendar } from './peak-calendar.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { OffPeakWindow } from './routes/sync.ts';
 
@@ -20,6 +21,8 @@ export interface AppContext {
   offPeak?: OffPeakWindow;
   /** SERVER_CAPACITY, for peaks learnt from history (SEND_PEAKS=auto). */
   capacityPerSecond?: number;
+  /** The peaks announced to each school; buildApp makes it (peak-calendar.ts). */
+  peaks?: PeakCalendar;
 }
 
 /** A route plugin: typed by its TypeBox schemas, given the app's context. */

@@ -65,8 +65,11 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
       const school = await findSchool(ctx.db, currentUser(request).school_id);
       if (!school) throw notFound('École introuvable.');
       void reply.header('cache-control', 'private, max-age=3600');
+      const sendPeaks = learnPeaks ? await peaksOf(school) : (window.sendPeaks ?? []);
+      // Admission must know what was announced: refused clients are sent past the held-back window.
+      ctx.peaks?.announce(school.id, school.time_zone, sendPeaks);
       return learnPeaks
-        ? { timeZone: school.time_zone, ...window, sendPeaks: await peaksOf(school) }
+        ? { timeZone: school.time_zone, ...window, sendPeaks }
         : { timeZone: school.time_zone, ...window };
     },
   );
