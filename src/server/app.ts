@@ -88,7 +88,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
   });
   // The API speaks JSON (file uploads add their own parser where they need one): anything else is a 415.
   app.removeContentTypeParser('text/plain');
-  installSealedBodies(app, ctx.db, ctx.now);
+  installSealedBodies(app, ctx);
 
   const admission = await installAdmission(app, {
     ...DEFAULT_ADMISSION,

@@ -78,6 +78,24 @@ describe('sealed request bodies', () => {
     expect(put.statusCode).toBe(201);
   });
 
+  it('opens nothing for a caller without a live token: 401 before the body is read', async () => {
+    const { header, body } = await sealed(new TextEncoder().encode(homework('x')));
+    for (const authorization of [undefined, 'Bearer not-a-live-token-at-all-0123456789']) {
+      const res = await s.app.inject({
+        method: 'PUT',
+        url: `/api/submissions/${randomUUID()}`,
+        headers: {
+          'content-type': 'application/json',
+          [SEAL_HEADER]: header,
+          ...(authorization ? { authorization } : {}),
+        },
+        payload: body,
+      });
+      expect(res.statusCode).toBe(401);
+      expect(res.json()).toMatchObject({ error: 'unauthorized' });
+    }
+  });
+
   it('answers 400 bad_seal, never 500, for tampered bytes, an unknown key or a malformed header', async () => {
     const { header, body } = await sealed(new TextEncoder().encode(homework('x')));
     const tampered = Buffer.from(body);

@@ -8,8 +8,10 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { MAX_LESSON_FILE_BYTES } from '../protocol/lesson-files.ts';
 import { SEAL_HEADER, SEAL_INFO } from '../protocol/paths.ts';
+import { bearerToken, liveToken } from './auth/authenticate.ts';
+import type { AppContext } from './context.ts';
 import type { Db } from './db/schema.ts';
-import { HttpError } from './errors.ts';
+import { HttpError, unauthorized } from './errors.ts';
 
 const subtle = webcrypto.subtle;
 
@@ -94,10 +96,17 @@ export async function openSealed(keys: SealingKey[], header: string, body: Uint8
  * Opens sealed request bodies before parsing: the route then reads the plain body with the plain content-length.
  * A sealed body is read whole, up to the largest body any route accepts.
  */
-export function installSealedBodies(app: FastifyInstance, db: Db, now: () => Date): void {
-  app.addHook('preParsing', async (request, _reply, payload) => {
+export function installSealedBodies(app: FastifyInstance, ctx: AppContext): void {
+  app.addHook('preParsing', async (request, reply, payload) => {
     const header = request.headers[SEAL_HEADER];
     if (typeof header !== 'string') return payload;
+    // Opening costs an ECDH agreement and reading the whole body: only for a caller with a live token (the route
+    // then checks what that token may do, as for any request).
+    const token = bearerToken(request.headers.authorization);
+    if (!token || !(await liveToken(ctx, token))) {
+      void reply.header('www-authenticate', 'Bearer');
+      throw unauthorized();
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     // The largest body any route takes (a lesson file); the route's own parser then applies its limit to the plain body.
@@ -107,7 +116,7 @@ export function installSealedBodies(app: FastifyInstance, db: Db, now: () => Dat
       if (size > limit) throw new HttpError(413, 'too_large', 'Contenu trop volumineux.');
       chunks.push(chunk as Buffer);
     }
-    const plain = await openSealed(await sealingKeys(db, now().toISOString()), header, Buffer.concat(chunks));
+    const plain = await openSealed(await sealingKeys(ctx.db, ctx.now().toISOString()), header, Buffer.concat(chunks));
     request.headers['content-length'] = String(plain.length);
     const stream = Readable.from([plain]) as Readable & { receivedEncodedLength?: number };
     stream.receivedEncodedLength = plain.length;

@@ -55,6 +55,11 @@ export function authenticate(ctx: AppContext, kinds: readonly TokenKind[] = ACCE
   };
 }
 
+/** The live token `token` (hot cache first), or undefined: for checks made before a route's own authentication. */
+export async function liveToken(ctx: AppContext, token: string): Promise<CachedToken | undefined> {
+  return ctx.hot?.sessions.get(token, ctx.now().getTime()) ?? storedToken(ctx, token);
+}
+
 /**
  * A live token from the database, by its hash, then kept in the hot cache (keyed by the token itself, held in this
  * process's memory only, so a hit costs no hashing) until TTL or expiry.
