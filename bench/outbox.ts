@@ -52,9 +52,10 @@ try {
       open.onerror = () => reject(open.error);
     });
     // No named helpers in here: tsx wraps them in a __name() call that the page does not have.
+    // The signed-in pupil's profile (the only one on this device).
     const session = await new Promise<{ user: { id: string }; classes: { id: string }[] }>((resolve, reject) => {
-      const req = db.transaction('session').objectStore('session').get('current');
-      req.onsuccess = () => resolve(req.result as never);
+      const req = db.transaction('profiles').objectStore('profiles').getAll();
+      req.onsuccess = () => resolve((req.result as never[])[0] as never);
       req.onerror = () => reject(req.error);
     });
     const classId = session.classes[0]?.id ?? '';
