@@ -11,7 +11,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SeededRandom } from '../src/sync/fakes.ts';
 import { printTable, writeResults } from './report.ts';
-import { peakAt, peakShares } from '../src/sync/send-peaks.ts';
+import { peakShares } from '../src/protocol/send-peaks.ts';
+import { PeakCalendar } from '../src/server/peak-calendar.ts';
 import { ARMS, type World } from './sim/arms.ts';
 import { ServerModel } from './sim/server-model.ts';
 import { SimClock } from './sim/sim-clock.ts';
@@ -95,12 +96,11 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
     const { admit, spreadSeconds } = peakShares(forecast, createWithin / 1000);
     const end = Math.ceil(createWithin / 60_000);
     world.sendPeaks = [{ start: '00:00', end: `00:${String(end).padStart(2, '0')}`, days: [4], admit, spreadSeconds }];
-    // The server announced it, so it sends the clients it refuses during the peak past the held-back window.
-    const peaks = world.sendPeaks;
-    server.heldBackUntil = (now) => {
-      const found = peakAt(now, peaks, 'UTC');
-      return found ? found.endsAt + found.peak.spreadSeconds * 1000 : 0;
-    };
+    // The server announced it, so it sends the clients it refuses during the peak past the held-back window
+    // (the real server's calendar of announced peaks).
+    const calendar = new PeakCalendar();
+    calendar.announce('sim', 'UTC', world.sendPeaks);
+    server.heldBackUntil = (now) => calendar.heldBackUntil(now);
   }
   if (scenario.outageUntilMs > 0) {
     server.down = true;

@@ -8,7 +8,7 @@ import { type Browser, expect, type Page, test } from '@playwright/test';
 import { addWeeks, isoWeekAt, mondayOfIsoWeek } from '../src/protocol/iso-week.ts';
 import { parseAccessLog } from '../src/server/access-log.ts';
 import { encodePng, simplePdf } from '../src/server/seed/media.ts';
-import { zonedInstant } from '../src/sync/zoned-time.ts';
+import { zonedInstant } from '../src/protocol/zoned-time.ts';
 import { LEA, signInAndInstall } from './pupil.ts';
 import { type RunningServer, startServer } from './server.ts';
 

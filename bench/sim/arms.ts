@@ -7,7 +7,7 @@ import { recoveryPeriodSeconds } from '../../src/server/recovery-period.ts';
 import { AdaptiveThrottle } from '../../src/sync/adaptive-throttle.ts';
 import { MemoryOutboxStore, MemorySyncStateStore, SeededRandom } from '../../src/sync/fakes.ts';
 import { InProcessLock } from '../../src/sync/in-process-lock.ts';
-import { firstSendAt, type SendPeak } from '../../src/sync/send-peaks.ts';
+import { firstSendAt, type SendPeak } from '../../src/protocol/send-peaks.ts';
 import { OutboxRunner } from '../../src/sync/outbox-runner.ts';
 import { type TransportRequest, TransportError } from '../../src/sync/ports.ts';
 import type { ServerModel } from './server-model.ts';

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { isoWeekAt, isValidIsoWeek } from '../protocol/iso-week.ts';
 import { MAX_LESSON_FILE_BYTES } from '../protocol/lesson-files.ts';
 import type { MeReply, PublishBody, PublishReply, SignInReply } from '../protocol/schemas.ts';
-import { zonedInstant } from '../sync/zoned-time.ts';
+import { zonedInstant } from '../protocol/zoned-time.ts';
 import { type LocalFile, readFolderWeek } from './folder-week.ts';
 
 const kb = (bytes: number) => `${Math.max(1, Math.round(bytes / 1024))} Ko`;

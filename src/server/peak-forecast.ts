@@ -3,39 +3,15 @@
  * "Envoyer" faster than the server stores. The device's submission time is the demand (the server's receipt time is
  * capped at its capacity, so it cannot show a rush). For each minute of the school day, the mean number of
  * submissions over the school days that had any; minutes above capacity are merged into peaks, each announced with
- * the share the server takes as it comes and the spread for the rest (the same arithmetic as src/sync/send-peaks.ts's
- * peakShares, which the server may not import).
+ * the share the server takes as it comes and the spread for the rest (peakShares, as an operator sizing one by hand).
  */
 import { sql } from 'kysely';
 import type { SendPeak } from '../protocol/schemas.ts';
+import { peakShares } from '../protocol/send-peaks.ts';
+import { isoWeekday, wallClock } from '../protocol/zoned-time.ts';
 import type { Db } from './db/schema.ts';
 
 const DAYS_LOOKED_AT = 7;
-/** After the peak, held-back work is spread at this share of capacity. */
-const SHARE_AFTER = 0.95;
-
-const localParts = new Map<string, Intl.DateTimeFormat>();
-/** The school-local date, ISO weekday and minute of the day of an instant. */
-function local(epochMs: number, timeZone: string): { date: string; weekday: number; minute: number } {
-  let f = localParts.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      weekday: 'short',
-    });
-    localParts.set(timeZone, f);
-  }
-  const p: Record<string, string> = {};
-  for (const part of f.formatToParts(epochMs)) p[part.type] = part.value;
-  const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(p.weekday ?? '') + 1;
-  return { date: `${p.year}-${p.month}-${p.day}`, weekday, minute: Number(p.hour) * 60 + Number(p.minute) };
-}
 
 const hhmm = (minute: number) =>
   `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
@@ -65,10 +41,11 @@ export async function forecastPeaks(
   for (const row of rows) {
     const at = Date.parse(`${row.minute}:00Z`);
     if (!Number.isFinite(at)) continue;
-    const l = local(at, school.timeZone);
-    if (!days.includes(l.weekday)) continue;
-    schoolDays.add(l.date);
-    perMinute.set(l.minute, (perMinute.get(l.minute) ?? 0) + Number(row.n));
+    const l = wallClock(at, school.timeZone);
+    if (!days.includes(isoWeekday(l))) continue;
+    schoolDays.add(`${l.year}-${l.month}-${l.day}`);
+    const minute = l.hour * 60 + l.minute;
+    perMinute.set(minute, (perMinute.get(minute) ?? 0) + Number(row.n));
   }
   if (schoolDays.size === 0) return [];
   const perMinuteCapacity = capacityPerSecond * 60;
@@ -83,9 +60,7 @@ export async function forecastPeaks(
     const last = run.at(-1);
     if (!first || !last || last.minute + 1 >= 24 * 60) return;
     const demand = run.reduce((sum, m) => sum + m.mean, 0) / (run.length * perMinuteCapacity);
-    const admit = Math.min(1, 1 / demand);
-    const spreadSeconds = Math.ceil(((1 - admit) * demand * run.length * 60) / SHARE_AFTER);
-    peaks.push({ start: hhmm(first.minute), end: hhmm(last.minute + 1), days, admit, spreadSeconds });
+    peaks.push({ start: hhmm(first.minute), end: hhmm(last.minute + 1), days, ...peakShares(demand, run.length * 60) });
   };
   for (const m of busy) {
     if (run.length > 0 && m.minute !== (run.at(-1)?.minute ?? -2) + 1) {

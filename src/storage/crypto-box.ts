@@ -53,17 +53,19 @@ export async function generateProfileKeys(): Promise<{ publicKey: string; privat
   return { publicKey: toBase64Url(await crypto.subtle.exportKey('raw', pair.publicKey)), privateKey: pair.privateKey };
 }
 
+/** The AES-GCM key two ECDH parties share: the agreed bits through HKDF-SHA256, salted with the ephemeral key. */
 async function sharedKey(
   privateKey: CryptoKey,
-  publicRaw: Uint8Array<ArrayBuffer>,
+  peerRaw: Uint8Array<ArrayBuffer>,
+  ephemeralRaw: Uint8Array<ArrayBuffer>,
   info: string,
   usage: KeyUsage,
 ): Promise<CryptoKey> {
-  const peer = await crypto.subtle.importKey('raw', publicRaw, P256, false, []);
+  const peer = await crypto.subtle.importKey('raw', peerRaw, P256, false, []);
   const bits = await crypto.subtle.deriveBits({ name: 'ECDH', public: peer }, privateKey, 256);
   const hkdf = await crypto.subtle.importKey('raw', bits, 'HKDF', false, ['deriveKey']);
   return crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: publicRaw, info: utf8.encode(info) },
+    { name: 'HKDF', hash: 'SHA-256', salt: ephemeralRaw, info: utf8.encode(info) },
     hkdf,
     { name: 'AES-GCM', length: 256 },
     false,
@@ -71,20 +73,11 @@ async function sharedKey(
   );
 }
 
-/** ECIES: the salt of HKDF is the ephemeral public key, so each seal has its own key. */
+/** ECIES: a fresh ephemeral key per seal, so each seal has its own key. */
 async function sealWith(publicKey: string, plain: Uint8Array, info: string): Promise<Sealed> {
   const ephemeral = await crypto.subtle.generateKey(P256, true, ['deriveBits']);
   const epk = new Uint8Array(await crypto.subtle.exportKey('raw', ephemeral.publicKey));
-  const peer = await crypto.subtle.importKey('raw', fromBase64Url(publicKey), P256, false, []);
-  const bits = await crypto.subtle.deriveBits({ name: 'ECDH', public: peer }, ephemeral.privateKey, 256);
-  const hkdf = await crypto.subtle.importKey('raw', bits, 'HKDF', false, ['deriveKey']);
-  const key = await crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: epk, info: utf8.encode(info) },
-    hkdf,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt'],
-  );
+  const key = await sharedKey(ephemeral.privateKey, fromBase64Url(publicKey), epk, info, 'encrypt');
   const iv = randomBytes(12);
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, plain.slice());
   return { e: toBase64Url(epk), iv: toBase64Url(iv), ct: toBase64Url(ct) };
@@ -97,7 +90,8 @@ export function seal(publicKey: string, plain: Uint8Array): Promise<Sealed> {
 
 /** Opens what `seal` sealed; rejects when the key is not the right one or the bytes were altered. */
 export async function openSeal(privateKey: CryptoKey, sealed: Sealed): Promise<Uint8Array> {
-  const key = await sharedKey(privateKey, fromBase64Url(sealed.e), PROFILE_INFO, 'decrypt');
+  const epk = fromBase64Url(sealed.e);
+  const key = await sharedKey(privateKey, epk, epk, PROFILE_INFO, 'decrypt');
   return new Uint8Array(
     await crypto.subtle.decrypt({ name: 'AES-GCM', iv: fromBase64Url(sealed.iv) }, key, fromBase64Url(sealed.ct)),
   );

@@ -15,7 +15,7 @@ import {
 import { decide, evictWeeks, prefetchTick } from './prefetch.ts';
 import { TransportError, type TransportRequest } from './ports.ts';
 import { DEFAULT_POLICY, nextSlot } from './slot-planner.ts';
-import { zonedInstant } from './zoned-time.ts';
+import { zonedInstant } from '../protocol/zoned-time.ts';
 
 const signer = testSigner();
 const policy = { ...DEFAULT_POLICY, timeZone: 'Europe/Paris' };

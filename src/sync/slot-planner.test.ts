@@ -9,7 +9,7 @@ import {
   slotFraction,
   windowStartingOn,
 } from './slot-planner.ts';
-import { wallClock, zonedInstant } from './zoned-time.ts';
+import { wallClock, zonedInstant } from '../protocol/zoned-time.ts';
 
 const paris: SyncPolicy = { ...DEFAULT_POLICY, timeZone: 'Europe/Paris' };
 const HOUR = 3_600_000;

@@ -13,8 +13,8 @@
  * real time, so a night with a daylight-saving change (23 or 25 hours) still spreads evenly.
  */
 import { formatIsoWeek, isoWeekOfCalendarDate } from '../protocol/iso-week.ts';
-import type { SendPeak } from './send-peaks.ts';
-import { addDays, type CalendarDate, isoWeekday, wallClock, zonedInstant } from './zoned-time.ts';
+import type { SendPeak } from '../protocol/send-peaks.ts';
+import { addDays, type CalendarDate, isoWeekday, wallClock, zonedInstant } from '../protocol/zoned-time.ts';
 
 /** The school's off-peak policy, from GET /api/sync-policy. */
 export interface SyncPolicy {

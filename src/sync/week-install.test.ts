@@ -5,7 +5,7 @@ import { webVerifier } from '../storage/web-verifier.ts';
 import { fakeWeekServer, makeFile, makeManifest, nodeHasher, testSigner } from '../test-support/manifests.ts';
 import { FakeClock, FakeTransport, MemoryFileStore, MemoryKeyStore, MemoryWeekStore, response } from './fakes.ts';
 import { TransportError } from './ports.ts';
-import { InstallError, installWeek } from './week-install.ts';
+import { InstallError, installWeek, refreshKeys } from './week-install.ts';
 
 const a = makeFile('a.png', 'image A', 'image/png');
 const b = makeFile('b.pdf', 'pdf B', 'application/pdf');
@@ -148,5 +148,20 @@ describe('installWeek', () => {
     expect(await files.hasMany([b.ref.sha256])).toEqual(new Set()); // nothing fetched for a refused manifest
     tamper = 'none';
     expect(await installWeek(deps(transport), 'cm2b', '2026-W48')).toMatchObject({ status: 'installed' });
+  });
+});
+
+describe('refreshKeys', () => {
+  it('keeps the signing keys and answers the sealing key when the server publishes one, nothing otherwise', async () => {
+    const keys = new MemoryKeyStore();
+    const sealing = { keyId: 's1', algorithm: 'ECDH-P256', publicKey: 'BPub' };
+    const signing = { keyId: 'k1', algorithm: 'Ed25519', publicKey: 'MCow' };
+    const withSealing = new FakeTransport(() => response(200, { keys: [signing], sealing }));
+    expect(await refreshKeys({ keys, transport: withSealing })).toEqual({
+      sealing: { keyId: 's1', publicKey: 'BPub' },
+    });
+    expect(await keys.get('k1')).toBe('MCow');
+    const without = new FakeTransport(() => response(200, { keys: [signing], sealing: { keyId: 3 } }));
+    expect(await refreshKeys({ keys, transport: without })).toEqual({});
   });
 });

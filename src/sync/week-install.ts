@@ -122,8 +122,13 @@ export async function checkSigned(
   return parsed;
 }
 
-/** Asks the server for its public keys and keeps them (GET /api/keys needs no sign-in). */
-export async function refreshKeys(deps: Pick<InstallDeps, 'keys' | 'transport'>): Promise<void> {
+/**
+ * Asks the server for its public keys and keeps them (GET /api/keys needs no sign-in). Answers the key it asks
+ * devices to seal homework to, for the caller to keep (storage/record-sealing.ts), when it publishes one.
+ */
+export async function refreshKeys(
+  deps: Pick<InstallDeps, 'keys' | 'transport'>,
+): Promise<{ sealing?: { keyId: string; publicKey: string } }> {
   const res = await deps.transport.send({ method: 'GET', path: keysUrl() });
   if (res.status !== 200) throw new InstallError(`keys answered ${res.status}`, res.status);
   let body: unknown;
@@ -132,7 +137,7 @@ export async function refreshKeys(deps: Pick<InstallDeps, 'keys' | 'transport'>)
   } catch {
     throw new InstallError('keys are not JSON');
   }
-  const keys = (body as { keys?: unknown }).keys;
+  const { keys, sealing } = body as { keys?: unknown; sealing?: { keyId?: unknown; publicKey?: unknown } };
   if (!Array.isArray(keys)) throw new InstallError('keys do not have the expected shape');
   await deps.keys.putAll(
     keys.flatMap((k: { keyId?: unknown; publicKey?: unknown }) =>
@@ -141,6 +146,9 @@ export async function refreshKeys(deps: Pick<InstallDeps, 'keys' | 'transport'>)
         : [],
     ),
   );
+  return typeof sealing?.keyId === 'string' && typeof sealing.publicKey === 'string'
+    ? { sealing: { keyId: sealing.keyId, publicKey: sealing.publicKey } }
+    : {};
 }
 
 /**

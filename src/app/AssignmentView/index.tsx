@@ -13,7 +13,7 @@ import { OUTBOX_SYNC_TAG } from '../../storage/outbox-wiring.ts';
 import { requestOutboxSync } from '../../sw-bridge/register.ts';
 import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
 import { cryptoRandom } from '../../storage/platform.ts';
-import { firstSendAt } from '../../sync/send-peaks.ts';
+import { firstSendAt } from '../../protocol/send-peaks.ts';
 import { formatClock, formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';

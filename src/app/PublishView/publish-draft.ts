@@ -4,7 +4,7 @@
  */
 import type { PublishBody, WeekManifest } from '../../protocol/schemas.ts';
 import type { OutboxFile } from '../../sync/ports.ts';
-import { wallClock, zonedInstant } from '../../sync/zoned-time.ts';
+import { wallClock, zonedInstant } from '../../protocol/zoned-time.ts';
 
 export interface DraftLesson {
   /** Stable across versions: corrections replace the same lesson. */

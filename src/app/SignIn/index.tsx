@@ -5,11 +5,12 @@
  */
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import { keysUrl, meUrl, signInUrl } from '../../protocol/paths.ts';
-import type { KeysReply, MeReply, SignInReply } from '../../protocol/schemas.ts';
+import { meUrl, signInUrl } from '../../protocol/paths.ts';
+import type { MeReply, SignInReply } from '../../protocol/schemas.ts';
 import type { ProfileRecord } from '../../storage/db.ts';
 import { IdbKeyStore } from '../../storage/idb-stores.ts';
 import { PIN_PATTERN } from '../../storage/profiles.ts';
+import { refreshKeys } from '../../sync/week-install.ts';
 import { formText } from '../form.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 import type { Services } from '../services.ts';
@@ -21,12 +22,8 @@ const decode = (body: Uint8Array): unknown => JSON.parse(new TextDecoder().decod
 
 /** Keeps the server's signing keys (weeks checked offline) and its sealing key (homework sealed on the device). */
 async function keepServerKeys(services: Services): Promise<void> {
-  const res = await services.transport.send({ method: 'GET', path: keysUrl() });
-  if (res.status !== 200) throw new Error(`keys answered ${res.status}`);
-  const keys = decode(res.body) as KeysReply;
-  await new IdbKeyStore(services.db).putAll(keys.keys.map((k) => ({ keyId: k.keyId, publicKey: k.publicKey })));
-  if (keys.sealing)
-    await services.db.put('device', { key: 'sealing', keyId: keys.sealing.keyId, publicKey: keys.sealing.publicKey });
+  const { sealing } = await refreshKeys({ keys: new IdbKeyStore(services.db), transport: services.transport });
+  if (sealing) await services.db.put('device', { key: 'sealing', ...sealing });
 }
 
 async function signIn(

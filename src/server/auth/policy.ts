@@ -34,3 +34,8 @@ export async function requireTeacherOf(ctx: AppContext, user: UserRow, classId: 
   if (user.role === 'pupil') throw notFound('Classe introuvable.');
   return requireClassReader(ctx, user, classId);
 }
+
+/** 403 unless `user` is an admin; admins reach only their own school (every query is scoped by their school). */
+export function requireAdmin(user: UserRow): void {
+  if (user.role !== 'admin') throw new HttpError(403, 'admins_only', 'Réservé aux administrateurs de l’école.');
+}

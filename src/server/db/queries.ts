@@ -66,16 +66,14 @@ export async function findToken(db: Db, tokenHash: string) {
   return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-/** Revokes every live token of a sign-in (its access and refresh tokens); answers their hashes. */
-export async function revokeFamily(db: Db, family: string, nowIso: string): Promise<string[]> {
-  const rows = await db
+/** Revokes every live token of a sign-in (its access and refresh tokens). */
+export async function revokeFamily(db: Db, family: string, nowIso: string): Promise<void> {
+  await db
     .updateTable('sessions')
     .set({ revoked_at: nowIso })
     .where('family', '=', family)
     .where('revoked_at', 'is', null)
-    .returning('token_hash')
     .execute();
-  return rows.map((r) => r.token_hash);
 }
 
 /** Revokes one token if it is still live; true when this call revoked it (so one of two racing refreshes wins). */

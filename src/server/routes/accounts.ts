@@ -8,7 +8,7 @@ import { Type } from 'typebox';
 import { ErrorBody, Id } from '../../protocol/schemas.ts';
 import { cardSecret, parsePupilCsv } from '../accounts/pupil-csv.ts';
 import { authenticate, currentUser } from '../auth/authenticate.ts';
-import { requireClassReader } from '../auth/policy.ts';
+import { requireAdmin, requireClassReader } from '../auth/policy.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import type { RoutePlugin } from '../context.ts';
 import { HttpError } from '../errors.ts';
@@ -47,8 +47,7 @@ export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
     async (request) => {
       const user = currentUser(request);
       const klass = await requireClassReader(ctx, user, request.params.classId);
-      if (user.role !== 'admin')
-        throw new HttpError(403, 'admins_only', 'Seul un administrateur de l’école importe des élèves.');
+      requireAdmin(user);
       if (typeof request.body !== 'string')
         throw new HttpError(415, 'unsupported_media_type', 'Envoyez le fichier CSV (Content-Type: text/csv).');
       const parsed = parsePupilCsv(request.body);

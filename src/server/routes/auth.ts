@@ -28,11 +28,6 @@ async function issue(ctx: AppContext, userId: string, kind: TokenKind, family: s
   return { token, expiresAt };
 }
 
-/** Forgets cached tokens the database has just revoked (this instance; others within the hot cache's TTL). */
-function forget(ctx: AppContext, tokens: readonly string[]): void {
-  for (const t of tokens) ctx.hot?.sessions.delete(t);
-}
-
 const refused = () => new HttpError(401, 'invalid_refresh_token', 'Session terminée : reconnecte-toi.');
 
 /** Sign-in attempts one address may make in a minute (a classroom behind one NAT signs in together: be generous). */
@@ -141,7 +136,8 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
         const row = await findToken(ctx.db, tokenHash(token));
         if (row?.family && row.kind === 'access') await revokeFamily(ctx.db, row.family, nowIso);
         else await revokeIfLive(ctx.db, tokenHash(token), nowIso);
-        forget(ctx, [token]);
+        // This instance forgets it at once; the others within the hot cache's TTL.
+        ctx.hot?.sessions.delete(token);
       }
       return reply.status(204).send(null);
     },

@@ -8,9 +8,9 @@ import { Type } from 'typebox';
 import { ErrorBody, Id } from '../../protocol/schemas.ts';
 import { cardSecret, usernameFrom } from '../accounts/pupil-csv.ts';
 import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { requireAdmin } from '../auth/policy.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import type { RoutePlugin } from '../context.ts';
-import type { UserRow } from '../db/queries.ts';
 import { insertClass, insertUser, replaceSecret, schoolOverview, userOfSchool } from '../db/school-queries.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { authErrors, bearer } from './common.ts';
@@ -34,10 +34,6 @@ const CardReply = Type.Object({
   displayName: Type.String(),
   secret: Type.String({ description: 'to print on the new card: it is not stored, only its hash' }),
 });
-
-function requireAdmin(user: UserRow): void {
-  if (user.role !== 'admin') throw new HttpError(403, 'admins_only', 'Réservé aux administrateurs de l’école.');
-}
 
 export const schoolRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(

@@ -16,7 +16,7 @@ export interface OffPeakWindow {
   windowEnd: string;
   days: number[];
   keepPreviousWeeks: number;
-  /** The server's peak hours, when devices hold back part of their new work (src/sync/send-peaks.ts). */
+  /** The server's peak hours, when devices hold back part of their new work (src/protocol/send-peaks.ts). */
   sendPeaks?: SendPeak[];
   /** Learn the peaks from each school's last week of submissions instead (SEND_PEAKS=auto). */
   learnPeaks?: { days: number[] };

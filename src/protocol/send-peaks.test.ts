@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SeededRandom } from './fakes.ts';
+import { SeededRandom } from '../sync/fakes.ts';
 import { firstSendAt, peakAt, type SendPeak } from './send-peaks.ts';
 
 const morning: SendPeak = { start: '08:00', end: '09:00', days: [1, 2, 3, 4, 5], admit: 0.4, spreadSeconds: 1800 };

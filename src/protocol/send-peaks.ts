@@ -4,21 +4,13 @@
  * (bench:refusal-cost). So a device does not send all of it then: work created in a peak is sent at once with the
  * peak's `admit` probability (the share the server can take), and otherwise at a random moment in the `spreadSeconds`
  * after the peak ends. The server is then busy at about its capacity during the peak and after it, and refuses little.
- * Work is safe on the device meanwhile, and the pupil is told when it will leave.
+ * Work is safe on the device meanwhile, and the pupil is told when it will leave. Shared with the server, which learns
+ * peaks (peak-forecast.ts) and keeps refused clients out of the held-back window (peak-calendar.ts).
  */
-import { wallClock, zonedInstant } from './zoned-time.ts';
+import type { SendPeak } from './schemas.ts';
+import { isoWeekday, wallClock, zonedInstant } from './zoned-time.ts';
 
-export interface SendPeak {
-  /** Local "HH:MM", start before end (a peak does not run over midnight). */
-  start: string;
-  end: string;
-  /** ISO weekdays (1 = Monday … 7 = Sunday). */
-  days: number[];
-  /** The share of the peak's new work the server takes as it comes, in (0, 1]. */
-  admit: number;
-  /** The rest is sent at a random moment within this many seconds after the peak. */
-  spreadSeconds: number;
-}
+export type { SendPeak };
 
 const minutes = (hhmm: string): number => {
   const [h, m] = hhmm.split(':').map(Number);
@@ -33,7 +25,7 @@ export function peakAt(
 ): { peak: SendPeak; endsAt: number } | undefined {
   if (!peaks?.length) return undefined;
   const local = wallClock(at, timeZone);
-  const weekday = ((new Date(Date.UTC(local.year, local.month - 1, local.day)).getUTCDay() + 6) % 7) + 1;
+  const weekday = isoWeekday(local);
   const now = local.hour * 60 + local.minute;
   for (const peak of peaks) {
     if (!peak.days.includes(weekday) || now < minutes(peak.start) || now >= minutes(peak.end)) continue;
