@@ -46,7 +46,8 @@ export class WriteGate {
   constructor(
     private readonly maxConcurrent: number,
     private readonly maxQueued: number,
-    private readonly now: () => number = Date.now,
+    /** The server's clock (epoch ms): the one injected into the app, never a second reading of the real time. */
+    private readonly now: () => number,
   ) {}
 
   /** True when a new expensive request would be refused now (every slot busy, the queue full). */
@@ -98,7 +99,8 @@ export class WriteGate {
 export class RetrySlots {
   private last = 0;
   constructor(
-    private readonly now: () => number = Date.now,
+    /** The server's clock (epoch ms): the same one `notBefore` is computed on. */
+    private readonly now: () => number,
     private readonly share = 0.9,
   ) {}
 
@@ -182,10 +184,18 @@ export function shedBeforeFastify(
   };
 }
 
-/** Installs the gate and the pressure checks; adds GET /api/ready for load balancers. */
-export async function installAdmission(app: FastifyInstance, options: AdmissionOptions): Promise<Admission> {
-  const gate = new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites);
-  const slots = new RetrySlots();
+/**
+ * Installs the gate and the pressure checks; adds GET /api/ready for load balancers. `now` is the server's one clock
+ * (AppContext.now): the return slots and the held-back window of an announced peak must be read on the same clock,
+ * or the advice depends on the calendar date the tests run on.
+ */
+export async function installAdmission(
+  app: FastifyInstance,
+  options: AdmissionOptions,
+  now: () => number,
+): Promise<Admission> {
+  const gate = new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites, now);
+  const slots = new RetrySlots(now);
   const capacity = () => Math.max(gate.capacity(), options.capacityPerSecond ?? 1);
   const advise = () => slots.assign(capacity(), options.heldBackUntil?.() ?? 0);
   const body = OVERLOADED;

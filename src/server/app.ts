@@ -90,12 +90,16 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
   app.removeContentTypeParser('text/plain');
   installSealedBodies(app, ctx);
 
-  const admission = await installAdmission(app, {
-    ...DEFAULT_ADMISSION,
-    capacityPerSecond: options.capacityPerSecond ?? 100,
-    heldBackUntil: () => peaks.heldBackUntil(ctx.now().getTime()),
-    ...options.admission,
-  });
+  const admission = await installAdmission(
+    app,
+    {
+      ...DEFAULT_ADMISSION,
+      capacityPerSecond: options.capacityPerSecond ?? 100,
+      heldBackUntil: () => peaks.heldBackUntil(ctx.now().getTime()),
+      ...options.admission,
+    },
+    () => ctx.now().getTime(),
+  );
   shedPath = shedBeforeFastify(
     admission,
     () => {

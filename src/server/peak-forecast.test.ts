@@ -64,7 +64,7 @@ describe('peaks learnt from history', () => {
   it('announces them in the sync policy when SEND_PEAKS=auto', async () => {
     const app = await buildApp(
       { ...s.ctx, offPeak: { ...DEFAULT_WINDOW, learnPeaks: { days: WEEKDAYS } }, capacityPerSecond: CAPACITY },
-      {},
+      { admission: { maxEventLoopDelayMs: 0 } },
     );
     try {
       const token = await s.signIn('lea');

@@ -27,7 +27,7 @@ export function installRecoveryPeriod(
   const refresh = async () => {
     const pupils = await countPupils(ctx.db).catch(() => undefined);
     if (pupils !== undefined)
-      cached = { header: String(recoveryPeriodSeconds(pupils, capacityPerSecond)), at: Date.now() };
+      cached = { header: String(recoveryPeriodSeconds(pupils, capacityPerSecond)), at: ctx.now().getTime() };
   };
   app.addHook('onSend', (request, reply, payload, done) => {
     if (!request.url.startsWith('/api/')) {
@@ -39,7 +39,7 @@ export function installRecoveryPeriod(
       done(null, payload);
     };
     // Counted once a minute at most; meanwhile every answer uses the last count without waiting for the database.
-    if (!cached || Date.now() - cached.at > 60_000) {
+    if (!cached || ctx.now().getTime() - cached.at > 60_000) {
       counting ??= refresh().finally(() => {
         counting = undefined;
       });
