@@ -3,7 +3,9 @@
  * Declared once with TypeBox: each schema is plain JSON Schema and its TypeScript type is `Static<typeof X>`.
  */
 import { Type, type Static } from 'typebox';
+import { HOMEWORK_FILE_TYPES } from './homework-files.ts';
 import { ISO_WEEK_PATTERN } from './iso-week.ts';
+import { DATE_TIME_PATTERN, NO_NUL_PATTERN } from './storable.ts';
 
 /** Every 4xx/5xx answer: a stable machine code and a human sentence. */
 export const ErrorBody = Type.Object({
@@ -16,13 +18,26 @@ export const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'low
 export const IsoWeek = Type.String({ pattern: ISO_WEEK_PATTERN, description: 'ISO 8601 week, e.g. 2026-W48' });
 export const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
 
+/** Text a client sends: at most `maxLength` characters and nothing a backend cannot store (storable.ts). */
+export const Text = (maxLength: number, options: { minLength?: number; description?: string } = {}) =>
+  Type.String({ ...options, maxLength, pattern: NO_NUL_PATTERN });
+
+/** A date-time a client sends: the routes store canonicalDateTime() of it (storable.ts). */
+export const DateTimeInput = (description?: string) =>
+  Type.String({
+    format: 'date-time',
+    pattern: DATE_TIME_PATTERN,
+    maxLength: 40,
+    ...(description ? { description } : {}),
+  });
+
 export const Role = Type.Union([Type.Literal('pupil'), Type.Literal('teacher'), Type.Literal('admin')]);
 export type Role = Static<typeof Role>;
 
 export const SignInBody = Type.Object(
   {
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    secret: Type.String({ minLength: 1, maxLength: 128 }),
+    username: Text(64, { minLength: 1 }),
+    secret: Text(128, { minLength: 1 }),
   },
   { additionalProperties: false },
 );
@@ -121,8 +136,10 @@ export type HealthReply = Static<typeof HealthReply>;
 export const SubmittedFile = Type.Object(
   {
     sha256: Sha256,
-    name: Type.String({ minLength: 1, maxLength: 200, description: 'display name only, never used as a path' }),
-    type: Type.String({ minLength: 1, maxLength: 100 }),
+    name: Text(200, { minLength: 1, description: 'display name only, never used as a path' }),
+    type: Type.Enum(HOMEWORK_FILE_TYPES, {
+      description: 'one of the homework file types; the bytes uploaded must be of this type',
+    }),
     size: Type.Integer({ minimum: 0 }),
   },
   { additionalProperties: false },
@@ -135,12 +152,9 @@ export const SubmissionBody = Type.Object(
     classId: Id,
     week: IsoWeek,
     assignmentId: Id,
-    text: Type.String({ maxLength: 100_000 }),
+    text: Text(100_000),
     files: Type.Array(SubmittedFile, { maxItems: 20 }),
-    submittedAt: Type.String({
-      format: 'date-time',
-      description: 'when the pupil pressed Envoyer, on the device clock',
-    }),
+    submittedAt: DateTimeInput('when the pupil pressed Envoyer, on the device clock'),
   },
   { additionalProperties: false },
 );
@@ -251,14 +265,11 @@ export type DeviceReply = Static<typeof DeviceReply>;
 export const PublishLesson = Type.Object(
   {
     id: Id,
-    title: Type.String({ minLength: 1, maxLength: 200 }),
+    title: Text(200, { minLength: 1 }),
     order: Type.Integer({ minimum: 0, maximum: 10_000 }),
-    body: Type.String({ maxLength: 200_000, description: 'Markdown' }),
+    body: Text(200_000, { description: 'Markdown' }),
     attachments: Type.Array(
-      Type.Object(
-        { sha256: Sha256, name: Type.String({ minLength: 1, maxLength: 200 }) },
-        { additionalProperties: false },
-      ),
+      Type.Object({ sha256: Sha256, name: Text(200, { minLength: 1 }) }, { additionalProperties: false }),
       { maxItems: 50 },
     ),
   },
@@ -267,21 +278,21 @@ export const PublishLesson = Type.Object(
 
 export const PublishBody = Type.Object(
   {
-    className: Type.Optional(Type.String({ maxLength: 200 })),
+    className: Type.Optional(Text(200)),
     lessons: Type.Array(PublishLesson, { maxItems: 100 }),
     assignments: Type.Array(
       Type.Object(
         {
           id: Id,
-          title: Type.String({ minLength: 1, maxLength: 200 }),
-          instructions: Type.String({ maxLength: 100_000 }),
-          dueAt: Type.String({ format: 'date-time' }),
+          title: Text(200, { minLength: 1 }),
+          instructions: Text(100_000),
+          dueAt: DateTimeInput(),
         },
         { additionalProperties: false },
       ),
       { maxItems: 50 },
     ),
-    releaseAt: Type.Optional(Type.String({ format: 'date-time', description: 'hidden from pupils until then' })),
+    releaseAt: Type.Optional(DateTimeInput('hidden from pupils until then')),
   },
   { additionalProperties: false },
 );

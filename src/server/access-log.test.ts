@@ -33,7 +33,7 @@ describe('access log', () => {
     expect(lines.map((l) => `${l.method} ${l.status} ${l.route}`)).toEqual([
       'POST 200 /api/auth/sign-in',
       'GET 200 /api/me',
-      'PUT 400 /api/submissions/:id',
+      'PUT 401 /api/submissions/:id',
       'GET 404 unknown',
     ]);
     expect(lines[1]?.arrivalMs).toBeGreaterThanOrEqual(before - 5);

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import type { FileStorage } from './files/file-storage.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileUrl, weekManifestUrl } from '../protocol/paths.ts';
 import type { WeekManifest } from '../protocol/schemas.ts';
@@ -142,18 +144,34 @@ describe('under pressure', () => {
     expect(horizon).toBe(5);
   });
 
-  it('refuses writes beyond the gate’s queue with 503 and advice', async () => {
+  it('refuses sign-ins beyond their own budget with 503 and advice, and writes keep theirs', async () => {
     const tight = await buildApp(s.ctx, {
-      admission: { maxConcurrentWrites: 1, maxQueuedWrites: 0, maxEventLoopDelayMs: 0 },
+      admission: { maxConcurrentSignIns: 1, maxQueuedSignIns: 0, maxEventLoopDelayMs: 0 },
     });
     try {
       const attempt = () =>
         tight.inject({ method: 'POST', url: '/api/auth/sign-in', payload: { username: 'hugo', secret: 'nuage-34' } });
-      const answers = await Promise.all([attempt(), attempt(), attempt()]);
-      const statuses = answers.map((r) => r.statusCode).sort((x, y) => x - y);
+      const submit = () =>
+        tight.inject({
+          method: 'PUT',
+          url: `/api/submissions/${crypto.randomUUID()}`,
+          headers: { authorization: `Bearer ${token}` },
+          payload: {
+            classId: DEMO_CLASS_ID,
+            week: '2026-W48',
+            assignmentId: 'exercices-fractions',
+            text: 'pendant la ruée des connexions',
+            files: [],
+            submittedAt: '2026-11-25T09:00:00.000Z',
+          },
+        });
+      const answers = await Promise.all([attempt(), attempt(), attempt(), submit()]);
+      const signIns = answers.slice(0, 3);
+      const statuses = signIns.map((r) => r.statusCode).sort((x, y) => x - y);
       expect(statuses[0]).toBe(200);
       expect(statuses.filter((c) => c === 503).length).toBeGreaterThanOrEqual(1);
-      expect(answers.find((r) => r.statusCode === 503)?.headers[SPREAD_HEADER]).toBeDefined();
+      expect(signIns.find((r) => r.statusCode === 503)?.headers[SPREAD_HEADER]).toBeDefined();
+      expect(answers[3]?.statusCode).toBe(201);
     } finally {
       await tight.close();
     }
@@ -167,7 +185,7 @@ describe('refusals during an announced peak', () => {
     const peak = { start: '09:30', end: '10:30', days: [3], admit: 0.5, spreadSeconds: 600 };
     const app = await buildApp(
       { ...s.ctx, offPeak: { ...DEFAULT_WINDOW, sendPeaks: [peak] } },
-      { admission: { maxConcurrentWrites: 1, maxQueuedWrites: 0, maxEventLoopDelayMs: 0 } },
+      { admission: { maxConcurrentSignIns: 1, maxQueuedSignIns: 0, maxEventLoopDelayMs: 0 } },
     );
     try {
       const token = await s.signIn('lea');
@@ -185,29 +203,47 @@ describe('refusals during an announced peak', () => {
   });
 });
 
+/** File storage whose writes wait until `release()`: holds a write slot the way a slow disk would. */
+function blockingStorage(inner: FileStorage) {
+  let release = () => undefined as void;
+  const released = new Promise<void>((r) => (release = r));
+  const storage: FileStorage = {
+    put: async (sha256, bytes) => {
+      await released;
+      return inner.put(sha256, bytes);
+    },
+    read: (sha256) => inner.read(sha256),
+  };
+  return { storage, release: () => release() };
+}
+
+const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
+const pngSha = createHash('sha256').update(png).digest('hex');
+
 describe('refusal before Fastify', () => {
   it('answers a write 503 with its advice straight from Node while the gate is full, and serves health meanwhile', async () => {
     const s = await startTestServer();
-    const tight = await buildApp(s.ctx, {
-      admission: { maxConcurrentWrites: 1, maxQueuedWrites: 0, maxEventLoopDelayMs: 0 },
-    });
-    let stuck: Socket | undefined;
+    const blocking = blockingStorage(s.ctx.storage);
+    const tight = await buildApp(
+      { ...s.ctx, storage: blocking.storage },
+      { admission: { maxConcurrentWrites: 1, maxQueuedWrites: 0, maxEventLoopDelayMs: 0 } },
+    );
     try {
       const url = await tight.listen({ host: '127.0.0.1', port: 0 });
       const token = await s.signIn('lea');
+      const auth = { authorization: `Bearer ${token}` };
       // One answer through Fastify first: the recovery period is counted then, and early answers reuse it.
       expect((await fetch(`${url}/api/health`)).status).toBe(200);
-      // Hold the only write slot: an upload whose body never ends, on a raw socket.
-      const { port } = new URL(url);
-      stuck = connect(Number(port), '127.0.0.1');
-      stuck.write(
-        `PUT /api/uploads/${'a'.repeat(64)} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n` +
-          'content-type: image/png\r\ncontent-length: 1000\r\n\r\nx',
-      );
-      await new Promise((r) => setTimeout(r, 300));
+      // Hold the only write slot: a whole upload, authenticated and read, whose storage does not answer yet.
+      const held = fetch(`${url}/api/uploads/${pngSha}`, {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'image/png' },
+        body: png,
+      });
+      await expect.poll(() => tight.inject('/api/ready').then((r) => r.statusCode)).toBe(503);
       const res = await fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify({ anything: 'refused before it is read' }),
       });
       expect(res.status).toBe(503);
@@ -218,22 +254,93 @@ describe('refusal before Fastify', () => {
       // Fastify never saw it: no security headers but the ones the early answer sets itself, which include nosniff.
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect((await fetch(`${url}/api/health`)).status).toBe(200);
-      stuck.destroy();
-      stuck = undefined;
+      blocking.release();
+      expect((await held).status).toBe(201);
       // The slot freed, writes go through Fastify again (this one is refused by validation, not by admission).
-      await expect
-        .poll(async () => {
-          const r = await fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
-            method: 'PUT',
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-            body: '{}',
-          });
-          return r.status;
-        })
-        .toBe(400);
+      const after = await fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
+        method: 'PUT',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: '{}',
+      });
+      expect(after.status).toBe(400);
+      expect((await tight.inject('/api/ready')).statusCode).toBe(200);
     } finally {
-      stuck?.destroy();
+      blocking.release();
       await tight.close();
+      await s.close();
+    }
+  });
+});
+
+describe('slow anonymous clients', () => {
+  it('hold no write slot: a pupil’s submission goes through while 40 sign-ins trickle a byte every 2 s', async () => {
+    const s = await startTestServer();
+    const app = await buildApp(s.ctx, {
+      admission: {
+        maxConcurrentWrites: 1,
+        maxQueuedWrites: 0,
+        maxConcurrentSignIns: 1,
+        maxQueuedSignIns: 0,
+        maxEventLoopDelayMs: 0,
+      },
+      guard: { bodyGraceMs: 1500 },
+    });
+    const sockets: Socket[] = [];
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = new URL(url);
+      const token = await s.signIn('lea');
+      const closed: Promise<string>[] = [];
+      for (let i = 0; i < 40; i++) {
+        const socket = connect(Number(port), '127.0.0.1');
+        sockets.push(socket);
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString()));
+        closed.push(new Promise((r) => socket.on('close', () => r(answer))));
+        socket.on('error', () => undefined);
+        socket.write(
+          'POST /api/auth/sign-in HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 60\r\n\r\n{',
+        );
+      }
+      const trickle = setInterval(() => {
+        for (const socket of sockets) if (!socket.destroyed) socket.write(' ');
+      }, 2000);
+      try {
+        await new Promise((r) => setTimeout(r, 200));
+        const started = performance.now();
+        const res = await fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            classId: DEMO_CLASS_ID,
+            week: '2026-W48',
+            assignmentId: 'exercices-fractions',
+            text: 'fait pendant l’attaque',
+            files: [],
+            submittedAt: '2026-11-25T09:00:00.000Z',
+          }),
+        });
+        expect(res.status).toBe(201);
+        expect(performance.now() - started).toBeLessThan(1000);
+        // An honest sign-in is not held either.
+        expect(
+          (
+            await fetch(`${url}/api/auth/sign-in`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ username: 'hugo', secret: 'nuage-34' }),
+            })
+          ).status,
+        ).toBe(200);
+        // The trickling bodies are cut once past the grace period, with a 408.
+        const answers = await Promise.all(closed);
+        expect(answers.every((a) => a.startsWith('HTTP/1.1 408'))).toBe(true);
+      } finally {
+        clearInterval(trickle);
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await app.close();
       await s.close();
     }
   });

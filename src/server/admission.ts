@@ -11,10 +11,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 
 export interface AdmissionOptions {
-  /** Expensive requests (sign-in, uploads, submissions) running at once. */
+  /** Authenticated writes (uploads, submissions, publications) running at once. */
   maxConcurrentWrites: number;
-  /** Expensive requests waiting for a slot; beyond that they are refused. */
+  /** Authenticated writes waiting for a slot; beyond that they are refused. */
   maxQueuedWrites: number;
+  /** Anonymous work (sign-in, token refresh: a slow hash each) running at once: its own budget, apart from writes. */
+  maxConcurrentSignIns: number;
+  /** Sign-ins waiting for a slot; beyond that they are refused. */
+  maxQueuedSignIns: number;
   /** Event-loop delay (ms) above which expensive requests are refused; 0 turns the check off. */
   maxEventLoopDelayMs: number;
   /** Heap used (bytes) above which expensive requests are refused; 0 turns the check off. */
@@ -30,6 +34,8 @@ export interface AdmissionOptions {
 export const DEFAULT_ADMISSION: AdmissionOptions = {
   maxConcurrentWrites: 32,
   maxQueuedWrites: 512,
+  maxConcurrentSignIns: 8,
+  maxQueuedSignIns: 256,
   maxEventLoopDelayMs: 1000,
   maxHeapUsedBytes: 0,
 };
@@ -53,6 +59,11 @@ export class WriteGate {
   /** True when a new expensive request would be refused now (every slot busy, the queue full). */
   full(): boolean {
     return this.inFlight >= this.maxConcurrent && this.waiting.length >= this.maxQueued;
+  }
+
+  /** True when every slot is busy and the queue at least half full: a load balancer should send work elsewhere. */
+  saturated(): boolean {
+    return this.inFlight >= this.maxConcurrent && this.waiting.length >= this.maxQueued / 2;
   }
 
   /** A release function once a slot is free, or 'shed' at once when the queue is full. */
@@ -127,15 +138,32 @@ export function isCheap(request: FastifyRequest): boolean {
   return /^\/api\/classes\/[^/]+\/weeks\/[^/]+$/.test(path) && request.headers['if-none-match'] !== undefined;
 }
 
-const isWrite = (request: { method?: string | undefined; url?: string | undefined }) =>
-  (request.method === 'PUT' || request.method === 'POST') &&
-  /^\/api\/(auth\/sign-in|uploads\/|submissions\/)/.test(request.url ?? '');
+/** Which budget an expensive request draws on. */
+export type GateName = 'signIn' | 'writes';
+
+/**
+ * The one classification of expensive requests, used by the refusal before Fastify and by the gate inside it:
+ * anonymous work (sign-in, refresh) and authenticated writes (homework files, submissions, lesson files,
+ * publications) each have their own budget, so a flood of one cannot starve the other.
+ */
+export function gateOf(method: string | undefined, url: string | undefined): GateName | undefined {
+  if (method !== 'PUT' && method !== 'POST') return undefined;
+  const path = url ?? '';
+  if (path === '/api/auth/sign-in' || path === '/api/auth/refresh' || /^\/api\/auth\/(sign-in|refresh)\?/.test(path))
+    return 'signIn';
+  if (/^\/api\/(uploads|submissions|lesson-files)\//.test(path)) return 'writes';
+  if (/^\/api\/classes\/[^/]+\/weeks\/[^/]+\/publications\//.test(path)) return 'writes';
+  return undefined;
+}
 
 /** The route pattern of a write, as Fastify names it in the access log. */
 function routePattern(url: string): string {
   if (url.startsWith('/api/submissions/')) return '/api/submissions/:id';
   if (url.startsWith('/api/uploads/')) return '/api/uploads/:sha256';
-  return '/api/auth/sign-in';
+  if (url.startsWith('/api/lesson-files/')) return '/api/lesson-files/:sha256';
+  if (url.startsWith('/api/auth/refresh')) return '/api/auth/refresh';
+  if (url.startsWith('/api/auth/')) return '/api/auth/sign-in';
+  return '/api/classes/:classId/weeks/:week/publications/:publishId';
 }
 
 const OVERLOADED = {
@@ -144,10 +172,12 @@ const OVERLOADED = {
 };
 const OVERLOADED_JSON = JSON.stringify(OVERLOADED);
 
-/** The gate and the advice it gives, for the early refusal before Fastify. */
+/** The gates and the advice they give, for the early refusal before Fastify and for readiness. */
 export interface Admission {
-  gate: WriteGate;
+  gates: Record<GateName, WriteGate>;
   advise(): { retryAfterSeconds: number; spreadSeconds: number };
+  /** True when the writes' gate is saturated: /api/ready answers 503. */
+  saturated(): boolean;
 }
 
 /**
@@ -161,7 +191,8 @@ export function shedBeforeFastify(
   log?: (line: { arrivalMs: number; method: string; status: number; durationMs: number; route: string }) => void,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    if (!admission.gate.full() || !isWrite(req)) return false;
+    const gate = gateOf(req.method, req.url);
+    if (gate === undefined || !admission.gates[gate].full()) return false;
     const started = performance.now();
     const advice = admission.advise();
     res.writeHead(503, {
@@ -194,9 +225,12 @@ export async function installAdmission(
   options: AdmissionOptions,
   now: () => number,
 ): Promise<Admission> {
-  const gate = new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites, now);
+  const gates: Record<GateName, WriteGate> = {
+    writes: new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites, now),
+    signIn: new WriteGate(options.maxConcurrentSignIns, options.maxQueuedSignIns, now),
+  };
   const slots = new RetrySlots(now);
-  const capacity = () => Math.max(gate.capacity(), options.capacityPerSecond ?? 1);
+  const capacity = () => Math.max(gates.writes.capacity(), options.capacityPerSecond ?? 1);
   const advise = () => slots.assign(capacity(), options.heldBackUntil?.() ?? 0);
   const body = OVERLOADED;
   /** Sets a 503 with its advice on `reply` and returns the body to send. */
@@ -219,11 +253,14 @@ export async function installAdmission(
   });
 
   const releases = new WeakMap<FastifyRequest, () => void>();
+  // The slot is taken once the request is authenticated (routes authenticate in onRequest) and its body read and
+  // validated (preHandler comes after both): a slow or anonymous body holds a socket, never a write slot.
   // Fastify's contract for async hooks: return the reply once it was sent, nothing to let the request go on.
   // oxlint-disable-next-line typescript/consistent-return
-  app.addHook('onRequest', async (request, reply) => {
-    if (!isWrite(request) || reply.sent) return undefined;
-    const entered = gate.enter();
+  app.addHook('preHandler', async (request, reply) => {
+    const name = gateOf(request.method, request.url);
+    if (name === undefined || reply.sent) return undefined;
+    const entered = gates[name].enter();
     if (entered === 'shed') return reply.send(refuse(reply));
     releases.set(request, await entered);
     return undefined;
@@ -241,5 +278,5 @@ export async function installAdmission(
     release(request);
     done();
   });
-  return { gate, advise };
+  return { gates, advise, saturated: () => gates.writes.saturated() || gates.signIn.saturated() };
 }

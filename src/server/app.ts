@@ -20,6 +20,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
 import { type AdmissionOptions, DEFAULT_ADMISSION, installAdmission, shedBeforeFastify } from './admission.ts';
 import type { AppContext } from './context.ts';
+import { ConnectionGuard, DEFAULT_GUARD, type GuardOptions } from './connection-guard.ts';
 import { installErrorHandler } from './errors.ts';
 import { installRecoveryPeriod } from './recovery-period.ts';
 import { installSealedBodies } from './sealing.ts';
@@ -47,6 +48,8 @@ export interface BuildOptions {
   capacityPerSecond?: number;
   /** Batch concurrent submissions into one transaction (default on). */
   groupCommit?: boolean;
+  /** Bounds on sockets, timeouts and bodies in flight (connection-guard.ts). */
+  guard?: Partial<GuardOptions>;
 }
 
 export const VERSION = '0.1.0';
@@ -59,11 +62,15 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
   let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   // Set once admission is installed: writes refused while the gate is full, answered before Fastify.
   let shedPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const guard = new ConnectionGuard({ ...DEFAULT_GUARD, ...options.guard });
   const app = Fastify({
-    serverFactory: (handler) =>
-      createServer((req, res) => {
-        if (!shedPath?.(req, res) && !fastPath?.(req, res)) handler(req, res);
-      }),
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => {
+        if (!guard.admit(req, res) && !shedPath?.(req, res) && !fastPath?.(req, res)) handler(req, res);
+      });
+      guard.install(server);
+      return server;
+    },
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // Unknown fields are an error, not silently dropped: a client that sends them has a bug worth seeing.
@@ -100,6 +107,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
     },
     () => ctx.now().getTime(),
   );
+  ctx.overloaded = () => admission.saturated();
   shedPath = shedBeforeFastify(
     admission,
     () => {

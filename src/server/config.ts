@@ -27,6 +27,8 @@ export interface Config {
   admission: {
     maxConcurrentWrites: number;
     maxQueuedWrites: number;
+    maxConcurrentSignIns: number;
+    maxQueuedSignIns: number;
     maxEventLoopDelayMs: number;
     maxHeapUsedBytes: number;
   };
@@ -119,6 +121,8 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     admission: {
       maxConcurrentWrites: integer('MAX_CONCURRENT_WRITES', env.MAX_CONCURRENT_WRITES, 32, 1, 10_000),
       maxQueuedWrites: integer('MAX_QUEUED_WRITES', env.MAX_QUEUED_WRITES, 512, 0, 1_000_000),
+      maxConcurrentSignIns: integer('MAX_CONCURRENT_SIGN_INS', env.MAX_CONCURRENT_SIGN_INS, 8, 1, 10_000),
+      maxQueuedSignIns: integer('MAX_QUEUED_SIGN_INS', env.MAX_QUEUED_SIGN_INS, 256, 0, 1_000_000),
       maxEventLoopDelayMs: integer('MAX_EVENT_LOOP_DELAY_MS', env.MAX_EVENT_LOOP_DELAY_MS, 1000, 0, 60_000),
       maxHeapUsedBytes: integer('MAX_HEAP_USED_MB', env.MAX_HEAP_USED_MB, 0, 0, 1_000_000) * 1024 * 1024,
     },

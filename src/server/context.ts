@@ -23,6 +23,8 @@ export interface AppContext {
   capacityPerSecond?: number;
   /** The peaks announced to each school; buildApp makes it (peak-calendar.ts). */
   peaks?: PeakCalendar;
+  /** True while this instance's write or sign-in gate is saturated (admission.ts); buildApp sets it. */
+  overloaded?: () => boolean;
 }
 
 /** A route plugin: typed by its TypeBox schemas, given the app's context. */

@@ -1,5 +1,6 @@
 /** Every error the API answers has the same JSON shape: { error, message }. */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { canonicalDateTime } from '../protocol/storable.ts';
 
 /** An error meant for the client, with its status and stable code. */
 export class HttpError extends Error {
@@ -17,6 +18,14 @@ export class HttpError extends Error {
 export const notFound = (what = 'Ressource introuvable.') => new HttpError(404, 'not_found', what);
 export const unauthorized = () =>
   new HttpError(401, 'unauthorized', 'Connexion requise : jeton absent, invalide ou expiré.');
+
+/** The canonical form of a date-time field (storable.ts), or 400 naming the field: a day the month lacks. */
+export function requireDateTime(text: string, field: string): string {
+  const canonical = canonicalDateTime(text);
+  if (canonical === undefined)
+    throw new HttpError(400, 'invalid_date_time', `${field} : date et heure invalides (${text.slice(0, 40)}).`);
+  return canonical;
+}
 
 /** Fastify's own error codes, translated to the API's codes. */
 const FASTIFY_CODES: Record<string, [number, string]> = {

@@ -30,16 +30,33 @@ describe('GroupCommitter', () => {
     expect(events.slice(0, 2)).toEqual(['start 1,2,3', 'commit 1,2,3']);
   });
 
-  it('rejects every waiter of a failed batch, and goes on with the next', async () => {
-    let calls = 0;
+  it('retries a failed batch item by item: only the failing item is rejected, the others commit', async () => {
+    const committed: number[][] = [];
     const committer = new GroupCommitter<number, number>(async (items) => {
-      calls++;
-      if (calls === 1) throw new Error('disk full');
+      // 13 is refused by the database; a batch holding it fails whole (nothing of it stored).
+      if (items.includes(13)) throw new Error('invalid byte sequence');
+      committed.push(items);
+      return items.map((i) => i * 10);
+    });
+    const settled = await Promise.allSettled([12, 13, 14].map((i) => committer.submit(i)));
+    expect(settled).toEqual([
+      { status: 'fulfilled', value: 120 },
+      { status: 'rejected', reason: new Error('invalid byte sequence') },
+      { status: 'fulfilled', value: 140 },
+    ]);
+    expect(committed).toEqual([[12], [14]]);
+    expect(await committer.submit(3)).toBe(30);
+  });
+
+  it('rejects every waiter when the database itself fails, and goes on with the next', async () => {
+    let down = true;
+    const committer = new GroupCommitter<number, number>(async (items) => {
+      if (down) throw new Error('disk full');
       return items;
     });
-    const first = [1, 2].map((i) => committer.submit(i));
-    const settled = await Promise.allSettled(first);
+    const settled = await Promise.allSettled([1, 2].map((i) => committer.submit(i)));
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+    down = false;
     expect(await committer.submit(3)).toBe(3);
   });
 

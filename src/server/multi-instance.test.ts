@@ -117,6 +117,19 @@ describe('two instances on one database', () => {
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it.skipIf(!redisUrl)('checks at most 5 of 20 guesses raced over A and B at once (one counter in Redis)', async () => {
+    const guess = (url: string) =>
+      fetch(`${url}/api/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'hugo', secret: `faux-${randomUUID()}` }),
+      });
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => guess(i % 2 ? a.url : b.url)));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((c) => c === 401).length).toBe(5);
+    expect(statuses.filter((c) => c === 429).length).toBe(15);
+  });
+
   it('loses nothing when one instance is killed in the middle of a drain', { timeout: 60_000 }, async () => {
     const token = await signIn(b.url, 'lea', 'soleil-12');
     const backends = [new FetchTransport(a.url), new FetchTransport(b.url)];

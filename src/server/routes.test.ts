@@ -215,6 +215,36 @@ describe('sign-in brute force', () => {
   });
 });
 
+describe('sign-in lockout under concurrency', () => {
+  it('checks at most 5 of 30 guesses sent at once, the right one included, and counts every one', async () => {
+    // Three demo pupils' accounts are used by other tests; this one guesses for Inès after the brute-force test's
+    // window has passed (its own clock), so the counts start from zero.
+    const before = s.ctx.now();
+    s.setNow(new Date(before.getTime() + 3_600_000));
+    try {
+      const guesses = Array.from({ length: 30 }, (_, i) => (i === 29 ? 'pluie-56' : `faux-${i}`));
+      const answers = await Promise.all(
+        guesses.map((secret) =>
+          s.app.inject({
+            method: 'POST',
+            url: '/api/auth/sign-in',
+            remoteAddress: `192.0.2.${guesses.indexOf(secret)}`,
+            payload: { username: 'ines', secret },
+          }),
+        ),
+      );
+      const statuses = answers.map((a) => a.statusCode);
+      // Only five were checked against the hash (401, or 200 for the right one if it was among them); the rest 429.
+      expect(statuses.filter((c) => c === 401 || c === 200).length).toBe(5);
+      expect(statuses.filter((c) => c === 429).length).toBe(25);
+      // The right secret, sent last, came after the lock: refused like the others.
+      expect(statuses[29]).toBe(429);
+    } finally {
+      s.setNow(before);
+    }
+  });
+});
+
 describe('sign-in per address', () => {
   it('answers 429 with Retry-After past 60 attempts a minute from one address, whatever the usernames', async () => {
     const from = (n: number) =>

@@ -18,7 +18,8 @@ beforeAll(async () => {
 afterAll(async () => s.close());
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-const photo = Buffer.from('\x89PNG pretend photo of a page');
+// A real PNG header: homework uploads are sniffed, like lesson files.
+const photo = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('a page')]);
 const photoSha = createHash('sha256').update(photo).digest('hex');
 
 function body(text: string, files: SubmissionBody['files'] = []): SubmissionBody {
@@ -84,7 +85,7 @@ describe('uploads', () => {
 describe('PUT /api/submissions/{id}', () => {
   it('answers 201 with a signed receipt, then the same receipt for the same content', async () => {
     const id = randomUUID();
-    const file = { sha256: photoSha, name: 'cahier.png', type: 'image/png', size: photo.byteLength };
+    const file = { sha256: photoSha, name: 'cahier.png', type: 'image/png' as const, size: photo.byteLength };
     const first = await put(lea, id, body('3/4 du rectangle', [file]));
     expect(first.statusCode).toBe(201);
     const { receipt } = first.json<{ receipt: { payload: string; signature: string; receivedAt: string } }>();
@@ -179,7 +180,7 @@ describe('PUT /api/submissions/{id}', () => {
 
   it('lets the pupil and the teacher download a submitted file, nobody else', async () => {
     const id = randomUUID();
-    const file = { sha256: photoSha, name: 'cahier page 1.png', type: 'image/png', size: photo.byteLength };
+    const file = { sha256: photoSha, name: 'cahier page 1.png', type: 'image/png' as const, size: photo.byteLength };
     expect((await put(lea, id, body('avec photo', [file]))).statusCode).toBe(201);
     const url = `/api/submissions/${id}/files/${photoSha}`;
     for (const token of [lea, teacher]) {

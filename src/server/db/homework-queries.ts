@@ -29,23 +29,53 @@ export async function findAssignment(
     .executeTakeFirst();
 }
 
-export async function findUpload(db: Db, sha256: string): Promise<UploadsTable | undefined> {
-  return db.selectFrom('uploads').selectAll().where('sha256', '=', sha256).executeTakeFirst();
+/** The upload of `sha256`, if `userId` uploaded it: nobody learns whether someone else's file exists. */
+export async function findOwnUpload(db: Db, sha256: string, userId: string): Promise<UploadsTable | undefined> {
+  return db
+    .selectFrom('uploads')
+    .innerJoin('upload_owners', 'upload_owners.sha256', 'uploads.sha256')
+    .selectAll('uploads')
+    .where('uploads.sha256', '=', sha256)
+    .where('upload_owners.user_id', '=', userId)
+    .executeTakeFirst();
 }
 
-/** Which of these hashes have been uploaded. */
-export async function uploadedAmong(db: Db, sha256s: string[]): Promise<Set<string>> {
-  if (sha256s.length === 0) return new Set();
-  const rows = await db.selectFrom('uploads').select('sha256').where('sha256', 'in', sha256s).execute();
-  return new Set(rows.map((r) => r.sha256));
+/** Which of these hashes `userId` has uploaded (a pupil attaches only their own files), with the type checked then. */
+export async function ownUploadsAmong(db: Db, sha256s: string[], userId: string): Promise<Map<string, string>> {
+  if (sha256s.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('uploads')
+    .innerJoin('upload_owners', 'upload_owners.sha256', 'uploads.sha256')
+    .select(['uploads.sha256', 'uploads.type'])
+    .where('uploads.sha256', 'in', sha256s)
+    .where('upload_owners.user_id', '=', userId)
+    .execute();
+  return new Map(rows.map((r) => [r.sha256, r.type]));
 }
 
-export async function recordUpload(db: Db, row: UploadsTable): Promise<void> {
+/** The types the uploads of these hashes were checked as (for serving them), whoever uploaded them. */
+export async function uploadTypes(db: Db, sha256s: string[]): Promise<Map<string, string>> {
+  if (sha256s.length === 0) return new Map();
+  const rows = await db.selectFrom('uploads').select(['sha256', 'type']).where('sha256', 'in', sha256s).execute();
+  return new Map(rows.map((r) => [r.sha256, r.type]));
+}
+
+/**
+ * Records an upload and that `row.uploader_id` uploaded it; idempotent and safe when the same file is uploaded by
+ * several requests at once. True when this user had not uploaded it before.
+ */
+export async function recordUpload(db: Db, row: UploadsTable): Promise<boolean> {
   await db
     .insertInto('uploads')
     .values(row)
     .onConflict((oc) => oc.column('sha256').doNothing())
     .execute();
+  const owned = await db
+    .insertInto('upload_owners')
+    .values({ sha256: row.sha256, user_id: row.uploader_id, created_at: row.created_at })
+    .onConflict((oc) => oc.columns(['sha256', 'user_id']).doNothing())
+    .executeTakeFirst();
+  return Number(owned.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
 
 export async function findSubmission(db: Db, id: string): Promise<SubmissionsTable | undefined> {

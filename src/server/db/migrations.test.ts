@@ -1,14 +1,18 @@
-import { sql } from 'kysely';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test-support/test-database.ts';
 import type { Db } from './schema.ts';
-import { MIGRATION_NAMES, migrateToLatest } from './migrations.ts';
+import { MIGRATION_NAMES, migrateTo, migrateToLatest } from './migrations.ts';
 
 const TABLES = [
   'assignments',
   'class_pupils',
   'classes',
-  'devices',
+  'device_seats',
   'files',
   'schools',
   'sealing_keys',
@@ -16,6 +20,7 @@ const TABLES = [
   'signing_keys',
   'submission_versions',
   'submissions',
+  'upload_owners',
   'uploads',
   'users',
   'week_versions',
@@ -40,6 +45,7 @@ async function tablesOf(db: Db, backend: TestDatabase['backend']): Promise<strin
 let database: TestDatabase | undefined;
 afterEach(async () => {
   await database?.dispose();
+  database = undefined;
 });
 
 describe('migrations', () => {
@@ -75,6 +81,33 @@ describe('migrations', () => {
       database.backend === 'sqlite' ? { journal: 'wal', synchronous: '2' } : { synchronous: 'on' },
     );
     await db.destroy();
+  });
+});
+
+describe('0005_tenant_edges', () => {
+  it('keeps every upload as its uploader’s and every device’s seat in its school', async () => {
+    const db = new Kysely<unknown>({
+      dialect: new SqliteDialect({ database: new SQLite(join(mkdtempSync(join(tmpdir(), 'cartable-mig-')), 'db')) }),
+    });
+    try {
+      await migrateTo(db, '0004_accounts');
+      const at = '2026-11-25T09:00:00.000Z';
+      await sql`insert into schools (id, name, time_zone, created_at) values ('s1', 'École', 'Europe/Paris', ${at})`.execute(
+        db,
+      );
+      await sql`insert into users (id, school_id, role, username, display_name, secret_hash, created_at)
+        values ('u1', 's1', 'pupil', 'lea', 'Léa', 'x', ${at})`.execute(db);
+      await sql`insert into uploads (sha256, size, type, uploader_id, created_at)
+        values (${'a'.repeat(64)}, 3, 'image/png', 'u1', ${at})`.execute(db);
+      await sql`insert into devices (id, school_id, seat, created_at) values ('d1', 's1', 7, ${at})`.execute(db);
+      await migrateToLatest(db);
+      const owners = await sql`select sha256, user_id from upload_owners`.execute(db);
+      expect(owners.rows).toEqual([{ sha256: 'a'.repeat(64), user_id: 'u1' }]);
+      const seats = await sql`select id, school_id, seat from device_seats`.execute(db);
+      expect(seats.rows).toEqual([{ id: 'd1', school_id: 's1', seat: 7 }]);
+    } finally {
+      await db.destroy();
+    }
   });
 });
 

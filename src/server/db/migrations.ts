@@ -2,7 +2,7 @@
  * Forward-only migrations, written with Kysely's schema builder so the same steps run on SQLite and PostgreSQL.
  * Never edit a migration that has shipped: add the next one.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 
 const migrations: Record<string, Migration> = {
   '0001_foundation': {
@@ -178,6 +178,37 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0005_tenant_edges': {
+    async up(db: Kysely<unknown>) {
+      // Who uploaded a homework file, one row per pupil: the bytes are stored once by their hash, but a pupil may
+      // only learn of, and attach, files they uploaded themselves (a hash is not a password: anyone may guess one).
+      await db.schema
+        .createTable('upload_owners')
+        .addColumn('sha256', 'varchar(64)', (c) => c.notNull().references('uploads.sha256'))
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('upload_owners_pk', ['sha256', 'user_id'])
+        .execute();
+      await sql`insert into upload_owners (sha256, user_id, created_at) select sha256, uploader_id, created_at from uploads`.execute(
+        db,
+      );
+      // A device's seat is per school: a device id registered in one school and then in another gets a seat in each
+      // (it was answered the first school's seat). Same columns, the key is now (school, device).
+      await db.schema
+        .createTable('device_seats')
+        .addColumn('id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('school_id', 'varchar(64)', (c) => c.notNull().references('schools.id'))
+        .addColumn('seat', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('device_seats_pk', ['school_id', 'id'])
+        .addUniqueConstraint('device_seats_school_seat', ['school_id', 'seat'])
+        .execute();
+      await sql`insert into device_seats (id, school_id, seat, created_at) select id, school_id, seat, created_at from devices`.execute(
+        db,
+      );
+      await db.schema.dropTable('devices').execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */
@@ -188,6 +219,12 @@ const provider: MigrationProvider = {
     return migrations;
   },
 };
+
+/** Applies the migrations up to `name` only: for testing a later migration against data written before it. */
+export async function migrateTo(db: Kysely<unknown>, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider }).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error('migration failed', { cause: error });
+}
 
 /** Applies every pending migration; throws (and applies nothing further) if one fails. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {

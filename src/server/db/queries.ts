@@ -260,25 +260,32 @@ export async function findSchool(db: Db, schoolId: string): Promise<SchoolsTable
 }
 
 /**
- * The device's seat in its school: the one it was given, or the next free one. Seats are unique per school; two
- * registrations racing for the same seat retry with the next.
+ * The device's seat in its school: the one it was given there, or the next free one. Seats are unique per school
+ * (and so is a device id within a school). Registrations racing for the same seat, on one instance or several, each
+ * insert with ON CONFLICT DO NOTHING: every round at least one of them wins, so N racing registrations all end within
+ * N rounds; none is answered an error.
  */
 export async function registerDevice(db: Db, deviceId: string, schoolId: string, nowIso: string): Promise<number> {
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const known = await db.selectFrom('devices').select('seat').where('id', '=', deviceId).executeTakeFirst();
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const known = await db
+      .selectFrom('device_seats')
+      .select('seat')
+      .where('school_id', '=', schoolId)
+      .where('id', '=', deviceId)
+      .executeTakeFirst();
     if (known) return known.seat;
     const top = await db
-      .selectFrom('devices')
+      .selectFrom('device_seats')
       .select((eb) => eb.fn.max('seat').as('max'))
       .where('school_id', '=', schoolId)
       .executeTakeFirst();
     const seat = top?.max === null || top?.max === undefined ? 0 : top.max + 1;
-    try {
-      await db.insertInto('devices').values({ id: deviceId, school_id: schoolId, seat, created_at: nowIso }).execute();
-      return seat;
-    } catch {
-      // Taken meanwhile (the same device, or another one for this seat): look again.
-    }
+    const inserted = await db
+      .insertInto('device_seats')
+      .values({ id: deviceId, school_id: schoolId, seat, created_at: nowIso })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return seat;
   }
   throw new Error('could not give this device a seat');
 }

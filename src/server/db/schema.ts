@@ -67,7 +67,8 @@ export interface WeekVersionsTable {
   publish_id: string | null;
 }
 
-export interface DevicesTable {
+/** A device's seat in one school (key: school_id, id). */
+export interface DeviceSeatsTable {
   id: string;
   school_id: string;
   /** 0, 1, 2… per school, in order of registration. */
@@ -81,6 +82,13 @@ export interface AssignmentsTable {
   assignment_id: string;
   title: string;
   due_at: string;
+}
+
+/** Which users uploaded a homework file: only they may learn of it or attach it (key: sha256, user_id). */
+export interface UploadOwnersTable {
+  sha256: string;
+  user_id: string;
+  created_at: string;
 }
 
 export interface UploadsTable {
@@ -149,7 +157,8 @@ export interface Database {
   submissions: SubmissionsTable;
   submission_versions: SubmissionVersionsTable;
   signing_keys: SigningKeysTable;
-  devices: DevicesTable;
+  device_seats: DeviceSeatsTable;
+  upload_owners: UploadOwnersTable;
 }
 
 export type Db = Kysely<Database>;

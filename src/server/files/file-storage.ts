@@ -2,6 +2,7 @@
  * Where the bytes of content-addressed files live. One interface; the local data directory by default. The
  * database records which files exist; this stores their bytes. A file is written whole before it is visible.
  */
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -29,7 +30,9 @@ export class LocalFileStorage implements FileStorage {
     const path = this.pathOf(sha256);
     if (await exists(path)) return;
     await mkdir(join(this.root, sha256.slice(0, 2)), { recursive: true });
-    const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+    // A name of its own for every write: the same file uploaded by several requests at once (within a millisecond)
+    // must not share a temporary file. The renames then replace equal bytes with equal bytes.
+    const tmp = `${path}.${randomUUID()}.tmp`;
     const handle = await open(tmp, 'w');
     try {
       await handle.writeFile(bytes);

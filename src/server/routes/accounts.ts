@@ -36,7 +36,7 @@ export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/classes/:classId/pupils/import',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'Import a class’s pupils from CSV (school admins): prenom;nom[;identifiant], one pupil a line',
         security: bearer,

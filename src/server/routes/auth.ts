@@ -32,7 +32,7 @@ const refused = () => new HttpError(401, 'invalid_refresh_token', 'Session termi
 
 /** Sign-in attempts one address may make in a minute (a classroom behind one NAT signs in together: be generous). */
 export const SIGN_IN_PER_ADDRESS = { limit: 60, windowMs: 60_000 };
-/** Wrong secrets an account may take before it is locked for the window; nothing is erased. */
+/** Sign-in attempts an account may take without a right secret before it is locked for the window; nothing is erased. */
 export const FAILED_SIGN_INS = { limit: 5, windowMs: 15 * 60_000 };
 
 function tooMany(resetInMs: number): HttpError {
@@ -64,14 +64,15 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
       const name = username.trim().toLowerCase();
       const perAddress = await ctx.limiter.hit(`sign-in:address:${request.ip}`, SIGN_IN_PER_ADDRESS.windowMs);
       if (perAddress.count > SIGN_IN_PER_ADDRESS.limit) throw tooMany(perAddress.resetInMs);
-      const failures = await ctx.limiter.peek(`sign-in:failures:${name}`);
-      if (failures.count >= FAILED_SIGN_INS.limit) throw tooMany(failures.resetInMs);
+      // The attempt is counted before its secret is checked (one atomic increment, in Redis across instances): N
+      // guesses sent at once take N numbers, and only the first FAILED_SIGN_INS.limit of them are checked. Reading the
+      // count first and adding a failure after the slow hash let 30 concurrent guesses all be checked.
+      const attempts = await ctx.limiter.hit(`sign-in:failures:${name}`, FAILED_SIGN_INS.windowMs);
+      if (attempts.count > FAILED_SIGN_INS.limit) throw tooMany(attempts.resetInMs);
       const user = await findUserByUsername(ctx.db, name);
       const ok = await verifySecret(secret, user?.secret_hash ?? DUMMY_HASH);
-      if (!user || !ok) {
-        await ctx.limiter.hit(`sign-in:failures:${name}`, FAILED_SIGN_INS.windowMs);
-        throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
-      }
+      if (!user || !ok) throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
+      // A right secret forgets the failures before it (its own attempt included).
       await ctx.limiter.reset(`sign-in:failures:${name}`);
       const family = randomUUID();
       const access = await issue(ctx, user.id, 'access', family, ACCESS_TTL_MS);

@@ -28,7 +28,7 @@ export const healthRoutes: RoutePlugin = async (app, { ctx }) => {
       const ok = await ping(ctx.db).catch(() => false);
       if (!ok)
         return reply.status(503).send({ error: 'database_unavailable', message: 'La base de données ne répond pas.' });
-      if (app.isUnderPressure())
+      if (app.isUnderPressure() || ctx.overloaded?.())
         return reply.status(503).send({ error: 'overloaded', message: 'Instance surchargée.' });
       return { status: 'ok' as const, database: 'ok' as const };
     },

@@ -9,7 +9,7 @@ export const meRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/me',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'The signed-in user and their classes',
         security: bearer,

@@ -21,7 +21,7 @@ import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticat
 import { requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findFile, listAllWeekVersions, recordFile } from '../db/queries.ts';
-import { HttpError, notFound } from '../errors.ts';
+import { HttpError, notFound, requireDateTime } from '../errors.ts';
 import {
   canonicalType,
   isLessonFileType,
@@ -51,7 +51,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/lesson-files/:sha256',
     {
-      preHandler: [authenticate(ctx, ACCESS_OR_DEVICE), requireTeacher],
+      onRequest: [authenticate(ctx, ACCESS_OR_DEVICE), requireTeacher],
       schema: {
         summary: 'Whether the server already holds this lesson file (teachers; the publisher skips what is there)',
         security: bearer,
@@ -126,7 +126,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
     '/classes/:classId/weeks/:week/publications/:publishId',
     {
-      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'Publish a new version of a week (teachers of the class); the same publishId publishes once',
         security: bearer,
@@ -140,6 +140,9 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
       if (!isValidIsoWeek(week)) throw new HttpError(400, 'invalid_week', `La semaine ${week} n’existe pas.`);
       const klass = await requireTeacherOf(ctx, currentUser(request), classId);
       const body = request.body;
+      // Date-times stored and signed in one canonical form (storable.ts); the schema's pattern let only parseable ones in.
+      const releaseAt = body.releaseAt === undefined ? undefined : requireDateTime(body.releaseAt, 'releaseAt');
+      const assignments = body.assignments.map((a) => ({ ...a, dueAt: requireDateTime(a.dueAt, 'dueAt') }));
       const ids = new Set<string>();
       for (const item of [...body.lessons, ...body.assignments]) {
         if (ids.has(item.id))
@@ -166,9 +169,9 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
           className: body.className ?? klass.name,
           week,
           lessons,
-          assignments: body.assignments,
+          assignments,
           publishId,
-          ...(body.releaseAt ? { releaseAt: new Date(body.releaseAt).toISOString() } : {}),
+          ...(releaseAt ? { releaseAt } : {}),
         },
         ctx.now(),
       );
@@ -179,7 +182,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
         version: manifest.version,
         etag,
         publishedAt: manifest.publishedAt,
-        releaseAt: body.releaseAt ? new Date(body.releaseAt).toISOString() : null,
+        releaseAt: releaseAt ?? null,
       });
     },
   );
@@ -187,7 +190,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/classes/:classId/publications',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'Every published version of the class’s weeks, scheduled ones included (teachers of the class)',
         security: bearer,

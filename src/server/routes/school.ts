@@ -5,7 +5,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
-import { ErrorBody, Id } from '../../protocol/schemas.ts';
+import { ErrorBody, Id, Text } from '../../protocol/schemas.ts';
 import { cardSecret, usernameFrom } from '../accounts/pupil-csv.ts';
 import { authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireAdmin } from '../auth/policy.ts';
@@ -21,12 +21,9 @@ const SchoolReply = Type.Object({
   teachers: Type.Array(Person),
   classes: Type.Array(Type.Object({ id: Id, name: Type.String(), teacherId: Id, pupils: Type.Array(Person) })),
 });
-const NewClassBody = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 80 }), teacherId: Id },
-  { additionalProperties: false },
-);
+const NewClassBody = Type.Object({ name: Text(80, { minLength: 1 }), teacherId: Id }, { additionalProperties: false });
 const NewTeacherBody = Type.Object(
-  { firstName: Type.String({ minLength: 1, maxLength: 60 }), lastName: Type.String({ minLength: 1, maxLength: 60 }) },
+  { firstName: Text(60, { minLength: 1 }), lastName: Text(60, { minLength: 1 }) },
   { additionalProperties: false },
 );
 const CardReply = Type.Object({
@@ -39,7 +36,7 @@ export const schoolRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/school',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'The admin’s school: teachers, classes and their pupils (school admins)',
         security: bearer,
@@ -58,7 +55,7 @@ export const schoolRoutes: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/school/classes',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'Create a class with one of the school’s teachers (school admins)',
         security: bearer,
@@ -94,7 +91,7 @@ export const schoolRoutes: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/school/teachers',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'Create a teacher’s account (school admins); answers the secret for their card, once',
         security: bearer,
@@ -129,7 +126,7 @@ export const schoolRoutes: RoutePlugin = async (app, { ctx }) => {
   app.post(
     '/users/:userId/card',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'A new sign-in card for a pupil (school admins): new secret, every token of the old one revoked',
         security: bearer,

@@ -26,13 +26,15 @@ import {
   insertSubmissions,
   insertSubmissionVersion,
   pupilsOfClass,
+  ownUploadsAmong,
   submissionsOfAssignment,
-  uploadedAmong,
+  uploadTypes,
   versionsOf,
 } from '../db/homework-queries.ts';
 import { classesOfUser } from '../db/queries.ts';
 import type { SubmissionsTable } from '../db/schema.ts';
-import { HttpError, notFound } from '../errors.ts';
+import { HttpError, notFound, requireDateTime } from '../errors.ts';
+import { isHomeworkFileType } from '../../protocol/homework-files.ts';
 import { sha256Hex } from '../publish.ts';
 import { GroupCommitter } from '../group-commit.ts';
 import { currentSigningKey, type SigningKey, signReceipt } from '../receipts.ts';
@@ -43,6 +45,13 @@ export function contentHash(body: Omit<SubmissionBody, 'submittedAt'>): string {
   const { classId, week, assignmentId, text, files } = body;
   return sha256Hex(JSON.stringify({ classId, week, assignmentId, text, files }));
 }
+
+const idConflict = () =>
+  new HttpError(
+    409,
+    'conflict',
+    'Un autre contenu a déjà été reçu avec cet identifiant. Les deux versions sont gardées pour ton enseignant.',
+  );
 
 const receiptOf = (row: SubmissionsTable) => ({
   payload: row.receipt_payload,
@@ -81,7 +90,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
   app.put(
     '/submissions/:id',
     {
-      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'Submit homework (idempotent: the id is made on the device)',
         security: bearer,
@@ -110,14 +119,17 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
           'Ce devoir n’existe pas (ou plus) dans cette classe : demande à ton enseignant.',
         );
       }
-      const present = await uploadedAmong(
+      // Only files this pupil uploaded: a hash someone else's work holds is not a way to reach that work.
+      const present = await ownUploadsAmong(
         ctx.db,
         body.files.map((f) => f.sha256),
+        user.id,
       );
       const missing = body.files.filter((f) => !present.has(f.sha256));
       if (missing.length) {
         throw new HttpError(422, 'missing_file', `Fichier pas encore reçu : ${missing.map((f) => f.name).join(', ')}.`);
       }
+      const submittedAt = requireDateTime(body.submittedAt, 'submittedAt');
       const hash = contentHash(body);
       const now = ctx.now().toISOString();
       const files = JSON.stringify(body.files);
@@ -131,7 +143,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
           classId: body.classId,
           assignmentId: body.assignmentId,
           contentHash: hash,
-          submittedAt: body.submittedAt,
+          submittedAt,
           receivedAt: now,
           keyId: key.keyId,
         });
@@ -144,7 +156,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
           content_hash: hash,
           text: body.text,
           files,
-          submitted_at: body.submittedAt,
+          submitted_at: submittedAt,
           received_at: now,
           receipt_payload: receipt.payload,
           receipt_signature: receipt.signature,
@@ -154,29 +166,27 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
       // The id is known (now or from a concurrent request that just won): same content, same receipt.
       const stored = existing ?? (await findSubmission(ctx.db, id));
       if (!stored) throw new Error('submission vanished');
-      if (stored.content_hash === hash && stored.pupil_id === user.id)
-        return reply.status(200).send({ receipt: receiptOf(stored) });
+      // Someone else's id: nothing is stored under it (their teacher sees no conflict), and the answer is the one a
+      // conflict gets, so the id's owner is not revealed.
+      if (stored.pupil_id !== user.id) throw idConflict();
+      if (stored.content_hash === hash) return reply.status(200).send({ receipt: receiptOf(stored) });
       await insertSubmissionVersion(ctx.db, {
         submission_id: id,
         content_hash: hash,
         pupil_id: user.id,
         text: body.text,
         files,
-        submitted_at: body.submittedAt,
+        submitted_at: submittedAt,
         received_at: now,
       });
-      throw new HttpError(
-        409,
-        'conflict',
-        'Un autre contenu a déjà été reçu avec cet identifiant. Les deux versions sont gardées pour ton enseignant.',
-      );
+      throw idConflict();
     },
   );
 
   app.get(
     '/classes/:classId/weeks/:week/assignments/:assignmentId/submissions',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'Teacher: the submissions of an assignment, per pupil, with both times and every version',
         security: bearer,
@@ -232,7 +242,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
   app.get(
     '/submissions/:id/files/:sha256',
     {
-      preHandler: authenticate(ctx),
+      onRequest: authenticate(ctx),
       schema: {
         summary: 'A file of a submission, for its pupil and their teacher',
         security: bearer,
@@ -255,8 +265,11 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
       const file = all.find((f) => f.sha256 === sha256);
       const stream = file && (await ctx.storage.read(sha256));
       if (!file || !stream) throw notFound('Fichier introuvable.');
+      // The type the bytes were checked as at upload, from the allowlist; never a client's string in a header (rows
+      // stored before the allowlist may hold anything).
+      const checked = (await uploadTypes(ctx.db, [sha256])).get(sha256) ?? '';
       return reply
-        .type(file.type)
+        .type(isHomeworkFileType(checked) ? checked : 'application/octet-stream')
         .header('cache-control', 'private, max-age=31536000, immutable')
         .header('content-disposition', `attachment; filename="${file.name.replace(/[^\w.-]+/g, '_')}"`)
         .send(stream);

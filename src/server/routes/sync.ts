@@ -54,7 +54,7 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/sync-policy',
     {
-      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'When this school’s devices prefetch: the off-peak window in its time zone, and weeks kept',
         security: bearer,
@@ -77,7 +77,7 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
     '/devices/:deviceId',
     {
-      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary:
           'Register this device (its id is made on the device); answers its seat in the school, the same each time',

@@ -1,39 +1,47 @@
 /**
  * Homework files, uploaded by content before the submission that references them: PUT checks the bytes against the
- * hash in the URL and is idempotent; GET (and HEAD) says whether the server has the file, so an interrupted upload
- * resumes without sending again what arrived.
+ * hash in the URL and against the declared type, and is idempotent; GET (and HEAD) says whether this pupil has
+ * uploaded the file, so an interrupted upload resumes without sending again what arrived. Nobody learns whether a
+ * file someone else uploaded exists: the bytes are stored once, but each pupil uploads (and so proves they hold)
+ * their own copy.
  */
 import { Type } from 'typebox';
+import { HOMEWORK_FILE_TYPES, isHomeworkFileType, MAX_HOMEWORK_FILE_BYTES } from '../../protocol/homework-files.ts';
 import { ErrorBody, Sha256, UploadReply } from '../../protocol/schemas.ts';
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import type { RoutePlugin } from '../context.ts';
-import { findUpload, recordUpload } from '../db/homework-queries.ts';
+import { findOwnUpload, recordUpload } from '../db/homework-queries.ts';
 import { HttpError, notFound } from '../errors.ts';
+import { bytesMatchType } from '../files/sniff.ts';
 import { sha256Hex } from '../publish.ts';
 import { authErrors, bearer } from './common.ts';
 
-/** What a pupil may attach: photos of a page, images, PDF. */
-export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'application/pdf'];
-export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+/** The declared type, without parameters, in lower case ('' when absent). */
+const declaredType = (header: string | undefined) => (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+const mib = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} Mio`;
 
 export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
-  app.addContentTypeParser(UPLOAD_TYPES, { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_req, body, done) => {
-    done(null, body);
-  });
+  app.addContentTypeParser(
+    [...HOMEWORK_FILE_TYPES],
+    { parseAs: 'buffer', bodyLimit: MAX_HOMEWORK_FILE_BYTES },
+    (_req, body, done) => {
+      done(null, body);
+    },
+  );
 
   app.get(
     '/uploads/:sha256',
     {
-      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
-        summary: 'Whether the server holds this homework file (use HEAD to ask without a body)',
+        summary: 'Whether this user has uploaded this homework file (use HEAD to ask without a body)',
         security: bearer,
         params: Type.Object({ sha256: Sha256 }),
         response: { 200: UploadReply, ...authErrors },
       },
     },
     async (request) => {
-      const upload = await findUpload(ctx.db, request.params.sha256);
+      const upload = await findOwnUpload(ctx.db, request.params.sha256, currentUser(request).id);
       if (!upload) throw notFound('Fichier pas encore reçu.');
       return { sha256: upload.sha256, size: upload.size, stored: false };
     },
@@ -42,9 +50,23 @@ export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
     '/uploads/:sha256',
     {
-      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
+      // Size and type are checked from the headers, then the token, all before a byte of the body is read.
+      onRequest: [
+        async (request) => {
+          const length = Number(request.headers['content-length'] ?? Number.NaN);
+          if (Number.isFinite(length) && length > MAX_HOMEWORK_FILE_BYTES)
+            throw new HttpError(
+              413,
+              'file_too_large',
+              `Fichier trop lourd (${mib(length)}) : ${mib(MAX_HOMEWORK_FILE_BYTES)} au plus par fichier.`,
+            );
+          if (!isHomeworkFileType(declaredType(request.headers['content-type'])))
+            throw new HttpError(415, 'unsupported_media_type', `Types acceptés : ${HOMEWORK_FILE_TYPES.join(', ')}.`);
+        },
+        authenticate(ctx, ACCESS_OR_DEVICE),
+      ],
       schema: {
-        summary: `Upload a homework file by its SHA-256 (${UPLOAD_TYPES.join(', ')}; at most 20 MiB)`,
+        summary: `Upload a homework file by its SHA-256 (${HOMEWORK_FILE_TYPES.join(', ')}; at most ${mib(MAX_HOMEWORK_FILE_BYTES)})`,
         security: bearer,
         params: Type.Object({ sha256: Sha256 }),
         response: { 200: UploadReply, 201: UploadReply, ...authErrors, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody },
@@ -55,7 +77,7 @@ export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
       const { sha256 } = request.params;
       const body: unknown = request.body;
       if (!Buffer.isBuffer(body))
-        throw new HttpError(415, 'unsupported_media_type', `Types acceptés : ${UPLOAD_TYPES.join(', ')}.`);
+        throw new HttpError(415, 'unsupported_media_type', `Types acceptés : ${HOMEWORK_FILE_TYPES.join(', ')}.`);
       if (sha256Hex(body) !== sha256) {
         throw new HttpError(
           422,
@@ -63,18 +85,19 @@ export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
           'Le contenu reçu ne correspond pas à son empreinte SHA-256 : envoi incomplet ou altéré.',
         );
       }
-      if (await findUpload(ctx.db, sha256))
-        return reply.status(200).send({ sha256, size: body.byteLength, stored: false });
-      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+      const type = declaredType(request.headers['content-type']);
+      // HEIF and HEIC are one container: the sniffer names both image/heic.
+      if (!bytesMatchType(body, type === 'image/heif' ? 'image/heic' : type))
+        throw new HttpError(415, 'type_mismatch', `Le contenu de ce fichier n’est pas du type annoncé (${type}).`);
       await ctx.storage.put(sha256, body);
-      await recordUpload(ctx.db, {
+      const mine = await recordUpload(ctx.db, {
         sha256,
         size: body.byteLength,
         type,
         uploader_id: user.id,
         created_at: ctx.now().toISOString(),
       });
-      return reply.status(201).send({ sha256, size: body.byteLength, stored: true });
+      return reply.status(mine ? 201 : 200).send({ sha256, size: body.byteLength, stored: mine });
     },
   );
 };

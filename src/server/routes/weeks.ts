@@ -60,7 +60,7 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/classes/:classId/weeks',
     {
-      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'The published weeks of a class, newest version of each',
         security: bearer,
@@ -78,7 +78,7 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/classes/:classId/weeks/:week',
     {
-      preHandler: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'The manifest of the current version of a week; send If-None-Match to get 304 when unchanged',
         security: bearer,
