@@ -26,6 +26,8 @@ type Actor = (typeof ACTORS)[number];
 
 const WEEK = '2026-W48'; // the demo's week at the test server's clock
 const SIGNED_IN = ACTORS.filter((a) => a !== 'anonymous');
+/** The only answers a shared cache may keep: immutable lesson files and the server's public keys. */
+const PUBLIC_ROUTES = new Set(['GET /api/files/{sha256}', 'GET /api/keys']);
 const STAFF = ['teacher', 'teacherOtherClass', 'teacherOtherSchool', 'admin', 'adminOtherSchool'] as const;
 /** Who reads the demo class: its pupils, its teacher, its school's admin. */
 const CLASS_READERS: Actor[] = ['pupil', 'teacher', 'admin'];
@@ -320,6 +322,11 @@ describe('authorization matrix', () => {
           outcomes.push(
             `${actor}: ${res.statusCode} ${res.body.slice(0, 120)} (expected ${allowed ? 'allowed' : 'denied'})`,
           );
+        // Every answer says how it may be cached, and only public content may be kept by a shared cache.
+        const cache = res.headers['cache-control'] ?? '';
+        const privateOrNone = /\b(no-store|private)\b/.test(cache);
+        if (!(privateOrNone || (PUBLIC_ROUTES.has(route) && res.statusCode === 200)))
+          outcomes.push(`${actor}: ${res.statusCode} with cache-control "${cache}" (expected no-store or private)`);
       }
       expect(outcomes).toEqual([]);
     });

@@ -58,3 +58,46 @@ describe('revalidation fast path', () => {
     expect((await revalidate(token, etag)).status).toBe(401);
   });
 });
+
+describe('the fast path and the route decide alike', () => {
+  it('for every kind of token and user: access, device, refresh, signed out, teacher, admin, no class, other week', async () => {
+    const { etag, week: current } = await week();
+    const signIn = async (username: string, secret: string) =>
+      (await s.app.inject({ method: 'POST', url: '/api/auth/sign-in', payload: { username, secret } })).json<{
+        token: string;
+        refreshToken: string;
+        deviceToken: string;
+      }>();
+    const pupil = await signIn('ines', 'pluie-56');
+    const teacher = await signIn('mme.martin', 'tableau-noir');
+    const admin = await signIn('mme.roux', 'craie-blanche');
+    const signedOut = await signIn('hugo', 'nuage-34');
+    await s.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-out',
+      headers: { authorization: `Bearer ${signedOut.token}` },
+    });
+    const cases: [string, string, string][] = [
+      ['pupil access', pupil.token, weekManifestUrl(DEMO_CLASS_ID, current)],
+      ['pupil device', pupil.deviceToken, weekManifestUrl(DEMO_CLASS_ID, current)],
+      ['pupil refresh', pupil.refreshToken, weekManifestUrl(DEMO_CLASS_ID, current)],
+      ['teacher access', teacher.token, weekManifestUrl(DEMO_CLASS_ID, current)],
+      ['teacher refresh', teacher.refreshToken, weekManifestUrl(DEMO_CLASS_ID, current)],
+      ['admin access', admin.token, weekManifestUrl(DEMO_CLASS_ID, current)],
+      ['signed out', signedOut.token, weekManifestUrl(DEMO_CLASS_ID, current)],
+      ['another class', pupil.token, weekManifestUrl('autre-classe', current)],
+      ['a week that does not exist', pupil.token, `/api/classes/${DEMO_CLASS_ID}/weeks/2026-W99`],
+    ];
+    const differences: string[] = [];
+    for (const [name, token, path] of cases) {
+      const headers = { authorization: `Bearer ${token}`, 'if-none-match': etag };
+      // The route (inject never reaches the fast path), twice so that every cache it fills is warm…
+      await s.app.inject({ url: path, headers });
+      const route = (await s.app.inject({ url: path, headers })).statusCode;
+      // …then a real socket, where the fast path answers whatever it believes it knows.
+      const socket = (await revalidate(token, etag, path)).status;
+      if (route !== socket) differences.push(`${name}: route ${route}, socket ${socket}`);
+    }
+    expect(differences).toEqual([]);
+  });
+});

@@ -11,8 +11,7 @@ import { RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
 import type { AccessLogLine } from './access-log.ts';
 import { bearerToken } from './auth/authenticate.ts';
 import type { AppContext } from './context.ts';
-import { weekKey } from './hot-cache.ts';
-import { etagMatches, revalidationHeaders } from './routes/weeks.ts';
+import { knownRevalidation, revalidationHeaders } from './routes/weeks.ts';
 
 const MANIFEST_PATH = /^\/api\/classes\/([A-Za-z0-9_-]{1,64})\/weeks\/(\d{4}-W\d{2})$/;
 const ROUTE = '/api/classes/:classId/weeks/:week';
@@ -23,20 +22,17 @@ export function revalidationFastPath(
   log?: (line: AccessLogLine) => void,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
-    const hot = ctx.hot;
     const ifNoneMatch = req.headers['if-none-match'];
-    if (!hot || req.method !== 'GET' || !ifNoneMatch) return false;
+    if (!ctx.hot || req.method !== 'GET' || !ifNoneMatch) return false;
     const path = MANIFEST_PATH.exec(req.url ?? '');
     const classId = path?.[1];
     const week = path?.[2];
     const token = bearerToken(req.headers.authorization);
     if (!classId || !week || !token) return false;
-    const now = ctx.now().getTime();
-    const user = hot.sessions.get(token, now)?.user;
-    if (!user || !hot.classes.get(user.id, now)?.some((c) => c.id === classId)) return false;
-    const row = hot.weekHeads.get(weekKey(classId, week), now);
-    if (!row || !etagMatches(ifNoneMatch, row.etag)) return false;
-    const headers = revalidationHeaders(row.etag);
+    // The route's own decision, from the caches (routes/weeks.ts): never a second copy of its rules here.
+    const etag = knownRevalidation(ctx, token, classId, week, ifNoneMatch);
+    if (etag === undefined) return false;
+    const headers = revalidationHeaders(etag);
     const period = recoveryPeriod();
     if (period) headers[RECOVERY_PERIOD_HEADER] = period;
     const started = performance.now();

@@ -119,3 +119,71 @@ describe('sealed request bodies', () => {
     }
   });
 });
+
+describe('sealed bodies and memory', () => {
+  /** Sends only the headers of a request declaring `length` bytes; resolves with the answer's first line. */
+  async function headersOnly(url: string, path: string, headers: Record<string, string>, length: number) {
+    const { connect } = await import('node:net');
+    const { port } = new URL(url);
+    return new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1');
+      let answer = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error('no answer before the body was sent'));
+      }, 5000);
+      socket.on('data', (d: Buffer) => {
+        answer += d.toString();
+        if (answer.includes('\r\n\r\n')) {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve(answer);
+        }
+      });
+      socket.on('error', reject);
+      const lines = Object.entries({ host: 'x', 'content-length': String(length), ...headers }).map(
+        ([k, v]) => `${k}: ${v}`,
+      );
+      socket.write(`PUT ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`);
+    });
+  }
+
+  it('refuses a sealed body with an unknown key, or over its route’s limit, before reading a byte of it', async () => {
+    const url = await s.app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { header } = await sealed(new TextEncoder().encode(homework('x')));
+      const unknownKey = header
+        .split('.')
+        .map((part, i) => (i === 1 ? randomUUID() : part))
+        .join('.');
+      const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      // 40 MB declared, nothing sent: the answer must come without waiting for the body.
+      const unknown = await headersOnly(
+        url,
+        `/api/submissions/${randomUUID()}`,
+        { ...auth, [SEAL_HEADER]: unknownKey },
+        40e6,
+      );
+      expect(unknown).toMatch(/^HTTP\/1.1 400/);
+      expect(unknown).toContain('bad_seal');
+      // A valid key, but 40 MB for a route that takes 256 KiB: 413 at once, not after buffering 40 MB.
+      const tooLarge = await headersOnly(
+        url,
+        `/api/submissions/${randomUUID()}`,
+        { ...auth, [SEAL_HEADER]: header },
+        40e6,
+      );
+      expect(tooLarge).toMatch(/^HTTP\/1.1 413/);
+      // A homework file may be 20 MiB, not the 50 MiB of a lesson file.
+      const file = await headersOnly(
+        url,
+        `/api/uploads/${'a'.repeat(64)}`,
+        { authorization: `Bearer ${token}`, 'content-type': 'image/png', [SEAL_HEADER]: header },
+        30e6,
+      );
+      expect(file).toMatch(/^HTTP\/1.1 413/);
+    } finally {
+      await s.app.close();
+    }
+  });
+});

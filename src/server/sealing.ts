@@ -6,6 +6,7 @@
 import { randomUUID, webcrypto } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { MAX_HOMEWORK_FILE_BYTES } from '../protocol/homework-files.ts';
 import { MAX_LESSON_FILE_BYTES } from '../protocol/lesson-files.ts';
 import { SEAL_HEADER, SEAL_INFO } from '../protocol/paths.ts';
 import { bearerToken, liveToken } from './auth/authenticate.ts';
@@ -65,13 +66,19 @@ async function loadOrCreate(db: Db, nowIso: string): Promise<SealingKey[]> {
 const badSeal = (detail: string) =>
   new HttpError(400, 'bad_seal', `Contenu chiffré illisible (${detail}) : l’appareil doit renvoyer le devoir.`);
 
-/** The plain bytes of a sealed body; 400 bad_seal for a malformed header, an unknown key or tampered bytes. */
-export async function openSealed(keys: SealingKey[], header: string, body: Uint8Array): Promise<Buffer> {
+/** The parts of a sealing header, checked before any body is read: shape, then a key this server holds. */
+function sealHeader(keys: SealingKey[], header: string) {
   const parts = header.split('.');
   if (parts.length !== 6 || parts[0] !== 'v1') throw badSeal('en-tête');
   const [, keyId, epk, wrapIv, wrapped, bodyIv] = parts as [string, string, string, string, string, string];
   const key = keys.find((k) => k.keyId === keyId);
   if (!key) throw badSeal('clé inconnue');
+  return { key, epk, wrapIv, wrapped, bodyIv };
+}
+
+/** The plain bytes of a sealed body; 400 bad_seal for a malformed header, an unknown key or tampered bytes. */
+export async function openSealed(keys: SealingKey[], header: string, body: Uint8Array): Promise<Buffer> {
+  const { key, epk, wrapIv, wrapped, bodyIv } = sealHeader(keys, header);
   const b64 = (s: string) => Buffer.from(s, 'base64url');
   try {
     const ephemeral = await subtle.importKey('raw', b64(epk), P256, false, []);
@@ -92,9 +99,19 @@ export async function openSealed(keys: SealingKey[], header: string, body: Uint8
   }
 }
 
+/** AES-GCM's tag and a little slack: a sealed body is this much larger than the plain one. */
+const SEAL_OVERHEAD = 64;
+
+/** The largest plain body the route of `url` takes (its own parser checks it again on the opened bytes). */
+function plainLimit(url: string, routeLimit: number): number {
+  if (url.startsWith('/api/uploads/')) return MAX_HOMEWORK_FILE_BYTES;
+  if (url.startsWith('/api/lesson-files/')) return MAX_LESSON_FILE_BYTES;
+  return routeLimit;
+}
+
 /**
  * Opens sealed request bodies before parsing: the route then reads the plain body with the plain content-length.
- * A sealed body is read whole, up to the largest body any route accepts.
+ * A sealed body is read whole, up to its route's limit, once its header names a key this server holds.
  */
 export function installSealedBodies(app: FastifyInstance, ctx: AppContext): void {
   app.addHook('preParsing', async (request, reply, payload) => {
@@ -107,16 +124,23 @@ export function installSealedBodies(app: FastifyInstance, ctx: AppContext): void
       void reply.header('www-authenticate', 'Bearer');
       throw unauthorized();
     }
+    // Everything that can be refused is refused before a byte is read: the header's shape and key, then the
+    // declared length against this route's own limit (not the largest of any route).
+    const keys = await sealingKeys(ctx.db, ctx.now().toISOString());
+    sealHeader(keys, header);
+    const limit = plainLimit(request.url, request.routeOptions.bodyLimit ?? 256 * 1024) + SEAL_OVERHEAD;
+    const declared = Number(request.headers['content-length'] ?? Number.NaN);
+    if (!Number.isFinite(declared))
+      throw new HttpError(411, 'length_required', 'Un contenu chiffré doit annoncer sa taille (Content-Length).');
+    if (declared > limit) throw new HttpError(413, 'too_large', 'Contenu trop volumineux.');
     const chunks: Buffer[] = [];
     let size = 0;
-    // The largest body any route takes (a lesson file); the route's own parser then applies its limit to the plain body.
-    const limit = MAX_LESSON_FILE_BYTES + 64;
     for await (const chunk of payload) {
       size += (chunk as Buffer).length;
       if (size > limit) throw new HttpError(413, 'too_large', 'Contenu trop volumineux.');
       chunks.push(chunk as Buffer);
     }
-    const plain = await openSealed(await sealingKeys(ctx.db, ctx.now().toISOString()), header, Buffer.concat(chunks));
+    const plain = await openSealed(keys, header, Buffer.concat(chunks));
     request.headers['content-length'] = String(plain.length);
     const stream = Readable.from([plain]) as Readable & { receivedEncodedLength?: number };
     stream.receivedEncodedLength = plain.length;

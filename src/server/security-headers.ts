@@ -19,8 +19,15 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * Installs the headers. API answers are `no-store` unless their route says otherwise (immutable files, a manifest to
+ * revalidate, the sync policy): sign-in answers carry secrets and most others a pupil's data, and docs/deploy.md puts
+ * a shared cache in front of the server, so private must be what a route forgets to say, not public.
+ */
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control'))
+      void reply.header('cache-control', 'no-store');
     // A 304 has no body to protect, and the device keeps the headers of the answer it revalidates: leaving them out
     // halves the bytes of the most frequent answer (bench:delta).
     if (reply.statusCode === 304) {

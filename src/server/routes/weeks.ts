@@ -35,6 +35,34 @@ export function etagMatches(header: string | undefined, etag: string): boolean {
   });
 }
 
+/** The token kinds that may read a class's weeks: the route authenticates with these, the fast path checks them. */
+export const WEEK_READERS = ACCESS_OR_DEVICE;
+
+/**
+ * The route's decision for a revalidation, made from the hot caches alone: the ETag to answer 304 with, or undefined
+ * when the caches cannot tell (the route then decides, and fills them). It asks what the route asks, in its order:
+ * a live token of a kind that reads weeks, a class the user reads, a real ISO week, the week's current ETag.
+ * revalidation-fast-path.ts answers with it before Fastify; a test holds it to the route for every kind of token
+ * and user.
+ */
+export function knownRevalidation(
+  ctx: AppContext,
+  token: string,
+  classId: string,
+  week: string,
+  ifNoneMatch: string,
+): string | undefined {
+  const hot = ctx.hot;
+  if (!hot || !isValidIsoWeek(week)) return undefined;
+  const now = ctx.now().getTime();
+  const session = hot.sessions.get(token, now);
+  if (!session || !WEEK_READERS.includes(session.kind)) return undefined;
+  if (!hot.classes.get(session.user.id, now)?.some((c) => c.id === classId)) return undefined;
+  const row = hot.weekHeads.get(weekKey(classId, week), now);
+  if (!row || !etagMatches(ifNoneMatch, row.etag)) return undefined;
+  return row.etag;
+}
+
 /**
  * The version of a week pupils see now, through the hot cache: kept for the cache's TTL, and never past the release
  * time of a version scheduled later (which must appear exactly then).
@@ -60,7 +88,7 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/classes/:classId/weeks',
     {
-      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, WEEK_READERS),
       schema: {
         summary: 'The published weeks of a class, newest version of each',
         security: bearer,
@@ -78,7 +106,7 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
   app.get(
     '/classes/:classId/weeks/:week',
     {
-      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
+      onRequest: authenticate(ctx, WEEK_READERS),
       schema: {
         summary: 'The manifest of the current version of a week; send If-None-Match to get 304 when unchanged',
         security: bearer,
