@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
 import { type AdmissionOptions, DEFAULT_ADMISSION, installAdmission, shedBeforeFastify } from './admission.ts';
 import type { AppContext } from './context.ts';
 import { ConnectionGuard, DEFAULT_GUARD, type GuardOptions } from './connection-guard.ts';
-import { installErrorHandler } from './errors.ts';
+import { frameworkError, installErrorHandler } from './errors.ts';
 import { installRecoveryPeriod } from './recovery-period.ts';
 import { installSealedBodies } from './sealing.ts';
 import { installSecurityHeaders } from './security-headers.ts';
@@ -72,6 +72,10 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
       return server;
     },
     logger: options.logger ?? false,
+    frameworkErrors: (err, _request, reply) => {
+      const { status, body } = frameworkError(err);
+      void (reply as FastifyReply).code(status).send(body);
+    },
     bodyLimit: options.bodyLimit ?? 256 * 1024,
     // Unknown fields are an error, not silently dropped: a client that sends them has a bug worth seeing.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

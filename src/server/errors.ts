@@ -36,6 +36,15 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'invalid_request'],
 };
 
+/** Errors the router raises before any route or hook runs (a malformed or over-long path), in the API's shape. */
+export function frameworkError(err: FastifyError): { status: number; body: { error: string; message: string } } {
+  const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  return {
+    status: tooLong ? 414 : 400,
+    body: { error: tooLong ? 'uri_too_long' : 'invalid_url', message: 'Adresse de requête invalide.' },
+  };
+}
+
 /** Installs the error handler: client errors keep their status; anything unexpected is logged and answers 500. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {

@@ -23,6 +23,9 @@ export interface Rejected {
 
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]$/;
 const MAX_NAME = 80;
+/** NUL (which PostgreSQL refuses) and the other control characters: never part of a name printed on a card. */
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** "Léa-Marie" + "Dubois" → "lea-marie.dubois". */
 export function usernameFrom(firstName: string, lastName: string): string {
@@ -99,6 +102,10 @@ export function parsePupilCsv(text: string): { pupils: PupilLine[]; rejected: Re
     const lastName = f[last] ?? '';
     if (!firstName || !lastName) {
       rejected.push({ line, reason: 'prénom ou nom manquant' });
+      continue;
+    }
+    if (CONTROL.test(firstName) || CONTROL.test(lastName)) {
+      rejected.push({ line, reason: 'caractère invisible (de contrôle) dans le prénom ou le nom' });
       continue;
     }
     if (firstName.length > MAX_NAME || lastName.length > MAX_NAME) {

@@ -73,9 +73,12 @@ export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
         }),
       );
       const now = ctx.now().toISOString();
+      // The same file imported twice at once (or a name taken meanwhile): a username is inserted once, whoever comes
+      // first; the line that lost is reported as taken instead of failing the whole import.
+      const inserted = new Set<string>();
       if (created.length > 0) {
         await ctx.db.transaction().execute(async (tx) => {
-          await tx
+          const rows = await tx
             .insertInto('users')
             .values(
               created.map((p) => ({
@@ -89,20 +92,29 @@ export const accountRoutes: RoutePlugin = async (app, { ctx }) => {
                 created_at: now,
               })),
             )
+            .onConflict((oc) => oc.column('username').doNothing())
+            .returning('id')
             .execute();
-          await tx
-            .insertInto('class_pupils')
-            .values(created.map((p) => ({ class_id: klass.id, pupil_id: p.id })))
-            .execute();
+          for (const r of rows) inserted.add(r.id);
+          if (inserted.size > 0)
+            await tx
+              .insertInto('class_pupils')
+              .values([...inserted].map((id) => ({ class_id: klass.id, pupil_id: id })))
+              .execute();
         });
       }
+      for (const p of created)
+        if (!inserted.has(p.id))
+          rejected.push({ line: p.line, reason: `identifiant « ${p.username} » déjà pris dans l’école` });
       return {
-        created: created.map((p) => ({
-          line: p.line,
-          username: p.username,
-          displayName: `${p.firstName} ${p.lastName}`,
-          secret: p.secret,
-        })),
+        created: created
+          .filter((p) => inserted.has(p.id))
+          .map((p) => ({
+            line: p.line,
+            username: p.username,
+            displayName: `${p.firstName} ${p.lastName}`,
+            secret: p.secret,
+          })),
         rejected: rejected.sort((a, b) => a.line - b.line),
       };
     },
