@@ -130,6 +130,88 @@ describe('two instances on one database', () => {
     expect(statuses.filter((c) => c === 429).length).toBe(15);
   });
 
+  it('answers concurrent writes spread over A and B as sequential ones, never 5xx', { timeout: 60_000 }, async () => {
+    const [teacher, pupil, admin] = await Promise.all([
+      signIn(a.url, 'mme.martin', 'tableau-noir'),
+      signIn(b.url, 'lea', 'soleil-12'),
+      signIn(a.url, 'mme.roux', 'craie-blanche'),
+    ]);
+    const both = (i: number) => (i % 2 ? a.url : b.url);
+    const send = (i: number, path: string, init: RequestInit) => fetch(`${both(i)}${path}`, init);
+    const problems: string[] = [];
+    const check = async (label: string, answers: Response[], allowed: number[]) => {
+      for (const r of answers)
+        if (!allowed.includes(r.status)) problems.push(`${label}: ${r.status} ${await r.text()}`);
+    };
+    // Twenty publications of one week at once, half on each instance: twenty versions, numbered 1 to 20.
+    const publishWeek = '2026-W51';
+    const published = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(i, `/api/classes/${DEMO_CLASS_ID}/weeks/${publishWeek}/publications/${randomUUID()}`, {
+          method: 'PUT',
+          headers: { ...bearer(teacher), 'content-type': 'application/json' },
+          body: JSON.stringify({ lessons: [], assignments: [] }),
+        }),
+      ),
+    );
+    await check('publications', published, [201]);
+    const versions = await Promise.all(published.map(async (r) => ((await r.json()) as { version: number }).version));
+    expect(versions.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // One device registered on both at once: one seat; twenty devices: twenty seats.
+    const device = randomUUID();
+    const seats = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        send(i, `/api/devices/${device}`, { method: 'PUT', headers: bearer(pupil) }),
+      ),
+    );
+    await check('one device', seats, [200]);
+    const seatsOfOne = await Promise.all(seats.map(async (r) => ((await r.json()) as { seat: number }).seat));
+    expect(new Set(seatsOfOne).size).toBe(1);
+    const many = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        send(i, `/api/devices/${randomUUID()}`, { method: 'PUT', headers: bearer(pupil) }),
+      ),
+    );
+    await check('many devices', many, [200]);
+    const seatsOfMany = await Promise.all(many.map(async (r) => ((await r.json()) as { seat: number }).seat));
+    expect(new Set(seatsOfMany).size).toBe(20);
+    // The same homework photo uploaded on both at once: stored once, one 201.
+    const photo = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from(randomUUID()),
+    ]);
+    const { createHash } = await import('node:crypto');
+    const photoSha = createHash('sha256').update(photo).digest('hex');
+    const uploads = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        send(i, `/api/uploads/${photoSha}`, {
+          method: 'PUT',
+          headers: { ...bearer(pupil), 'content-type': 'image/png' },
+          body: photo,
+        }),
+      ),
+    );
+    await check('uploads', uploads, [200, 201]);
+    expect(uploads.filter((r) => r.status === 201).length).toBe(1);
+    // One class list imported on both at once: every pupil once.
+    const csv = ['prenom;nom', ...Array.from({ length: 6 }, (_, i) => `Jumeau${i};Instances`)].join('\n');
+    const imports = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        send(i, `/api/classes/${DEMO_CLASS_ID}/pupils/import`, {
+          method: 'POST',
+          headers: { ...bearer(admin), 'content-type': 'text/csv' },
+          body: csv,
+        }),
+      ),
+    );
+    await check('imports', imports, [200]);
+    const created = (
+      await Promise.all(imports.map(async (r) => ((await r.json()) as { created: unknown[] }).created.length))
+    ).reduce((x, y) => x + y, 0);
+    expect(created).toBe(6);
+    expect(problems).toEqual([]);
+  });
+
   it('loses nothing when one instance is killed in the middle of a drain', { timeout: 60_000 }, async () => {
     const token = await signIn(b.url, 'lea', 'soleil-12');
     const backends = [new FetchTransport(a.url), new FetchTransport(b.url)];

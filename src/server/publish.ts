@@ -8,6 +8,7 @@ import { upsertAssignments } from './db/homework-queries.ts';
 import { findFile, findPublication, insertWeekVersion, maxWeekVersion, recordFile } from './db/queries.ts';
 import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
+import { OneAtATime } from './one-at-a-time.ts';
 import { currentSigningKey, signText } from './receipts.ts';
 
 export interface UploadedFile {
@@ -27,13 +28,25 @@ export interface PublishInput {
 
 export const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
+/**
+ * Stores a lesson file's bytes under their hash (the caller checked it) and records it once; true when this call
+ * recorded it. The same file stored by several requests at once is written and recorded once for all of them.
+ */
+export async function storeFileBytes(
+  db: Db,
+  storage: FileStorage,
+  file: { sha256: string; bytes: Uint8Array; type: string },
+  nowIso: string,
+): Promise<boolean> {
+  if (await findFile(db, file.sha256)) return false;
+  await storage.put(file.sha256, file.bytes);
+  return recordFile(db, { sha256: file.sha256, size: file.bytes.byteLength, type: file.type, createdAt: nowIso });
+}
+
 /** Stores a file by its hash (once) and returns its reference. */
 export async function storeFile(db: Db, storage: FileStorage, file: UploadedFile, nowIso: string): Promise<FileRef> {
   const sha256 = sha256Hex(file.bytes);
-  if (!(await findFile(db, sha256))) {
-    await storage.put(sha256, file.bytes);
-    await recordFile(db, { sha256, size: file.bytes.byteLength, type: file.type, createdAt: nowIso });
-  }
+  await storeFileBytes(db, storage, { sha256, bytes: file.bytes, type: file.type }, nowIso);
   return { sha256, name: file.name, type: file.type, size: file.bytes.byteLength };
 }
 
@@ -62,6 +75,23 @@ export async function publishWeek(db: Db, storage: FileStorage, input: PublishIn
  * that publication instead (a teacher's Publish retried by the outbox publishes once).
  */
 export async function publishStoredWeek(
+  db: Db,
+  input: StoredWeekInput,
+  now: Date,
+): Promise<{ manifest: WeekManifest; etag: string; created: boolean }> {
+  // One week's publications are numbered one at a time in this process; across instances, a version number taken
+  // meanwhile is retried below. (Twenty at once on PostgreSQL used to run out of retries and answer 500.)
+  const result = await weekPublications.run(`${input.classId}/${input.week}`, () => publishInTurn(db, input, now));
+  if (result === 'busy') throw new Error('unreachable: the publication queue has no bound');
+  return result;
+}
+
+/** Publications of one week waiting in this process: no bound (each is a teacher's work, and they are few). */
+const weekPublications = new OneAtATime(Number.POSITIVE_INFINITY);
+/** Tries for a version number when other instances publish the same week at the same moment. */
+const VERSION_TRIES = 25;
+
+async function publishInTurn(
   db: Db,
   input: StoredWeekInput,
   now: Date,
@@ -120,7 +150,9 @@ export async function publishStoredWeek(
       // same publishId sent twice at once is one publication.
       const meanwhile = await earlier();
       if (meanwhile) return meanwhile;
-      if (attempt >= 4) throw err;
+      if (attempt >= VERSION_TRIES) throw err;
+      // Another instance took this number: try the next after a short random wait, so racing instances part.
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
     }
   }
 }

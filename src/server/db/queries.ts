@@ -230,15 +230,17 @@ export async function findFile(
 }
 
 /** Records a stored file; recording the same hash again is a no-op. */
+/** Records a stored file once; true when this call recorded it (false: it was there, or a concurrent call won). */
 export async function recordFile(
   db: Db,
   row: { sha256: string; size: number; type: string; createdAt: string },
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const result = await db
     .insertInto('files')
     .values({ sha256: row.sha256, size: row.size, type: row.type, created_at: row.createdAt })
     .onConflict((oc) => oc.column('sha256').doNothing())
-    .execute();
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
 
 export async function findSchoolByName(db: Db, name: string): Promise<SchoolsTable | undefined> {

@@ -7,6 +7,7 @@ import type { AppContext, RoutePlugin } from '../context.ts';
 import { findToken, findUserByUsername, insertSession, revokeFamily, revokeIfLive } from '../db/queries.ts';
 import type { TokenKind } from '../db/schema.ts';
 import { HttpError } from '../errors.ts';
+import { OneAtATime } from '../one-at-a-time.ts';
 
 /** An access token lives minutes: stolen, it is soon worthless; the app renews it with its refresh token. */
 export const ACCESS_TTL_MS = 15 * 60 * 1000;
@@ -49,7 +50,11 @@ function tooMany(resetInMs: number): HttpError {
 /** Checked when no such user exists, so an unknown name costs as long as a wrong secret. */
 const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
+/** Attempts for one account that may wait behind the one being checked, on one instance. */
+const WAITING_PER_ACCOUNT = 8;
+
 export const authRoutes: RoutePlugin = async (app, { ctx }) => {
+  const oneAccountAtATime = new OneAtATime(WAITING_PER_ACCOUNT);
   app.post(
     '/auth/sign-in',
     {
@@ -64,16 +69,21 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
       const name = username.trim().toLowerCase();
       const perAddress = await ctx.limiter.hit(`sign-in:address:${request.ip}`, SIGN_IN_PER_ADDRESS.windowMs);
       if (perAddress.count > SIGN_IN_PER_ADDRESS.limit) throw tooMany(perAddress.resetInMs);
-      // The attempt is counted before its secret is checked (one atomic increment, in Redis across instances): N
-      // guesses sent at once take N numbers, and only the first FAILED_SIGN_INS.limit of them are checked. Reading the
-      // count first and adding a failure after the slow hash let 30 concurrent guesses all be checked.
-      const attempts = await ctx.limiter.hit(`sign-in:failures:${name}`, FAILED_SIGN_INS.windowMs);
-      if (attempts.count > FAILED_SIGN_INS.limit) throw tooMany(attempts.resetInMs);
-      const user = await findUserByUsername(ctx.db, name);
-      const ok = await verifySecret(secret, user?.secret_hash ?? DUMMY_HASH);
-      if (!user || !ok) throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
-      // A right secret forgets the failures before it (its own attempt included).
-      await ctx.limiter.reset(`sign-in:failures:${name}`);
+      // One account's attempts are checked one at a time on this instance, and each is counted (one atomic increment,
+      // in Redis across instances) before its secret is: N guesses sent at once, here or on several instances, get at
+      // most FAILED_SIGN_INS.limit checks. (Reading the count first and adding a failure after the slow hash let 30
+      // concurrent guesses all be checked.)
+      const user = await oneAccountAtATime.run(name, async () => {
+        const attempts = await ctx.limiter.hit(`sign-in:failures:${name}`, FAILED_SIGN_INS.windowMs);
+        if (attempts.count > FAILED_SIGN_INS.limit) throw tooMany(attempts.resetInMs);
+        const found = await findUserByUsername(ctx.db, name);
+        const ok = await verifySecret(secret, found?.secret_hash ?? DUMMY_HASH);
+        if (!found || !ok) throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
+        // A right secret forgets the failures before it (its own attempt included).
+        await ctx.limiter.reset(`sign-in:failures:${name}`);
+        return found;
+      });
+      if (user === 'busy') throw tooMany(1000);
       const family = randomUUID();
       const access = await issue(ctx, user.id, 'access', family, ACCESS_TTL_MS);
       const refresh = await issue(ctx, user.id, 'refresh', family, TOKEN_TTL_MS);

@@ -20,7 +20,7 @@ import {
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
-import { findFile, listAllWeekVersions, recordFile } from '../db/queries.ts';
+import { findFile, listAllWeekVersions } from '../db/queries.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
 import {
   canonicalType,
@@ -30,7 +30,7 @@ import {
   MAX_LESSON_FILE_BYTES,
 } from '../../protocol/lesson-files.ts';
 import { bytesMatchType } from '../files/sniff.ts';
-import { publishStoredWeek, sha256Hex } from '../publish.ts';
+import { publishStoredWeek, sha256Hex, storeFileBytes } from '../publish.ts';
 import { weekKey } from '../hot-cache.ts';
 import { authErrors, bearer } from './common.ts';
 
@@ -115,11 +115,8 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
       const type = canonicalType(request.headers['content-type'] ?? '');
       if (!bytesMatchType(body, type))
         throw new HttpError(415, 'type_mismatch', `Le contenu de ce fichier n’est pas du type annoncé (${type}).`);
-      if (await findFile(ctx.db, sha256))
-        return reply.status(200).send({ sha256, size: body.byteLength, stored: false });
-      await ctx.storage.put(sha256, body);
-      await recordFile(ctx.db, { sha256, size: body.byteLength, type, createdAt: ctx.now().toISOString() });
-      return reply.status(201).send({ sha256, size: body.byteLength, stored: true });
+      const stored = await storeFileBytes(ctx.db, ctx.storage, { sha256, bytes: body, type }, ctx.now().toISOString());
+      return reply.status(stored ? 201 : 200).send({ sha256, size: body.byteLength, stored });
     },
   );
 
