@@ -178,6 +178,43 @@ describe('under pressure', () => {
   });
 });
 
+describe('the budget of secret checks', () => {
+  it('refuses sign-ins past it with 503 and advice, before hashing; writes and refusals by lockout do not spend it', async () => {
+    const s = await startTestServer();
+    // Two checks saved up, then one every 1,000 s: nothing refills during the test, however slow the machine.
+    const app = await buildApp(s.ctx, { admission: { maxSignInsPerSecond: 0.001, maxEventLoopDelayMs: 0 } });
+    try {
+      const token = await s.signIn('lea');
+      const signIn = (username: string, remoteAddress: string) =>
+        app.inject({ method: 'POST', url: '/api/auth/sign-in', remoteAddress, payload: { username, secret: 'faux' } });
+      expect((await signIn('hugo', '192.0.2.1')).statusCode).toBe(401);
+      expect((await signIn('hugo', '192.0.2.2')).statusCode).toBe(401);
+      const refused = await signIn('ines', '192.0.2.3');
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json()).toMatchObject({ error: 'overloaded' });
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // A homework submission is not held by the anonymous budget.
+      const submitted = await app.inject({
+        method: 'PUT',
+        url: `/api/submissions/${crypto.randomUUID()}`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: {
+          classId: DEMO_CLASS_ID,
+          week: '2026-W48',
+          assignmentId: 'exercices-fractions',
+          text: 'pendant le flot de connexions',
+          files: [],
+          submittedAt: '2026-11-25T09:00:00.000Z',
+        },
+      });
+      expect(submitted.statusCode).toBe(201);
+    } finally {
+      await app.close();
+      await s.close();
+    }
+  });
+});
+
 describe('refusals during an announced peak', () => {
   it('send refused clients past the window in which devices send the work they held back', async () => {
     // The test server's clock: Wednesday 25 November 2026, 10:00 in Paris.
@@ -362,6 +399,43 @@ describe('recovery period', () => {
       expect((await big.inject('/api/health')).headers['cartable-recovery-period']).toBe('375');
       await big.close();
     } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('bodies in flight', () => {
+  it('reserve their declared length from a budget before a byte is read: memory held by uploads is bounded', async () => {
+    const s = await startTestServer();
+    // A budget of 3 MB for bodies over 256 KiB: a 2 MB upload fits, a second one at the same time does not.
+    const app = await buildApp(s.ctx, { guard: { maxBodyBytesInFlight: 3_000_000 } });
+    const sockets: Socket[] = [];
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const token = await s.signIn('lea');
+      const { port } = new URL(url);
+      const start = (length: number) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        sockets.push(socket);
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString()));
+        socket.on('error', () => undefined);
+        socket.write(
+          `PUT /api/uploads/${'b'.repeat(64)} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\n` +
+            `content-type: image/png\r\ncontent-length: ${length}\r\n\r\n`,
+        );
+        return () => answer;
+      };
+      start(2_000_000); // holds 2 MB of the budget while its body is (not) sent
+      await new Promise((r) => setTimeout(r, 200));
+      const second = start(2_000_000);
+      await expect.poll(second).toMatch(/^HTTP\/1.1 503/);
+      expect(second()).toContain('retry-after');
+      // A small body is not counted against the budget.
+      expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await app.close();
       await s.close();
     }
   });

@@ -19,6 +19,11 @@ export interface AdmissionOptions {
   maxConcurrentSignIns: number;
   /** Sign-ins waiting for a slot; beyond that they are refused. */
   maxQueuedSignIns: number;
+  /**
+   * Secret checks (a 43 ms scrypt each, measured) per second and instance; beyond, sign-ins are refused 503 with a
+   * return slot. Bounds the CPU anonymous clients can take to about 0.4 core at the default; 0 turns it off.
+   */
+  maxSignInsPerSecond: number;
   /** Event-loop delay (ms) above which expensive requests are refused; 0 turns the check off. */
   maxEventLoopDelayMs: number;
   /** Heap used (bytes) above which expensive requests are refused; 0 turns the check off. */
@@ -36,6 +41,7 @@ export const DEFAULT_ADMISSION: AdmissionOptions = {
   maxQueuedWrites: 512,
   maxConcurrentSignIns: 8,
   maxQueuedSignIns: 256,
+  maxSignInsPerSecond: 10,
   maxEventLoopDelayMs: 1000,
   maxHeapUsedBytes: 0,
 };
@@ -98,6 +104,33 @@ export class WriteGate {
     const since = this.now() - 10_000;
     while (this.completions.length && (this.completions[0] ?? 0) < since) this.completions.shift();
     return Math.max(1, this.completions.length / 10);
+  }
+}
+
+/**
+ * A token bucket on a monotonic clock: `rate` tokens a second, at most `burst` saved up. Rates are durations, so
+ * it never reads the calendar clock the app is given (tests freeze that one).
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.tokens = burst;
+    this.last = now();
+  }
+
+  /** Takes a token if there is one. */
+  take(): boolean {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 }
 
@@ -166,7 +199,7 @@ function routePattern(url: string): string {
   return '/api/classes/:classId/weeks/:week/publications/:publishId';
 }
 
-const OVERLOADED = {
+export const OVERLOADED = {
   error: 'overloaded',
   message: 'Serveur très chargé : ton travail est gardé et repartira automatiquement.',
 };
@@ -175,6 +208,8 @@ const OVERLOADED_JSON = JSON.stringify(OVERLOADED);
 /** The gates and the advice they give, for the early refusal before Fastify and for readiness. */
 export interface Admission {
   gates: Record<GateName, WriteGate>;
+  /** True when a secret may be checked now (the sign-in route asks just before hashing); sets the reply's 503. */
+  mayCheckSecret(reply: FastifyReply): boolean;
   advise(): { retryAfterSeconds: number; spreadSeconds: number };
   /** True when the writes' gate is saturated: /api/ready answers 503. */
   saturated(): boolean;
@@ -278,5 +313,18 @@ export async function installAdmission(
     release(request);
     done();
   });
-  return { gates, advise, saturated: () => gates.writes.saturated() || gates.signIn.saturated() };
+  const hashes =
+    options.maxSignInsPerSecond > 0
+      ? new TokenBucket(options.maxSignInsPerSecond, Math.max(2, 2 * options.maxSignInsPerSecond))
+      : undefined;
+  return {
+    gates,
+    advise,
+    saturated: () => gates.writes.saturated() || gates.signIn.saturated(),
+    mayCheckSecret: (reply) => {
+      if (!hashes || hashes.take()) return true;
+      refuse(reply);
+      return false;
+    },
+  };
 }

@@ -112,6 +112,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
     () => ctx.now().getTime(),
   );
   ctx.overloaded = () => admission.saturated();
+  ctx.mayCheckSecret = (reply) => admission.mayCheckSecret(reply);
   shedPath = shedBeforeFastify(
     admission,
     () => {

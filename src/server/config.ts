@@ -29,6 +29,7 @@ export interface Config {
     maxQueuedWrites: number;
     maxConcurrentSignIns: number;
     maxQueuedSignIns: number;
+    maxSignInsPerSecond: number;
     maxEventLoopDelayMs: number;
     maxHeapUsedBytes: number;
   };
@@ -123,6 +124,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       maxQueuedWrites: integer('MAX_QUEUED_WRITES', env.MAX_QUEUED_WRITES, 512, 0, 1_000_000),
       maxConcurrentSignIns: integer('MAX_CONCURRENT_SIGN_INS', env.MAX_CONCURRENT_SIGN_INS, 8, 1, 10_000),
       maxQueuedSignIns: integer('MAX_QUEUED_SIGN_INS', env.MAX_QUEUED_SIGN_INS, 256, 0, 1_000_000),
+      maxSignInsPerSecond: integer('MAX_SIGN_INS_PER_SECOND', env.MAX_SIGN_INS_PER_SECOND, 10, 0, 100_000),
       maxEventLoopDelayMs: integer('MAX_EVENT_LOOP_DELAY_MS', env.MAX_EVENT_LOOP_DELAY_MS, 1000, 0, 60_000),
       maxHeapUsedBytes: integer('MAX_HEAP_USED_MB', env.MAX_HEAP_USED_MB, 0, 0, 1_000_000) * 1024 * 1024,
     },

@@ -37,9 +37,12 @@ export async function startTestServer(
     hot: new HotCaches(),
   };
   await ensureDemo(db, ctx.storage, now);
-  // The event-loop shedder is off unless a test asks for it: a busy machine must not refuse the sign-ins of tests that
-  // are not about shedding (admission.test.ts drives shedding deterministically).
-  const app = await buildApp(ctx, { ...options, admission: { maxEventLoopDelayMs: 0, ...options.admission } });
+  // The event-loop shedder and the budget of secret checks are off unless a test asks for them: a busy machine, or a
+  // test that signs in often, must not be refused (admission.test.ts drives shedding deterministically).
+  const app = await buildApp(ctx, {
+    ...options,
+    admission: { maxEventLoopDelayMs: 0, maxSignInsPerSecond: 0, ...options.admission },
+  });
   return {
     app,
     ctx,

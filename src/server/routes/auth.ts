@@ -8,6 +8,7 @@ import { findToken, findUserByUsername, insertSession, revokeFamily, revokeIfLiv
 import type { TokenKind } from '../db/schema.ts';
 import { HttpError } from '../errors.ts';
 import { OneAtATime } from '../one-at-a-time.ts';
+import { OVERLOADED } from '../admission.ts';
 
 /** An access token lives minutes: stolen, it is soon worthless; the app renews it with its refresh token. */
 export const ACCESS_TTL_MS = 15 * 60 * 1000;
@@ -61,10 +62,10 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
       schema: {
         summary: 'Sign in with a username and secret; answers a bearer token',
         body: SignInBody,
-        response: { 200: SignInReply, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody },
+        response: { 200: SignInReply, 400: ErrorBody, 401: ErrorBody, 429: ErrorBody, 503: ErrorBody },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { username, secret } = request.body;
       const name = username.trim().toLowerCase();
       const perAddress = await ctx.limiter.hit(`sign-in:address:${request.ip}`, SIGN_IN_PER_ADDRESS.windowMs);
@@ -77,6 +78,8 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
         const attempts = await ctx.limiter.hit(`sign-in:failures:${name}`, FAILED_SIGN_INS.windowMs);
         if (attempts.count > FAILED_SIGN_INS.limit) throw tooMany(attempts.resetInMs);
         const found = await findUserByUsername(ctx.db, name);
+        // The slow hash is the one costly step an anonymous client can ask for: it draws on its own budget.
+        if (ctx.mayCheckSecret && !ctx.mayCheckSecret(reply)) return 'overloaded' as const;
         const ok = await verifySecret(secret, found?.secret_hash ?? DUMMY_HASH);
         if (!found || !ok) throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
         // A right secret forgets the failures before it (its own attempt included).
@@ -84,6 +87,7 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
         return found;
       });
       if (user === 'busy') throw tooMany(1000);
+      if (user === 'overloaded') return reply.send(OVERLOADED);
       const family = randomUUID();
       const access = await issue(ctx, user.id, 'access', family, ACCESS_TTL_MS);
       const refresh = await issue(ctx, user.id, 'refresh', family, TOKEN_TTL_MS);
