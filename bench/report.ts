@@ -1,4 +1,5 @@
 /** Shared by the benchmarks: a printed table and a JSON file of figures under bench/results/. */
+import { execSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,18 @@ export function printTable(rows: Record<string, string | number>[]): void {
   for (const row of rows) console.log(line(headers.map((h) => cell(row[h]))));
 }
 
-/** Writes bench/results/<name>.json with the figures and where they were measured. */
+/** The commit the benchmark ran on, with "+dirty" when the work tree had changes: every figure names its code. */
+export function gitCommit(): string {
+  try {
+    const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
+    const dirty = execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8' }).trim() !== '';
+    return dirty ? `${commit}+dirty` : commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Writes bench/results/<name>.json with the figures, the commit and where they were measured. */
 export function writeResults(name: string, figures: Record<string, unknown>): string {
   const dir = join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
@@ -39,7 +51,8 @@ export function writeResults(name: string, figures: Record<string, unknown>): st
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
   };
-  writeFileSync(path, `${JSON.stringify({ ...figures, measuredAt: new Date().toISOString(), machine }, null, 2)}\n`);
+  const stamp = { commit: gitCommit(), measuredAt: new Date().toISOString(), machine };
+  writeFileSync(path, `${JSON.stringify({ ...figures, ...stamp }, null, 2)}\n`);
   return path;
 }
 

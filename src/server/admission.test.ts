@@ -179,7 +179,7 @@ describe('under pressure', () => {
 });
 
 describe('the budget of secret checks', () => {
-  it('refuses sign-ins past it with 503 and advice, before hashing; writes and refusals by lockout do not spend it', async () => {
+  it('refuses sign-ins past it with 503 and advice, before hashing; wrong secrets cost more; writes do not spend it', async () => {
     const s = await startTestServer();
     // Two checks saved up, then one every 1,000 s: nothing refills during the test, however slow the machine.
     const app = await buildApp(s.ctx, { admission: { maxSignInsPerSecond: 0.001, maxEventLoopDelayMs: 0 } });
@@ -187,12 +187,25 @@ describe('the budget of secret checks', () => {
       const token = await s.signIn('lea');
       const signIn = (username: string, remoteAddress: string) =>
         app.inject({ method: 'POST', url: '/api/auth/sign-in', remoteAddress, payload: { username, secret: 'faux' } });
+      // Two checks saved up; a wrong secret costs four, so after one the budget is in debt.
       expect((await signIn('hugo', '192.0.2.1')).statusCode).toBe(401);
-      expect((await signIn('hugo', '192.0.2.2')).statusCode).toBe(401);
       const refused = await signIn('ines', '192.0.2.3');
       expect(refused.statusCode).toBe(503);
       expect(refused.json()).toMatchObject({ error: 'overloaded' });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // Right secrets cost one each: two pass on a fresh budget, the third waits.
+      const fresh = await buildApp(s.ctx, { admission: { maxSignInsPerSecond: 0.001, maxEventLoopDelayMs: 0 } });
+      const right = (i: number) =>
+        fresh.inject({
+          method: 'POST',
+          url: '/api/auth/sign-in',
+          remoteAddress: `192.0.2.${10 + i}`,
+          payload: { username: 'lea', secret: 'soleil-12' },
+        });
+      expect([(await right(0)).statusCode, (await right(1)).statusCode, (await right(2)).statusCode]).toEqual([
+        200, 200, 503,
+      ]);
+      await fresh.close();
       // A homework submission is not held by the anonymous budget.
       const submitted = await app.inject({
         method: 'PUT',
@@ -435,6 +448,34 @@ describe('bodies in flight', () => {
       expect((await fetch(`${url}/api/health`)).status).toBe(200);
     } finally {
       for (const socket of sockets) socket.destroy();
+      await app.close();
+      await s.close();
+    }
+  });
+});
+
+describe('the penalty box', () => {
+  it('refuses before Fastify a token that keeps sending malformed bodies, and only that token', async () => {
+    const s = await startTestServer();
+    const app = await buildApp(s.ctx, { guard: { boxAfter: 5, boxMs: 60_000 } });
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const [hostile, honest] = [await s.signIn('hugo'), await s.signIn('lea')];
+      const put = (token: string, body: string) =>
+        fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body,
+        });
+      for (let i = 0; i < 5; i++) expect((await put(hostile, '{ pas du json')).status).toBe(400);
+      const boxed = await put(hostile, '{}');
+      expect(boxed.status).toBe(429);
+      expect(Number(boxed.headers.get('retry-after'))).toBeGreaterThan(50);
+      // Answered by the guard: none of the headers Fastify's hooks add.
+      expect(boxed.headers.get('content-security-policy')).toBeNull();
+      // Another pupil on the same address is not boxed.
+      expect((await put(honest, '{}')).status).toBe(400);
+    } finally {
       await app.close();
       await s.close();
     }

@@ -125,12 +125,22 @@ export class TokenBucket {
 
   /** Takes a token if there is one. */
   take(): boolean {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
-    this.last = now;
+    this.refill();
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Takes `n` more tokens, into debt down to -burst: later takes wait until it is paid back. */
+  charge(n: number): void {
+    this.refill();
+    this.tokens = Math.max(-this.burst, this.tokens - n);
+  }
+
+  private refill(): void {
+    const now = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.last = now;
   }
 }
 
@@ -205,11 +215,24 @@ export const OVERLOADED = {
 };
 const OVERLOADED_JSON = JSON.stringify(OVERLOADED);
 
+/**
+ * The budget of secret checks: the sign-in route asks before each slow hash, and says when the secret was wrong. A
+ * wrong secret costs WRONG_SECRET_COST checks in all, so a flood of guesses gets a quarter of the checks honest
+ * sign-ins (which mostly succeed) would: about 0.1 core at the default, instead of 0.4.
+ */
+export interface SecretChecks {
+  /** True when a secret may be checked now; otherwise sets the reply's 503 and its advice. */
+  mayCheck(reply: FastifyReply): boolean;
+  /** The secret just checked was wrong. */
+  wrong(): void;
+}
+const WRONG_SECRET_COST = 4;
+
 /** The gates and the advice they give, for the early refusal before Fastify and for readiness. */
 export interface Admission {
   gates: Record<GateName, WriteGate>;
-  /** True when a secret may be checked now (the sign-in route asks just before hashing); sets the reply's 503. */
-  mayCheckSecret(reply: FastifyReply): boolean;
+  /** The budget of secret checks (sign-in): see SecretChecks. */
+  secretChecks: SecretChecks;
   advise(): { retryAfterSeconds: number; spreadSeconds: number };
   /** True when the writes' gate is saturated: /api/ready answers 503. */
   saturated(): boolean;
@@ -236,6 +259,8 @@ export function shedBeforeFastify(
       'retry-after': String(advice.retryAfterSeconds),
       [RETRY_SPREAD_HEADER]: String(advice.spreadSeconds),
       'x-content-type-options': 'nosniff',
+      // Its body is never read: the connection cannot carry another request (connection-guard.ts closes it).
+      ...(req.complete ? {} : { connection: 'close' }),
       ...extraHeaders(),
     });
     res.end(OVERLOADED_JSON);
@@ -321,10 +346,13 @@ export async function installAdmission(
     gates,
     advise,
     saturated: () => gates.writes.saturated() || gates.signIn.saturated(),
-    mayCheckSecret: (reply) => {
-      if (!hashes || hashes.take()) return true;
-      refuse(reply);
-      return false;
+    secretChecks: {
+      mayCheck: (reply) => {
+        if (!hashes || hashes.take()) return true;
+        refuse(reply);
+        return false;
+      },
+      wrong: () => hashes?.charge(WRONG_SECRET_COST - 1),
     },
   };
 }

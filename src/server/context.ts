@@ -1,6 +1,6 @@
 /** What every route plugin receives: the database, the file storage and the clock. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { SecretChecks } from './admission.ts';
 import type { UserRow } from './db/queries.ts';
 import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
@@ -26,8 +26,8 @@ export interface AppContext {
   peaks?: PeakCalendar;
   /** True while this instance's write or sign-in gate is saturated (admission.ts); buildApp sets it. */
   overloaded?: () => boolean;
-  /** False (and the reply set to 503 with advice) when the budget of secret checks is spent; buildApp sets it. */
-  mayCheckSecret?: (reply: FastifyReply) => boolean;
+  /** The budget of secret checks for sign-ins (admission.ts); buildApp sets it. */
+  secretChecks?: SecretChecks;
 }
 
 /** A route plugin: typed by its TypeBox schemas, given the app's context. */

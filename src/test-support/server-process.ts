@@ -17,6 +17,10 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
       HOST: '127.0.0.1',
       CLIENT_DIR: '/nonexistent',
       LOG_LEVEL: 'error',
+      // Shedding by event-loop delay and the budget of secret checks are off unless a test sets them: a busy machine,
+      // or a test that signs in often, must not be refused (admission.test.ts drives both).
+      MAX_EVENT_LOOP_DELAY_MS: '0',
+      MAX_SIGN_INS_PER_SECOND: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

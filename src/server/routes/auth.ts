@@ -79,9 +79,12 @@ export const authRoutes: RoutePlugin = async (app, { ctx }) => {
         if (attempts.count > FAILED_SIGN_INS.limit) throw tooMany(attempts.resetInMs);
         const found = await findUserByUsername(ctx.db, name);
         // The slow hash is the one costly step an anonymous client can ask for: it draws on its own budget.
-        if (ctx.mayCheckSecret && !ctx.mayCheckSecret(reply)) return 'overloaded' as const;
+        if (ctx.secretChecks && !ctx.secretChecks.mayCheck(reply)) return 'overloaded' as const;
         const ok = await verifySecret(secret, found?.secret_hash ?? DUMMY_HASH);
-        if (!found || !ok) throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
+        if (!found || !ok) {
+          ctx.secretChecks?.wrong();
+          throw new HttpError(401, 'invalid_credentials', 'Identifiant ou code secret incorrect.');
+        }
         // A right secret forgets the failures before it (its own attempt included).
         await ctx.limiter.reset(`sign-in:failures:${name}`);
         return found;
