@@ -24,6 +24,11 @@ const DATE_TIME = new RegExp(DATE_TIME_PATTERN);
  * (wrong shape, or a day the month does not have).
  */
 export function canonicalDateTime(text: string): string | undefined {
+  // What devices send (toISOString): canonical already when it prints back the same (which also rules out 30 Feb).
+  if (text.length === 24 && text.endsWith('Z')) {
+    const ms = Date.parse(text);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString() === text) return text;
+  }
   if (!DATE_TIME.test(text)) return undefined;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;

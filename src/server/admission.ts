@@ -7,6 +7,7 @@
  * take instead of all in the same second (which a constant Retry-After does).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 
@@ -247,6 +248,8 @@ export function shedBeforeFastify(
   admission: Admission,
   extraHeaders: () => Record<string, string>,
   log?: (line: { arrivalMs: number; method: string; status: number; durationMs: number; route: string }) => void,
+  /** Stops reading a socket whose body is left unread (connection-guard.ts). */
+  linger?: (socket: Socket) => void,
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const gate = gateOf(req.method, req.url);
@@ -264,6 +267,7 @@ export function shedBeforeFastify(
       ...extraHeaders(),
     });
     res.end(OVERLOADED_JSON);
+    if (!req.complete) res.once('finish', () => linger?.(req.socket));
     log?.({
       arrivalMs: Date.now(),
       method: req.method ?? '',
@@ -284,6 +288,8 @@ export async function installAdmission(
   app: FastifyInstance,
   options: AdmissionOptions,
   now: () => number,
+  /** Told of every answer once sent (the connection guard: lingering, the penalty box), from the hook that runs anyway. */
+  answered?: (req: IncomingMessage, status: number) => void,
 ): Promise<Admission> {
   const gates: Record<GateName, WriteGate> = {
     writes: new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites, now),
@@ -330,8 +336,9 @@ export async function installAdmission(
     releases.get(request)?.();
     releases.delete(request);
   };
-  app.addHook('onResponse', (request, _reply, done) => {
+  app.addHook('onResponse', (request, reply, done) => {
     release(request);
+    answered?.(request.raw, reply.statusCode);
     done();
   });
   app.addHook('onRequestAbort', (request, done) => {

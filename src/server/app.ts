@@ -82,17 +82,6 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandler(app);
-  // An answer sent before its request's body was read (a refusal) ends the connection: the rest of that body is never
-  // read (connection-guard.ts stops the socket), so the connection cannot carry another request.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (ConnectionGuard.answeredEarly(request.raw)) void reply.header('connection', 'close');
-    done(null, payload);
-  });
-  // The guard learns from the app's answers which clients keep being refused (its penalty box).
-  app.addHook('onResponse', (request, reply, done) => {
-    if (reply.statusCode >= 400) guard.noteAnswer(request.raw, reply.statusCode);
-    done();
-  });
   installSecurityHeaders(app);
   const recoveryPeriod = installRecoveryPeriod(app, ctx, options.capacityPerSecond ?? 100);
   const accessLog = options.accessLog ? installAccessLog(app, options.accessLog) : undefined;
@@ -121,6 +110,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
       ...options.admission,
     },
     () => ctx.now().getTime(),
+    (req, status) => guard.answered(req, status),
   );
   ctx.overloaded = () => admission.saturated();
   ctx.secretChecks = admission.secretChecks;
@@ -131,6 +121,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
       return period ? { [RECOVERY_PERIOD_HEADER]: period } : {};
     },
     accessLog,
+    (socket) => guard.linger(socket),
   );
 
   await app.register(fastifySwagger, {

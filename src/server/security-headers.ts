@@ -3,6 +3,7 @@
  * this server only, lessons cannot load anything from elsewhere, and no other site may frame Cartable.
  */
 import type { FastifyInstance } from 'fastify';
+import { ConnectionGuard } from './connection-guard.ts';
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -20,7 +21,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /**
- * Installs the headers. API answers are `no-store` unless their route says otherwise (immutable files, a manifest to
+ * Installs the headers (one hook: every hook costs each request). API answers are `no-store` unless their route says otherwise (immutable files, a manifest to
  * revalidate, the sync policy): sign-in answers carry secrets and most others a pupil's data, and docs/deploy.md puts
  * a shared cache in front of the server, so private must be what a route forgets to say, not public.
  */
@@ -28,6 +29,9 @@ export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control'))
       void reply.header('cache-control', 'no-store');
+    // An answer sent before its request's body was read (a refusal) ends the connection: the rest of that body is
+    // never read (connection-guard.ts stops the socket), so the connection cannot carry another request.
+    if (ConnectionGuard.answeredEarly(request.raw)) void reply.header('connection', 'close');
     // A 304 has no body to protect, and the device keeps the headers of the answer it revalidates: leaving them out
     // halves the bytes of the most frequent answer (bench:delta).
     if (reply.statusCode === 304) {
