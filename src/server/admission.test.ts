@@ -4,6 +4,7 @@ import type { FileStorage } from './files/file-storage.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileUrl, weekManifestUrl } from '../protocol/paths.ts';
 import type { WeekManifest } from '../protocol/schemas.ts';
+import { demoHomework } from '../test-support/demo-homework.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
 import { RetrySlots, WriteGate } from './admission.ts';
@@ -156,14 +157,7 @@ describe('under pressure', () => {
           method: 'PUT',
           url: `/api/submissions/${crypto.randomUUID()}`,
           headers: { authorization: `Bearer ${token}` },
-          payload: {
-            classId: DEMO_CLASS_ID,
-            week: '2026-W48',
-            assignmentId: 'exercices-fractions',
-            text: 'pendant la ruée des connexions',
-            files: [],
-            submittedAt: '2026-11-25T09:00:00.000Z',
-          },
+          payload: demoHomework('pendant la ruée des connexions'),
         });
       const answers = await Promise.all([attempt(), attempt(), attempt(), submit()]);
       const signIns = answers.slice(0, 3);
@@ -211,14 +205,7 @@ describe('the budget of secret checks', () => {
         method: 'PUT',
         url: `/api/submissions/${crypto.randomUUID()}`,
         headers: { authorization: `Bearer ${token}` },
-        payload: {
-          classId: DEMO_CLASS_ID,
-          week: '2026-W48',
-          assignmentId: 'exercices-fractions',
-          text: 'pendant le flot de connexions',
-          files: [],
-          submittedAt: '2026-11-25T09:00:00.000Z',
-        },
+        payload: demoHomework('pendant le flot de connexions'),
       });
       expect(submitted.statusCode).toBe(201);
     } finally {
@@ -361,14 +348,7 @@ describe('slow anonymous clients', () => {
         const res = await fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
           method: 'PUT',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            classId: DEMO_CLASS_ID,
-            week: '2026-W48',
-            assignmentId: 'exercices-fractions',
-            text: 'fait pendant l’attaque',
-            files: [],
-            submittedAt: '2026-11-25T09:00:00.000Z',
-          }),
+          body: JSON.stringify(demoHomework('fait pendant l’attaque')),
         });
         expect(res.status).toBe(201);
         expect(performance.now() - started).toBeLessThan(1000);

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoHomework } from '../test-support/demo-homework.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { encodePng } from './seed/media.ts';
 
@@ -39,14 +40,7 @@ const statuses = (answers: LightMyRequestResponse[]) => answers.map((a) => a.sta
 const count = (answers: LightMyRequestResponse[], status: number) =>
   answers.filter((a) => a.statusCode === status).length;
 
-const homework = (text: string) => ({
-  classId: 'cm2-b',
-  week: '2026-W48',
-  assignmentId: 'exercices-fractions',
-  text,
-  files: [],
-  submittedAt: '2026-11-25T09:00:00.000Z',
-});
+const homework = demoHomework;
 
 describe('concurrent writes', () => {
   it('PUT /api/submissions/{id}: one id stored once, other contents kept as versions, many ids all stored', async () => {

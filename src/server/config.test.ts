@@ -78,4 +78,11 @@ describe('readConfig', () => {
     ])
       expect(() => readConfig({ SEND_PEAKS: bad }, '/srv')).toThrow('SEND_PEAKS');
   });
+
+  it('keeps SQLite at synchronous=FULL unless told in words nobody types by accident', () => {
+    expect(readConfig({}, '/srv').sqliteSynchronous).toBe('FULL');
+    expect(readConfig({ SQLITE_SYNCHRONOUS: 'OFF_LOSES_ACKNOWLEDGED_WORK' }, '/srv').sqliteSynchronous).toBe('OFF');
+    for (const bad of ['OFF', 'NORMAL', 'off'])
+      expect(() => readConfig({ SQLITE_SYNCHRONOUS: bad }, '/srv')).toThrow('SQLITE_SYNCHRONOUS');
+  });
 });

@@ -14,6 +14,8 @@ export interface Config {
   /** PostgreSQL when set; SQLite in dataDir otherwise. */
   databaseUrl: string | undefined;
   dbPoolSize: number;
+  /** FULL; OFF only for bench:power-loss (SQLITE_SYNCHRONOUS=OFF_LOSES_ACKNOWLEDGED_WORK). */
+  sqliteSynchronous: 'FULL' | 'OFF';
   /** Redis for rate limits shared by several instances; per-process limits otherwise. */
   redisUrl: string | undefined;
   /** Prefix of Cartable's keys in Redis, so several deployments can share one Redis. */
@@ -98,6 +100,15 @@ function sendPeaks(text: string, days: number[]): SendPeak[] {
   });
 }
 
+/** FULL unless told, in words nobody types by accident, to lose acknowledged work on a power cut. */
+function sqliteSynchronous(value: string | undefined): 'FULL' | 'OFF' {
+  if (value === undefined || value === '' || value === 'FULL') return 'FULL';
+  if (value === 'OFF_LOSES_ACKNOWLEDGED_WORK') return 'OFF';
+  throw new Error(
+    `SQLITE_SYNCHRONOUS must be FULL (the default); OFF_LOSES_ACKNOWLEDGED_WORK exists for bench:power-loss, not "${value}"`,
+  );
+}
+
 /** Reads the environment; throws a readable error on a bad value. */
 export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.DATA_DIR ?? 'data');
@@ -114,6 +125,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     seedDemo: (env.SEED_DEMO ?? '1') !== '0',
     databaseUrl,
     dbPoolSize: integer('DB_POOL_SIZE', env.DB_POOL_SIZE, 10, 1, 500),
+    sqliteSynchronous: sqliteSynchronous(env.SQLITE_SYNCHRONOUS),
     redisUrl: env.REDIS_URL || undefined,
     redisPrefix: env.REDIS_PREFIX || 'cartable:rl:',
     accessLog: env.ACCESS_LOG ? resolve(cwd, env.ACCESS_LOG) : undefined,

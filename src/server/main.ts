@@ -13,7 +13,12 @@ async function main(): Promise<void> {
     databaseUrl: config.databaseUrl,
     sqlitePath: join(config.dataDir, 'cartable.sqlite'),
     poolSize: config.dbPoolSize,
+    sqliteSynchronous: config.sqliteSynchronous,
   });
+  if (config.sqliteSynchronous === 'OFF')
+    console.warn(
+      'ATTENTION : SQLite synchronous=OFF : un travail accusé reçu peut être perdu à une coupure de courant.',
+    );
   const storage = new LocalFileStorage(config.filesDir);
   const limiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl, config.redisPrefix) : new MemoryRateLimiter();
   const ctx = {

@@ -18,13 +18,18 @@ export interface OpenOptions {
   sqlitePath: string;
   /** PostgreSQL connections per server process. */
   poolSize?: number;
+  /**
+   * SQLite's synchronous setting: FULL (a commit is on disk before any 2xx). OFF exists only so that
+   * bench:power-loss can show it loses acknowledged work on a power cut (and so that the benchmark can see a loss).
+   */
+  sqliteSynchronous?: 'FULL' | 'OFF';
 }
 
 /** Opens and migrates the database the options name. */
 export async function openDatabase(options: OpenOptions): Promise<{ db: Db; backend: Backend }> {
   if (options.databaseUrl)
     return { db: await openPostgres(options.databaseUrl, options.poolSize), backend: 'postgres' };
-  return { db: await openSqlite(options.sqlitePath), backend: 'sqlite' };
+  return { db: await openSqlite(options.sqlitePath, options.sqliteSynchronous), backend: 'sqlite' };
 }
 
 /**
@@ -52,7 +57,7 @@ export function withStatementCache(sqlite: SQLite.Database, maxStatements = 500)
 }
 
 /** Opens (creating the folder and file if needed) and migrates the SQLite database at `path`. */
-export async function openSqlite(path: string): Promise<Db> {
+export async function openSqlite(path: string, synchronous: 'FULL' | 'OFF' = 'FULL'): Promise<Db> {
   mkdirSync(dirname(path), { recursive: true });
   // Several instances may start together on one file. Kysely's migration lock does not reach across processes on
   // SQLite, and switching a new file to WAL needs it alone: an exclusive transaction on a small lock database beside
@@ -66,7 +71,7 @@ export async function openSqlite(path: string): Promise<Db> {
     sqlite.pragma('busy_timeout = 5000');
     // WAL lets readers run beside the writer; synchronous=FULL means a commit is on disk before any 2xx.
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(`synchronous = ${synchronous === 'OFF' ? 'OFF' : 'FULL'}`);
     sqlite.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     await migrateToLatest(db as Kysely<unknown>);
