@@ -1,6 +1,6 @@
 // Two server processes on one database (SQLite file or PostgreSQL) behind a client-side "load balancer": stateless
 // instances, idempotency across instances, shared rate limits (Redis), and an instance killed mid-drain.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { submissionUrl } from '../protocol/paths.ts';
@@ -180,7 +180,6 @@ describe('two instances on one database', () => {
       Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
       Buffer.from(randomUUID()),
     ]);
-    const { createHash } = await import('node:crypto');
     const photoSha = createHash('sha256').update(photo).digest('hex');
     const uploads = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
@@ -209,6 +208,74 @@ describe('two instances on one database', () => {
       await Promise.all(imports.map(async (r) => ((await r.json()) as { created: unknown[] }).created.length))
     ).reduce((x, y) => x + y, 0);
     expect(created).toBe(6);
+    // One teacher's account created on both at once: once; one class name: no 5xx, rows as answered.
+    const teachers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        send(i, '/api/school/teachers', {
+          method: 'POST',
+          headers: { ...bearer(admin), 'content-type': 'application/json' },
+          body: JSON.stringify({ firstName: 'Paule', lastName: 'Deux-Instances' }),
+        }),
+      ),
+    );
+    await check('teachers', teachers, [201, 409]);
+    expect(teachers.filter((r) => r.status === 201).length).toBe(1);
+    const classes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        send(i, '/api/school/classes', {
+          method: 'POST',
+          headers: { ...bearer(admin), 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'CE2 deux instances', teacherId: 'demo-mme-martin' }),
+        }),
+      ),
+    );
+    await check('classes', classes, [201, 409]);
+    // A lesson file on both at once: stored once.
+    const lessonFile = Buffer.concat([Buffer.from('%PDF-1.4 '), Buffer.from(randomUUID())]);
+    const lessonSha = createHash('sha256').update(lessonFile).digest('hex');
+    const lessonFiles = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        send(i, `/api/lesson-files/${lessonSha}`, {
+          method: 'PUT',
+          headers: { ...bearer(teacher), 'content-type': 'application/pdf' },
+          body: lessonFile,
+        }),
+      ),
+    );
+    await check('lesson files', lessonFiles, [200, 201]);
+    expect(lessonFiles.filter((r) => r.status === 201).length).toBe(1);
+    // New cards for one pupil on both at once: all answered (which secret wins is checked on one instance).
+    const cards = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        send(i, '/api/users/demo-ines/card', { method: 'POST', headers: bearer(admin) }),
+      ),
+    );
+    await check('cards', cards, [200]);
+    // One refresh token used on both at once: honoured at most once; sign-outs at once: all 204.
+    const signedIn = (await (
+      await fetch(`${a.url}/api/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'mme.martin', secret: 'tableau-noir' }),
+      })
+    ).json()) as { token: string; refreshToken: string };
+    const refreshes = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        send(i, '/api/auth/refresh', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ refreshToken: signedIn.refreshToken }),
+        }),
+      ),
+    );
+    await check('refresh', refreshes, [200, 401]);
+    expect(refreshes.filter((r) => r.status === 200).length).toBeLessThanOrEqual(1);
+    const outs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        send(i, '/api/auth/sign-out', { method: 'POST', headers: bearer(signedIn.token) }),
+      ),
+    );
+    await check('sign-out', outs, [204]);
     expect(problems).toEqual([]);
   });
 
