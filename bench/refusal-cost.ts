@@ -4,7 +4,7 @@
  *
  * Two copies of the built server run at once, measured in alternating rounds with the same 64 client loops: one
  * stores every submission (group commit, SQLite synchronous=FULL), the other refuses every submission at the write
- * gate (MAX_CONCURRENT_WRITES=1, MAX_QUEUED_WRITES=0, and a gate held busy by a slow upload). The clients share the
+ * gate (writes paused: MAX_CONCURRENT_WRITES=0). The clients share the
  * machine and are the slower side, so rates say little; each server's own CPU time (from /proc) per answer does: the
  * cost of a refusal is (server CPU per refusal) / (server CPU per stored submission).
  */
@@ -33,29 +33,11 @@ async function load(s: DemoSession, seconds: number): Promise<Record<number, num
 }
 
 const storing = await startServer({ LOG_LEVEL: 'error', MAX_CONCURRENT_WRITES: '256' });
-const refusing = await startServer({ LOG_LEVEL: 'error', MAX_CONCURRENT_WRITES: '1', MAX_QUEUED_WRITES: '0' });
+// Writes paused (MAX_CONCURRENT_WRITES=0): every submission is refused at the gate, before Fastify. (A slot can no
+// longer be held by an upload whose body never ends: slots are taken once the body is read.)
+const refusing = await startServer({ LOG_LEVEL: 'error', MAX_CONCURRENT_WRITES: '0', MAX_QUEUED_WRITES: '0' });
 try {
   const sessions = { storing: await demoSession(storing.url), refusing: await demoSession(refusing.url) };
-  // Hold the refusing server's only write slot: an upload whose body never finishes.
-  const held = new AbortController();
-  void fetch(`${refusing.url}/api/uploads/${'a'.repeat(64)}`, {
-    method: 'PUT',
-    // One byte of a declared 100 kB: the server waits for the rest, holding the slot.
-    headers: {
-      authorization: `Bearer ${sessions.refusing.token}`,
-      'content-type': 'image/png',
-      'content-length': '100000',
-    },
-    body: new ReadableStream({
-      start(controller) {
-        controller.enqueue(new Uint8Array([1]));
-      },
-    }),
-    signal: held.signal,
-    duplex: 'half',
-  } as RequestInit).catch(() => undefined);
-  await new Promise((r) => setTimeout(r, 300));
-
   const servers = { storing, refusing };
   const rates = { stored: [] as number[], refused: [] as number[] };
   const cpuPer = { stored: [] as number[], refused: [] as number[] };
@@ -74,7 +56,6 @@ try {
       cpuPer[kind].push(used / Math.max(1, good));
     }
   }
-  held.abort();
   const stored = median(rates.stored);
   const refused = median(rates.refused);
   const cpuStored = median(cpuPer.stored);

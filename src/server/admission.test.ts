@@ -461,3 +461,27 @@ describe('the penalty box', () => {
     }
   });
 });
+
+describe('writes paused (MAX_CONCURRENT_WRITES=0)', () => {
+  it('refuses every write before Fastify with a return slot, and serves reads', async () => {
+    const s = await startTestServer();
+    const paused = await buildApp(s.ctx, { admission: { maxConcurrentWrites: 0, maxQueuedWrites: 0 } });
+    try {
+      const url = await paused.listen({ host: '127.0.0.1', port: 0 });
+      const token = await s.signIn('lea');
+      const res = await fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(demoHomework('pendant la maintenance')),
+      });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(res.headers.get('content-security-policy')).toBeNull(); // answered before Fastify
+      const me = await fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(me.status).toBe(200);
+    } finally {
+      await paused.close();
+      await s.close();
+    }
+  });
+});

@@ -12,7 +12,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 
 export interface AdmissionOptions {
-  /** Authenticated writes (uploads, submissions, publications) running at once. */
+  /**
+   * Authenticated writes (uploads, submissions, publications) running at once. 0 pauses writes (maintenance): every
+   * one is refused 503 with a return slot before Fastify, reads are served, devices keep their work and come back.
+   */
   maxConcurrentWrites: number;
   /** Authenticated writes waiting for a slot; beyond that they are refused. */
   maxQueuedWrites: number;

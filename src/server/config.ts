@@ -132,7 +132,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     offPeak: offPeak(env),
     capacityPerSecond: integer('SERVER_CAPACITY', env.SERVER_CAPACITY, 100, 1, 1_000_000),
     admission: {
-      maxConcurrentWrites: integer('MAX_CONCURRENT_WRITES', env.MAX_CONCURRENT_WRITES, 32, 1, 10_000),
+      maxConcurrentWrites: integer('MAX_CONCURRENT_WRITES', env.MAX_CONCURRENT_WRITES, 32, 0, 10_000),
       maxQueuedWrites: integer('MAX_QUEUED_WRITES', env.MAX_QUEUED_WRITES, 512, 0, 1_000_000),
       maxConcurrentSignIns: integer('MAX_CONCURRENT_SIGN_INS', env.MAX_CONCURRENT_SIGN_INS, 8, 1, 10_000),
       maxQueuedSignIns: integer('MAX_QUEUED_SIGN_INS', env.MAX_QUEUED_SIGN_INS, 256, 0, 1_000_000),
