@@ -40,6 +40,9 @@ export function gitCommit(): string {
   }
 }
 
+/** The commit when the benchmark started (read at import): edits made while it runs are not what it measured. */
+const STARTED_ON = gitCommit();
+
 /** Writes bench/results/<name>.json with the figures, the commit and where they were measured. */
 export function writeResults(name: string, figures: Record<string, unknown>): string {
   const dir = join(import.meta.dirname, 'results');
@@ -51,7 +54,7 @@ export function writeResults(name: string, figures: Record<string, unknown>): st
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
   };
-  const stamp = { commit: gitCommit(), measuredAt: new Date().toISOString(), machine };
+  const stamp = { commit: STARTED_ON, measuredAt: new Date().toISOString(), machine };
   writeFileSync(path, `${JSON.stringify({ ...figures, ...stamp }, null, 2)}\n`);
   return path;
 }
