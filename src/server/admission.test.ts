@@ -187,6 +187,15 @@ describe('the budget of secret checks', () => {
       expect(refused.statusCode).toBe(503);
       expect(refused.json()).toMatchObject({ error: 'overloaded' });
       expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      // Over a socket, the spent budget refuses before Fastify (no header of its hooks), as a full gate does.
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const early = await fetch(`${url}/api/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'ines', secret: 'faux' }),
+      });
+      expect(early.status).toBe(503);
+      expect(early.headers.get('content-security-policy')).toBeNull();
       // Right secrets cost one each: two pass on a fresh budget, the third waits.
       const fresh = await buildApp(s.ctx, { admission: { maxSignInsPerSecond: 0.001, maxEventLoopDelayMs: 0 } });
       const right = (i: number) =>

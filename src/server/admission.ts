@@ -135,6 +135,12 @@ export class TokenBucket {
     return true;
   }
 
+  /** True when a take now would fail (nothing is taken). */
+  empty(): boolean {
+    this.refill();
+    return this.tokens < 1;
+  }
+
   /** Takes `n` more tokens, into debt down to -burst: later takes wait until it is paid back. */
   charge(n: number): void {
     this.refill();
@@ -203,6 +209,9 @@ export function gateOf(method: string | undefined, url: string | undefined): Gat
   return undefined;
 }
 
+const isSignIn = (url: string | undefined) =>
+  url === '/api/auth/sign-in' || (url ?? '').startsWith('/api/auth/sign-in?');
+
 /** The route pattern of a write, as Fastify names it in the access log. */
 function routePattern(url: string): string {
   if (url.startsWith('/api/submissions/')) return '/api/submissions/:id';
@@ -229,6 +238,8 @@ export interface SecretChecks {
   mayCheck(reply: FastifyReply): boolean;
   /** The secret just checked was wrong. */
   wrong(): void;
+  /** True while no secret may be checked: sign-ins are then refused before Fastify, as a full gate's writes are. */
+  spent(): boolean;
 }
 const WRONG_SECRET_COST = 4;
 
@@ -256,7 +267,11 @@ export function shedBeforeFastify(
 ): (req: IncomingMessage, res: ServerResponse) => boolean {
   return (req, res) => {
     const gate = gateOf(req.method, req.url);
-    if (gate === undefined || !admission.gates[gate].full()) return false;
+    if (gate === undefined) return false;
+    // The gate's own test, and for a sign-in the route's budget test (the same functions the routes call).
+    const refused =
+      admission.gates[gate].full() || (gate === 'signIn' && isSignIn(req.url) && admission.secretChecks.spent());
+    if (!refused) return false;
     const started = performance.now();
     const advice = admission.advise();
     res.writeHead(503, {
@@ -363,6 +378,7 @@ export async function installAdmission(
         return false;
       },
       wrong: () => hashes?.charge(WRONG_SECRET_COST - 1),
+      spent: () => hashes?.empty() ?? false,
     },
   };
 }
