@@ -108,6 +108,14 @@ describe('PUT /api/submissions/{id}', () => {
     const again = await put(lea, id, body('3/4 du rectangle', [file]));
     expect(again.statusCode).toBe(200);
     expect(again.json()).toEqual({ receipt });
+    // And nothing new was stored: one row, no other version.
+    const rows = await s.ctx.db.selectFrom('submissions').select('id').where('id', '=', id).execute();
+    const versions = await s.ctx.db
+      .selectFrom('submission_versions')
+      .select('submission_id')
+      .where('submission_id', '=', id)
+      .execute();
+    expect([rows.length, versions.length]).toEqual([1, 0]);
   });
 
   it('answers 409 for other content under the same id, and keeps both versions for the teacher', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffCeiling, delayAfterRejection, fullJitterDelay, nextGridTime, parseRetryAfter } from './backoff.ts';
+import { backoffCeiling, delayAfterRejection, nextGridTime, parseRetryAfter } from './backoff.ts';
 import { SeededRandom } from './fakes.ts';
 
 const policy = { baseMs: 1000, capMs: 60_000 };
@@ -11,9 +11,9 @@ describe('backoff', () => {
     ]);
   });
 
-  it('draws full jitter uniformly below the ceiling', () => {
+  it('draws full jitter uniformly below the ceiling when the server gave no Retry-After (the outbox’s own path)', () => {
     const random = new SeededRandom(7);
-    const draws = Array.from({ length: 10_000 }, () => fullJitterDelay(4, () => random.next(), policy));
+    const draws = Array.from({ length: 10_000 }, () => delayAfterRejection(4, undefined, () => random.next(), policy));
     expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...draws)).toBeLessThan(16_000);
     const mean = draws.reduce((a, b) => a + b, 0) / draws.length;

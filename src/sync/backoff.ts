@@ -16,18 +16,6 @@ export function backoffCeiling(attempt: number, policy: BackoffPolicy = DEFAULT_
 }
 
 /**
- * Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"): uniform in [0, ceiling).
- * `random` must return a number in [0, 1).
- */
-export function fullJitterDelay(
-  attempt: number,
-  random: () => number,
-  policy: BackoffPolicy = DEFAULT_BACKOFF,
-): number {
-  return Math.floor(random() * backoffCeiling(attempt, policy));
-}
-
-/**
  * Parses an HTTP Retry-After header (delta-seconds or an HTTP date) into milliseconds from `nowMs`.
  * Returns undefined when absent or unreadable, and never a negative number.
  */
@@ -41,8 +29,9 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 }
 
 /**
- * Never sooner than the server asked (Retry-After), with full jitter on top so refused clients do not come back in
- * the same second. Cartable's server already draws its Retry-After at random over its spread; only when an answer
+ * Never sooner than the server asked (Retry-After), with full jitter (AWS architecture blog, "Exponential Backoff And
+ * Jitter": uniform in [0, ceiling)) on top so refused clients do not come back in the same second; with no
+ * Retry-After, the full jitter alone. `random` must return a number in [0, 1). Cartable's server already draws its Retry-After at random over its spread; only when an answer
  * has a spread but no Retry-After does the jitter cover the spread itself.
  */
 export function delayAfterRejection(

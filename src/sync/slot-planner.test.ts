@@ -7,21 +7,27 @@ import {
   previousSlot,
   type SyncPolicy,
   slotFraction,
+  slotInWindow,
   windowStartingOn,
 } from './slot-planner.ts';
-import { wallClock, zonedInstant } from '../protocol/zoned-time.ts';
+import { type CalendarDate, wallClock, zonedInstant } from '../protocol/zoned-time.ts';
 
 const paris: SyncPolicy = { ...DEFAULT_POLICY, timeZone: 'Europe/Paris' };
 const HOUR = 3_600_000;
 
-/** Slots of `n` devices in the window that starts on `date`; returns the busiest minute against the mean. */
-function busiestMinute(n: number, device: (i: number) => { id: string; seat?: number }, week: string) {
-  const w = windowStartingOn(paris, { year: 2026, month: 11, day: 23 });
+/**
+ * Where `n` devices will check in the window that starts on `date`, placed by slotInWindow (what nextSlot places
+ * with: the last test below holds them together), so a planner that put every device at the window's start fails
+ * here; returns the busiest minute against the mean.
+ */
+function busiestMinute(n: number, device: (i: number) => { id: string; seat?: number }, date: CalendarDate) {
+  const w = windowStartingOn(paris, date);
   if (!w) throw new Error('no window');
   const minutes = Math.round((w.end - w.start) / 60_000);
   const bins = Array.from({ length: minutes }, () => 0);
   for (let i = 0; i < n; i++) {
-    const at = w.start + Math.floor(slotFraction(device(i), week) * (w.end - w.start));
+    const at = slotInWindow(w, date, device(i));
+    if (at < w.start || at >= w.end) throw new Error(`device ${i}: slot outside the window`);
     const bin = Math.floor((at - w.start) / 60_000);
     bins[bin] = (bins[bin] ?? 0) + 1;
   }
@@ -30,14 +36,19 @@ function busiestMinute(n: number, device: (i: number) => { id: string; seat?: nu
 
 describe('slot planner', () => {
   it('spreads 100,000 registered devices so the busiest minute holds at most 1.2 × the mean', () => {
-    const ratio = busiestMinute(100_000, (i) => ({ id: `device-${i}`, seat: i }), '2026-W48');
+    const ratio = busiestMinute(100_000, (i) => ({ id: `device-${i}`, seat: i }), { year: 2026, month: 11, day: 23 });
     expect(ratio).toBeLessThanOrEqual(1.2);
     // And another week's rotation of the sequence is as even.
-    expect(busiestMinute(100_000, (i) => ({ id: `device-${i}`, seat: i }), '2027-W02')).toBeLessThanOrEqual(1.2);
+    const later = busiestMinute(100_000, (i) => ({ id: `device-${i}`, seat: i }), { year: 2027, month: 1, day: 11 });
+    expect(later).toBeLessThanOrEqual(1.2);
   });
 
   it('devices without a seat hash their id: spread, though only as evenly as chance allows', () => {
-    const ratio = busiestMinute(100_000, (i) => ({ id: crypto.randomUUID() + String(i) }), '2026-W48');
+    const ratio = busiestMinute(100_000, (i) => ({ id: crypto.randomUUID() + String(i) }), {
+      year: 2026,
+      month: 11,
+      day: 23,
+    });
     // Independent hashes are balls in bins: about 1.3 × the mean over a 12-hour night, never a pile-up.
     expect(ratio).toBeGreaterThan(1);
     expect(ratio).toBeLessThan(1.6);
@@ -100,5 +111,15 @@ describe('slot planner', () => {
     expect(hash32('2026-W48')).not.toBe(hash32('2026-W49'));
     expect(hash32('abc')).toBeGreaterThanOrEqual(0);
     expect(hash32('abc')).toBeLessThan(2 ** 32);
+  });
+
+  it('gives each device, through nextSlot, the moment slotInWindow computes (the spread above is the real one)', () => {
+    const date = { year: 2026, month: 11, day: 23 };
+    const w = windowStartingOn(paris, date);
+    if (!w) throw new Error('no window');
+    for (let i = 0; i < 200; i++) {
+      const device = i % 2 ? { id: `device-${i}`, seat: i * 37 } : { id: `sans-siege-${i}` };
+      expect(nextSlot(paris, device, w.start - 1)).toBe(slotInWindow(w, date, device));
+    }
   });
 });

@@ -96,6 +96,15 @@ interface Slot {
   at: number;
 }
 
+/**
+ * The device's moment in the window `w` that starts on local date `date`: the week of the evening the window starts
+ * (a Sunday-night window keeps its slot past midnight) rotates the device's place in the sequence.
+ */
+export function slotInWindow(w: { start: number; end: number }, date: CalendarDate, device: SlotDevice): number {
+  const week = formatIsoWeek(isoWeekOfCalendarDate(date.year, date.month, date.day));
+  return w.start + Math.floor(slotFraction(device, week) * (w.end - w.start));
+}
+
 /** The windows that start from `from` to `to` days around `at`, in order, each with the device's slot in it. */
 function slotsAround(policy: SyncPolicy, device: SlotDevice, at: number, from: number, to: number): Slot[] {
   const today = wallClock(at, policy.timeZone);
@@ -104,9 +113,7 @@ function slotsAround(policy: SyncPolicy, device: SlotDevice, at: number, from: n
     const date = addDays(today, d);
     const w = windowStartingOn(policy, date);
     if (!w) continue;
-    // The week of the evening the window starts: a Sunday-night window keeps its slot past midnight.
-    const week = formatIsoWeek(isoWeekOfCalendarDate(date.year, date.month, date.day));
-    out.push({ ...w, at: w.start + Math.floor(slotFraction(device, week) * (w.end - w.start)) });
+    out.push({ ...w, at: slotInWindow(w, date, device) });
   }
   return out;
 }
