@@ -9,6 +9,8 @@ export interface RunningServer {
   url: string;
   /** The process id of the running server, for memory readings. */
   pid(): number | undefined;
+  /** What the server has printed since it last started. */
+  output(): string;
   port: number;
   dataDir: string;
   /** Stops the process (SIGKILL when `crash`), and waits until it has exited. */
@@ -90,6 +92,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   return {
     url,
     pid: () => child?.pid,
+    output: () => log,
     port,
     dataDir,
     stop,

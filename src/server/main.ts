@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
 import { readConfig } from './config.ts';
-import { openDatabase } from './db/connect.ts';
+import { commitDurability, openDatabase } from './db/connect.ts';
 import { LocalFileStorage } from './files/file-storage.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './rate-limit.ts';
 import { DEMO_ACCOUNTS, ensureDemo } from './seed/demo.ts';
@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const where = backend === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `SQLite, ${config.dataDir}`;
+  const durability = await commitDurability(db, backend);
+  const where =
+    backend === 'postgres' ? `PostgreSQL (DATABASE_URL, ${durability})` : `SQLite (${durability}), ${config.dataDir}`;
   const lines = [
     `Cartable écoute sur http://${shownHost}:${port}`,
     `Base de données : ${where} · fichiers : ${config.filesDir}`,

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase, sql } from 'kysely';
 import { Pool } from 'pg';
 import { migrateToLatest } from './migrations.ts';
 import type { Database, Db } from './schema.ts';
@@ -32,6 +32,21 @@ export async function openDatabase(options: OpenOptions): Promise<{ db: Db; back
   return { db: await openSqlite(options.sqlitePath, options.sqliteSynchronous), backend: 'sqlite' };
 }
 
+const SYNCHRONOUS_NAMES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'];
+
+/**
+ * How the database commits, read back from the connection that commits (not the setting asked for): SQLite's
+ * synchronous pragma, or PostgreSQL's synchronous_commit. The server says it at start; bench:durable prints it.
+ */
+export async function commitDurability(db: Db, backend: Backend): Promise<string> {
+  if (backend === 'sqlite') {
+    const row = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows[0];
+    return `synchronous=${SYNCHRONOUS_NAMES[row?.synchronous ?? -1] ?? String(row?.synchronous)}`;
+  }
+  const row = (await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(db)).rows[0];
+  return `synchronous_commit=${row?.synchronous_commit ?? '?'}`;
+}
+
 /**
  * Kysely's SQLite driver prepares every statement anew; the same few statements run on every request, and preparing
  * them was a tenth of the server's time under load (bench:durable's profile). Reused statements are safe here: the
@@ -41,15 +56,15 @@ export function withStatementCache(sqlite: SQLite.Database, maxStatements = 500)
   const statements = new Map<string, SQLite.Statement>();
   return {
     close: () => sqlite.close(),
-    prepare(sql: string) {
-      let statement = statements.get(sql);
+    prepare(text: string) {
+      let statement = statements.get(text);
       if (!statement) {
-        statement = sqlite.prepare(sql);
+        statement = sqlite.prepare(text);
         if (statements.size >= maxStatements) {
           const oldest = statements.keys().next();
           if (!oldest.done) statements.delete(oldest.value);
         }
-        statements.set(sql, statement);
+        statements.set(text, statement);
       }
       return statement;
     },
