@@ -17,7 +17,7 @@ import { cpuSeconds, median, printTable, writeResults } from './report.ts';
 
 const HONEST = Number(process.env.BENCH_HONEST ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 // The production defaults, set explicitly (test servers turn the shedder and the secret-check budget off).
 const server = await startServer({

@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { ConnectionGuard } from './connection-guard.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 
@@ -280,12 +281,12 @@ export function shedBeforeFastify(
       'retry-after': String(advice.retryAfterSeconds),
       [RETRY_SPREAD_HEADER]: String(advice.spreadSeconds),
       'x-content-type-options': 'nosniff',
-      // Its body is never read: the connection cannot carry another request (connection-guard.ts closes it).
-      ...(req.complete ? {} : { connection: 'close' }),
+      // A large body is never read: the connection cannot carry another request (connection-guard.ts closes it).
+      ...(ConnectionGuard.mustClose(req) ? { connection: 'close' } : {}),
       ...extraHeaders(),
     });
     res.end(OVERLOADED_JSON);
-    if (!req.complete) res.once('finish', () => linger?.(req.socket));
+    if (ConnectionGuard.mustClose(req)) res.once('finish', () => linger?.(req.socket));
     log?.({
       arrivalMs: Date.now(),
       method: req.method ?? '',

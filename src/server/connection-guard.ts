@@ -11,10 +11,11 @@
  *   this also bounds an address's requests in flight;
  * - large bodies (uploads) reserve their declared length from `maxBodyBytesInFlight` before a byte is read; beyond
  *   it they are refused 503 with a Retry-After, so the memory held by bodies being read is bounded;
- * - an answer sent before its request's body was read (a refusal) closes the connection, and the server stops reading
- *   the socket at once, then closes it after `lingerMs` so the answer is still delivered: Node would otherwise read
- *   and discard the rest of the body at network speed (a hostile client pumping 30 MB per request took half the
- *   server's time in bench:abuse);
+ * - an answer sent before a large request body was read (a refusal) closes the connection, and the server stops
+ *   reading the socket at once, then closes it after `lingerMs` so the answer is still delivered: Node would otherwise
+ *   read and discard the rest of the body at network speed (a hostile client pumping 30 MB per request took half the
+ *   server's time in bench:abuse). A small unread body (at most 64 KiB declared) is discarded and the connection kept:
+ *   closing it made every refused request of a flood a new connection, which costs more than the body;
  * - a client that keeps earning refusals is refused here, before Fastify, for a while (the penalty box): a token whose
  *   requests get `boxAfter` malformed-body answers (400, 411, 413, 415) within 10 s, or an address that gets
  *   `boxAfter` sign-in 429s, is answered 429 with Retry-After for `boxMs` at a tenth of the cost of a refusal through
@@ -70,12 +71,15 @@ export interface GuardCounts {
   boxed: number;
 }
 
+/** Declared bodies up to this size are discarded when answered unread; larger ones (or undeclared) close. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
 const json = (res: ServerResponse, status: number, error: string, message: string, headers = {}) => {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
-    connection: 'close',
+    ...(ConnectionGuard.mustClose(res.req) ? { connection: 'close' } : {}),
     ...headers,
   });
   res.end(JSON.stringify({ error, message }));
@@ -153,7 +157,7 @@ export class ConnectionGuard {
       );
       if (until > this.now()) {
         this.counts.boxed++;
-        json(res, 429, 'too_many_requests', 'Trop de requêtes refusées : réessaie plus tard.', {
+        this.refuse(res, 429, 'too_many_requests', 'Trop de requêtes refusées : réessaie plus tard.', {
           'retry-after': String(Math.ceil((until - this.now()) / 1000)),
         });
         return true;
@@ -163,9 +167,15 @@ export class ConnectionGuard {
     if (length > this.options.largeBodyBytes) {
       if (this.bodyBytes + length > this.options.maxBodyBytesInFlight) {
         this.counts.bodyBudgetRefused++;
-        json(res, 503, 'overloaded', 'Serveur très chargé : ton travail est gardé et repartira automatiquement.', {
-          'retry-after': String(5 + Math.floor(Math.random() * 25)),
-        });
+        this.refuse(
+          res,
+          503,
+          'overloaded',
+          'Serveur très chargé : ton travail est gardé et repartira automatiquement.',
+          {
+            'retry-after': String(5 + Math.floor(Math.random() * 25)),
+          },
+        );
         return true;
       }
       this.bodyBytes += length;
@@ -174,12 +184,18 @@ export class ConnectionGuard {
     return false;
   }
 
+  /** Answers a refusal from the guard itself; a large unread body then lingers (see mustClose). */
+  private refuse(res: ServerResponse, status: number, error: string, message: string, headers = {}): void {
+    json(res, status, error, message, headers);
+    if (ConnectionGuard.mustClose(res.req)) res.once('finish', () => this.linger(res.req.socket));
+  }
+
   /**
    * Called with every answer once sent (from Fastify's onResponse, which runs anyway: no listener of its own on the
    * hot path): an answer given before its body was read makes the socket linger; refusals feed the penalty box.
    */
   answered(req: IncomingMessage, status: number): void {
-    if (!req.complete) this.linger(req.socket);
+    if (ConnectionGuard.mustClose(req)) this.linger(req.socket);
     if (status >= 400) this.noteAnswer(req, status);
   }
 
@@ -220,9 +236,16 @@ export class ConnectionGuard {
     socket.once('close', () => clearTimeout(timer));
   }
 
-  /** True when `req`'s body has not been read whole: its answer must close the connection. */
-  static answeredEarly(req: IncomingMessage): boolean {
-    return !req.complete;
+  /**
+   * True when `req`'s body has not been read whole and is large (or of unknown length): its answer closes the
+   * connection, and the socket lingers unread. A small unread body is left for Node to discard.
+   */
+  static mustClose(req: IncomingMessage): boolean {
+    if (req.complete) return false;
+    const declared = req.headers['content-length'];
+    return declared === undefined
+      ? req.headers['transfer-encoding'] !== undefined
+      : Number(declared) > SMALL_BODY_BYTES;
   }
 
   /** Bytes reserved by large bodies being read now. */

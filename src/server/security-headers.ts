@@ -29,9 +29,9 @@ export function installSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control'))
       void reply.header('cache-control', 'no-store');
-    // An answer sent before its request's body was read (a refusal) ends the connection: the rest of that body is
+    // An answer sent before a large request body was read (a refusal) ends the connection: the rest of that body is
     // never read (connection-guard.ts stops the socket), so the connection cannot carry another request.
-    if (ConnectionGuard.answeredEarly(request.raw)) void reply.header('connection', 'close');
+    if (ConnectionGuard.mustClose(request.raw)) void reply.header('connection', 'close');
     // A 304 has no body to protect, and the device keeps the headers of the answer it revalidates: leaving them out
     // halves the bytes of the most frequent answer (bench:delta).
     if (reply.statusCode === 304) {
