@@ -157,9 +157,12 @@ export class ConnectionGuard {
       );
       if (until > this.now()) {
         this.counts.boxed++;
-        this.refuse(res, 429, 'too_many_requests', 'Trop de requêtes refusées : réessaie plus tard.', {
+        json(res, 429, 'too_many_requests', 'Trop de requêtes refusées : réessaie plus tard.', {
           'retry-after': String(Math.ceil((until - this.now()) / 1000)),
         });
+        // A boxed client had twenty clear answers already: once this one is flushed its socket ends at once, without
+        // lingering (a paused socket keeps filling kernel buffers with a pumping client's bytes).
+        if (ConnectionGuard.mustClose(req)) res.once('finish', () => req.socket.destroy());
         return true;
       }
     }
