@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, type BrowserType, expect, type Page, test } from '@playwright/test';
 import { CHROMIUM, LAUNCH_ARGS } from '../playwright.config.ts';
+import { encodePng } from '../src/server/seed/media.ts';
 import { signInAndInstall } from './pupil.ts';
 import { storedSubmissions, storedUploads } from './server-db.ts';
 import { type RunningServer, startServer } from './server.ts';
@@ -51,7 +52,12 @@ async function handIn(
   await expect(page.getByLabel('Ta réponse')).toHaveValue('');
 }
 
-const photo = { name: 'cahier-page-12.png', mimeType: 'image/png', buffer: randomBytes(300_000) };
+// A real PNG of noise (about 300 kB: noise does not compress): homework uploads are sniffed, like lesson files.
+const photo = {
+  name: 'cahier-page-12.png',
+  mimeType: 'image/png',
+  buffer: encodePng(275, 275, () => [...randomBytes(3), 255] as [number, number, number, number]),
+};
 const pdf = {
   name: 'exercices.pdf',
   mimeType: 'application/pdf',
