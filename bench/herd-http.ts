@@ -83,7 +83,14 @@ async function until(what: string, done: () => boolean, timeoutMs: number): Prom
 
 const logDir = mkdtempSync(join(tmpdir(), 'cartable-herd-http-'));
 const accessLog = join(logDir, 'access.log');
-const server = await startServer({ LOG_LEVEL: 'error', SERVER_CAPACITY: String(CAPACITY), ACCESS_LOG: accessLog });
+// The 2,000 simulated devices share one loopback address, unlike real ones: lift the per-address socket bounds.
+const server = await startServer({
+  LOG_LEVEL: 'error',
+  SERVER_CAPACITY: String(CAPACITY),
+  ACCESS_LOG: accessLog,
+  MAX_CONNECTIONS_PER_ADDRESS: '1000000',
+  NEW_CONNECTIONS_PER_SECOND: '1000000',
+});
 try {
   const { week } = await demoSession(server.url);
 

@@ -494,3 +494,36 @@ describe('writes paused (MAX_CONCURRENT_WRITES=0)', () => {
     }
   });
 });
+
+describe('new connections per address', () => {
+  it('are closed on accept past the address’s budget, before a byte of them is parsed', async () => {
+    const s = await startTestServer();
+    const app = await buildApp(s.ctx, { guard: { newConnectionsPerSecond: 0.001, newConnectionsBurst: 5 } });
+    const sockets: Socket[] = [];
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = new URL(url);
+      const outcomes = await Promise.all(
+        Array.from(
+          { length: 8 },
+          () =>
+            new Promise<string>((resolve) => {
+              const socket = connect(Number(port), '127.0.0.1');
+              sockets.push(socket);
+              let answer = '';
+              socket.on('data', (d: Buffer) => (answer += d.toString()));
+              socket.on('error', () => undefined);
+              socket.on('close', () => resolve(answer.slice(0, 12) || 'closed'));
+              socket.write('GET /api/health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+            }),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'HTTP/1.1 200').length).toBe(5);
+      expect(outcomes.filter((o) => o === 'closed').length).toBe(3);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await app.close();
+      await s.close();
+    }
+  });
+});

@@ -85,4 +85,14 @@ describe('readConfig', () => {
     for (const bad of ['OFF', 'NORMAL', 'off'])
       expect(() => readConfig({ SQLITE_SYNCHRONOUS: bad }, '/srv')).toThrow('SQLITE_SYNCHRONOUS');
   });
+
+  it('reads the per-address bounds, with a burst of twice the rate', () => {
+    expect(readConfig({}, '/srv').guard).toEqual({
+      maxConnectionsPerAddress: 512,
+      newConnectionsPerSecond: 200,
+      newConnectionsBurst: 400,
+    });
+    expect(readConfig({ NEW_CONNECTIONS_PER_SECOND: '50' }, '/srv').guard.newConnectionsBurst).toBe(100);
+    expect(() => readConfig({ MAX_CONNECTIONS_PER_ADDRESS: '0' }, '/srv')).toThrow('MAX_CONNECTIONS_PER_ADDRESS');
+  });
 });

@@ -26,6 +26,8 @@ export interface Config {
   accessLog: string | undefined;
   /** When devices prefetch (SYNC_WINDOW, SYNC_DAYS, KEEP_PREVIOUS_WEEKS). */
   offPeak: OffPeakWindow;
+  /** Per client address (connection-guard.ts): open sockets, and new ones a second (twice that saved up). */
+  guard: { maxConnectionsPerAddress: number; newConnectionsPerSecond: number; newConnectionsBurst: number };
   admission: {
     maxConcurrentWrites: number;
     maxQueuedWrites: number;
@@ -100,6 +102,22 @@ function sendPeaks(text: string, days: number[]): SendPeak[] {
   });
 }
 
+/** Per-address bounds: raise them behind a reverse proxy (every client then has the proxy's address). */
+function guardSettings(env: NodeJS.ProcessEnv): Config['guard'] {
+  const rate = integer('NEW_CONNECTIONS_PER_SECOND', env.NEW_CONNECTIONS_PER_SECOND, 200, 1, 1_000_000);
+  return {
+    maxConnectionsPerAddress: integer(
+      'MAX_CONNECTIONS_PER_ADDRESS',
+      env.MAX_CONNECTIONS_PER_ADDRESS,
+      512,
+      1,
+      1_000_000,
+    ),
+    newConnectionsPerSecond: rate,
+    newConnectionsBurst: 2 * rate,
+  };
+}
+
 /** FULL unless told, in words nobody types by accident, to lose acknowledged work on a power cut. */
 function sqliteSynchronous(value: string | undefined): 'FULL' | 'OFF' {
   if (value === undefined || value === '' || value === 'FULL') return 'FULL';
@@ -131,6 +149,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     accessLog: env.ACCESS_LOG ? resolve(cwd, env.ACCESS_LOG) : undefined,
     offPeak: offPeak(env),
     capacityPerSecond: integer('SERVER_CAPACITY', env.SERVER_CAPACITY, 100, 1, 1_000_000),
+    guard: guardSettings(env),
     admission: {
       maxConcurrentWrites: integer('MAX_CONCURRENT_WRITES', env.MAX_CONCURRENT_WRITES, 32, 0, 10_000),
       maxQueuedWrites: integer('MAX_QUEUED_WRITES', env.MAX_QUEUED_WRITES, 512, 0, 1_000_000),

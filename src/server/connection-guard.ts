@@ -9,6 +9,11 @@
  * - per client address, at most `maxConnectionsPerAddress` sockets (a school behind one NAT has hundreds of pupils:
  *   the default is generous, it stops a flood, not a class); HTTP/1.1 runs a connection's requests one at a time, so
  *   this also bounds an address's requests in flight;
+ * - per client address, at most `newConnectionsPerSecond` new sockets a second (`newConnectionsBurst` saved up):
+ *   beyond, a socket is closed on accept, before Node parses a byte of it. Devices reuse keep-alive connections, and
+ *   after an outage they return spread over the recovery period (500 tablets behind one NAT: about 50 new sockets a
+ *   second); a client that opens one connection per request (bench:abuse's sealed attacker, ~550 a second) cost the
+ *   server ~150 µs each before any of Cartable's code could refuse it;
  * - large bodies (uploads) reserve their declared length from `maxBodyBytesInFlight` before a byte is read; beyond
  *   it they are refused 503 with a Retry-After, so the memory held by bodies being read is bounded;
  * - an answer sent before a large request body was read (a refusal) closes the connection, and the server stops
@@ -34,6 +39,8 @@ export interface GuardOptions {
   minBodyBytesPerSecond: number;
   bodyGraceMs: number;
   maxConnectionsPerAddress: number;
+  newConnectionsPerSecond: number;
+  newConnectionsBurst: number;
   /** Sum of the declared lengths of bodies over `largeBodyBytes` being read at once. */
   maxBodyBytesInFlight: number;
   largeBodyBytes: number;
@@ -49,6 +56,8 @@ export const DEFAULT_GUARD: GuardOptions = {
   minBodyBytesPerSecond: 512,
   bodyGraceMs: 10_000,
   maxConnectionsPerAddress: 512,
+  newConnectionsPerSecond: 200,
+  newConnectionsBurst: 400,
   maxBodyBytesInFlight: 512 * 1024 * 1024,
   largeBodyBytes: 256 * 1024,
   lingerMs: 2000,
@@ -107,6 +116,8 @@ export class ConnectionGuard {
   private readonly strikes = new Map<string, { count: number; windowEnds: number }>();
   private readonly boxes = new Map<string, number>();
   private readonly sockets = new Map<string, number>();
+  /** New-connection budgets per address: tokens and when they were counted. */
+  private readonly arrivals = new Map<string, { tokens: number; at: number }>();
   /**
    * Open sockets, with the progress of the body they are reading, if any. Kept per connection, not per request:
    * tracking each request (5,000 a second) cost the durable-submission path 8-13 % in bench:durable's A/B.
@@ -129,7 +140,7 @@ export class ConnectionGuard {
     server.on('connection', (socket: Socket) => {
       const address = socket.remoteAddress ?? '';
       const open = (this.sockets.get(address) ?? 0) + 1;
-      if (open > this.options.maxConnectionsPerAddress) {
+      if (open > this.options.maxConnectionsPerAddress || !this.mayConnect(address)) {
         this.counts.connectionsRefused++;
         socket.destroy();
         return;
@@ -144,6 +155,19 @@ export class ConnectionGuard {
     this.sweeper = setInterval(() => this.sweep(), 1000);
     this.sweeper.unref();
     server.once('close', () => clearInterval(this.sweeper));
+  }
+
+  /** Takes one of `address`'s new-connection tokens, if it has one. */
+  private mayConnect(address: string): boolean {
+    const now = this.now();
+    const { newConnectionsPerSecond: rate, newConnectionsBurst: burst } = this.options;
+    const bucket = this.arrivals.get(address) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
+    bucket.at = now;
+    this.arrivals.set(address, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
   }
 
   /** True when the guard answered the request itself (refused); false to let it through. */
@@ -264,6 +288,9 @@ export class ConnectionGuard {
     const now = this.now();
     for (const [key, until] of this.boxes) if (until <= now) this.boxes.delete(key);
     for (const [key, strike] of this.strikes) if (strike.windowEnds <= now) this.strikes.delete(key);
+    // A budget full again is the same as none: forget it.
+    const refill = (this.options.newConnectionsBurst * 1000) / this.options.newConnectionsPerSecond;
+    for (const [address, bucket] of this.arrivals) if (now - bucket.at > refill) this.arrivals.delete(address);
     for (const [socket, progress] of this.open) {
       const res = servingNow(socket);
       if (!res || res.req.complete || res.writableEnded || socket.destroyed) {

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     clientDir: config.clientDir,
     logger: { level: process.env.LOG_LEVEL ?? 'warn' },
     admission: config.admission,
+    guard: config.guard,
     capacityPerSecond: config.capacityPerSecond,
     accessLog: config.accessLog,
     groupCommit: process.env.GROUP_COMMIT !== '0',
