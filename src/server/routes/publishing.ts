@@ -32,10 +32,9 @@ import {
 import { bytesMatchType } from '../files/sniff.ts';
 import { publishStoredWeek, sha256Hex, storeFileBytes } from '../publish.ts';
 import { weekKey } from '../hot-cache.ts';
-import { authErrors, bearer } from './common.ts';
+import { authErrors, bearer, megabytes, refuseFileByHeaders } from './common.ts';
 
 const PublishId = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
-const mib = (n: number) => `${Math.round(n / 1024 / 1024)} Mo`;
 
 export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
   const accepted = [...LESSON_FILE_TYPES, ...Object.keys(LESSON_TYPE_ALIASES)];
@@ -71,27 +70,17 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
     {
       // Size and type are checked from the headers before the body is read: no bytes wasted on a refusal.
       onRequest: [
-        async (request) => {
-          const length = Number(request.headers['content-length'] ?? Number.NaN);
-          if (Number.isFinite(length) && length > MAX_LESSON_FILE_BYTES)
-            throw new HttpError(
-              413,
-              'file_too_large',
-              `Fichier trop lourd (${mib(length)}) : ${mib(MAX_LESSON_FILE_BYTES)} au plus par fichier.`,
-            );
-          const type = canonicalType(request.headers['content-type'] ?? '');
-          if (!isLessonFileType(type))
-            throw new HttpError(
-              415,
-              'unsupported_media_type',
-              `Type de fichier refusé (${type || 'inconnu'}). Acceptés : PDF, images PNG/JPEG/WebP/GIF, sons WAV/MP3/OGG/M4A, vidéos MP4, texte.`,
-            );
-        },
+        refuseFileByHeaders({
+          maxBytes: MAX_LESSON_FILE_BYTES,
+          typeOf: canonicalType,
+          accepts: isLessonFileType,
+          accepted: 'PDF, images PNG/JPEG/WebP/GIF, sons WAV/MP3/OGG/M4A, vidéos MP4, texte',
+        }),
         authenticate(ctx, ACCESS_OR_DEVICE),
         requireTeacher,
       ],
       schema: {
-        summary: `Upload a lesson file by its SHA-256 (teachers; at most ${mib(MAX_LESSON_FILE_BYTES)})`,
+        summary: `Upload a lesson file by its SHA-256 (teachers; at most ${megabytes(MAX_LESSON_FILE_BYTES)})`,
         security: bearer,
         params: Type.Object({ sha256: Sha256 }),
         response: {

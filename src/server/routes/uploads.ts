@@ -14,11 +14,10 @@ import { findOwnUpload, recordUpload } from '../db/homework-queries.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { bytesMatchType } from '../files/sniff.ts';
 import { sha256Hex } from '../publish.ts';
-import { authErrors, bearer } from './common.ts';
+import { authErrors, bearer, megabytes, refuseFileByHeaders } from './common.ts';
 
 /** The declared type, without parameters, in lower case ('' when absent). */
 const declaredType = (header: string | undefined) => (header ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-const mib = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} Mio`;
 
 export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
   app.addContentTypeParser(
@@ -52,21 +51,16 @@ export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
     {
       // Size and type are checked from the headers, then the token, all before a byte of the body is read.
       onRequest: [
-        async (request) => {
-          const length = Number(request.headers['content-length'] ?? Number.NaN);
-          if (Number.isFinite(length) && length > MAX_HOMEWORK_FILE_BYTES)
-            throw new HttpError(
-              413,
-              'file_too_large',
-              `Fichier trop lourd (${mib(length)}) : ${mib(MAX_HOMEWORK_FILE_BYTES)} au plus par fichier.`,
-            );
-          if (!isHomeworkFileType(declaredType(request.headers['content-type'])))
-            throw new HttpError(415, 'unsupported_media_type', `Types acceptés : ${HOMEWORK_FILE_TYPES.join(', ')}.`);
-        },
+        refuseFileByHeaders({
+          maxBytes: MAX_HOMEWORK_FILE_BYTES,
+          typeOf: declaredType,
+          accepts: isHomeworkFileType,
+          accepted: HOMEWORK_FILE_TYPES.join(', '),
+        }),
         authenticate(ctx, ACCESS_OR_DEVICE),
       ],
       schema: {
-        summary: `Upload a homework file by its SHA-256 (${HOMEWORK_FILE_TYPES.join(', ')}; at most ${mib(MAX_HOMEWORK_FILE_BYTES)})`,
+        summary: `Upload a homework file by its SHA-256 (${HOMEWORK_FILE_TYPES.join(', ')}; at most ${megabytes(MAX_HOMEWORK_FILE_BYTES)})`,
         security: bearer,
         params: Type.Object({ sha256: Sha256 }),
         response: { 200: UploadReply, 201: UploadReply, ...authErrors, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody },
