@@ -8,7 +8,8 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { ConnectionGuard } from './connection-guard.ts';
+import { ConnectionGuard, isSignIn } from './connection-guard.ts';
+import { TokenBucket } from './token-bucket.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 
@@ -113,49 +114,6 @@ export class WriteGate {
 }
 
 /**
- * A token bucket on a monotonic clock: `rate` tokens a second, at most `burst` saved up. Rates are durations, so
- * it never reads the calendar clock the app is given (tests freeze that one).
- */
-export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  constructor(
-    private readonly rate: number,
-    private readonly burst: number,
-    private readonly now: () => number = () => performance.now(),
-  ) {
-    this.tokens = burst;
-    this.last = now();
-  }
-
-  /** Takes a token if there is one. */
-  take(): boolean {
-    this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** True when a take now would fail (nothing is taken). */
-  empty(): boolean {
-    this.refill();
-    return this.tokens < 1;
-  }
-
-  /** Takes `n` more tokens, into debt down to -burst: later takes wait until it is paid back. */
-  charge(n: number): void {
-    this.refill();
-    this.tokens = Math.max(-this.burst, this.tokens - n);
-  }
-
-  private refill(): void {
-    const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
-    this.last = now;
-  }
-}
-
-/**
  * A virtual waiting room: each refused client gets its own return slot, after those already given, at `share` of
  * capacity per second (the rest is left for new work). Retry-After is the time to that slot, so values differ from
  * client to client and grow with the backlog; the spread is the horizon of the slots given so far. Refused clients
@@ -203,15 +161,11 @@ export type GateName = 'signIn' | 'writes';
 export function gateOf(method: string | undefined, url: string | undefined): GateName | undefined {
   if (method !== 'PUT' && method !== 'POST') return undefined;
   const path = url ?? '';
-  if (path === '/api/auth/sign-in' || path === '/api/auth/refresh' || /^\/api\/auth\/(sign-in|refresh)\?/.test(path))
-    return 'signIn';
+  if (isSignIn(method, path) || path === '/api/auth/refresh' || path.startsWith('/api/auth/refresh?')) return 'signIn';
   if (/^\/api\/(uploads|submissions|lesson-files)\//.test(path)) return 'writes';
   if (/^\/api\/classes\/[^/]+\/weeks\/[^/]+\/publications\//.test(path)) return 'writes';
   return undefined;
 }
-
-const isSignIn = (url: string | undefined) =>
-  url === '/api/auth/sign-in' || (url ?? '').startsWith('/api/auth/sign-in?');
 
 /** The route pattern of a write, as Fastify names it in the access log. */
 function routePattern(url: string): string {
@@ -271,7 +225,8 @@ export function shedBeforeFastify(
     if (gate === undefined) return false;
     // The gate's own test, and for a sign-in the route's budget test (the same functions the routes call).
     const refused =
-      admission.gates[gate].full() || (gate === 'signIn' && isSignIn(req.url) && admission.secretChecks.spent());
+      admission.gates[gate].full() ||
+      (gate === 'signIn' && isSignIn(req.method, req.url) && admission.secretChecks.spent());
     if (!refused) return false;
     const started = performance.now();
     const advice = admission.advise();

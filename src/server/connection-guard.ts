@@ -31,6 +31,8 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { signInUrl } from '../protocol/paths.ts';
+import { TokenBucket } from './token-bucket.ts';
 
 export interface GuardOptions {
   headersTimeoutMs: number;
@@ -70,7 +72,10 @@ const bearerOf = (req: IncomingMessage) => {
   const header = req.headers.authorization;
   return header?.startsWith('Bearer ') ? header.slice(7) : undefined;
 };
-const isSignIn = (req: IncomingMessage) => req.method === 'POST' && req.url === '/api/auth/sign-in';
+/** A sign-in request (with or without a query string): one rule for the guard and for admission. */
+export const isSignIn = (method: string | undefined, url: string | undefined): boolean =>
+  method === 'POST' && (url === SIGN_IN_PATH || (url ?? '').startsWith(`${SIGN_IN_PATH}?`));
+const SIGN_IN_PATH = signInUrl();
 
 /** Counts of what the guard refused, for tests, the access log and /api/ready. */
 export interface GuardCounts {
@@ -116,8 +121,8 @@ export class ConnectionGuard {
   private readonly strikes = new Map<string, { count: number; windowEnds: number }>();
   private readonly boxes = new Map<string, number>();
   private readonly sockets = new Map<string, number>();
-  /** New-connection budgets per address: tokens and when they were counted. */
-  private readonly arrivals = new Map<string, { tokens: number; at: number }>();
+  /** New-connection budgets per address, forgotten once full again. */
+  private readonly arrivals = new Map<string, TokenBucket>();
   /**
    * Open sockets, with the progress of the body they are reading, if any. Kept per connection, not per request:
    * tracking each request (5,000 a second) cost the durable-submission path 8-13 % in bench:durable's A/B.
@@ -159,15 +164,12 @@ export class ConnectionGuard {
 
   /** Takes one of `address`'s new-connection tokens, if it has one. */
   private mayConnect(address: string): boolean {
-    const now = this.now();
-    const { newConnectionsPerSecond: rate, newConnectionsBurst: burst } = this.options;
-    const bucket = this.arrivals.get(address) ?? { tokens: burst, at: now };
-    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * rate) / 1000);
-    bucket.at = now;
-    this.arrivals.set(address, bucket);
-    if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
-    return true;
+    let bucket = this.arrivals.get(address);
+    if (!bucket) {
+      bucket = new TokenBucket(this.options.newConnectionsPerSecond, this.options.newConnectionsBurst, this.now);
+      this.arrivals.set(address, bucket);
+    }
+    return bucket.take();
   }
 
   /** True when the guard answered the request itself (refused); false to let it through. */
@@ -177,7 +179,7 @@ export class ConnectionGuard {
       const token = bearerOf(req);
       const until = Math.max(
         (token && this.boxes.get(`token:${token}`)) || 0,
-        (isSignIn(req) && this.boxes.get(`address:${address}`)) || 0,
+        (isSignIn(req.method, req.url) && this.boxes.get(`address:${address}`)) || 0,
       );
       if (until > this.now()) {
         this.counts.boxed++;
@@ -232,7 +234,7 @@ export class ConnectionGuard {
    */
   private noteAnswer(req: IncomingMessage, status: number): void {
     let key: string | undefined;
-    if (isSignIn(req) && status === 429) key = `address:${req.socket.remoteAddress ?? ''}`;
+    if (isSignIn(req.method, req.url) && status === 429) key = `address:${req.socket.remoteAddress ?? ''}`;
     else if (status === 400 || status === 411 || status === 413 || status === 415) {
       const token = bearerOf(req);
       if (token) key = `token:${token}`;
@@ -289,8 +291,7 @@ export class ConnectionGuard {
     for (const [key, until] of this.boxes) if (until <= now) this.boxes.delete(key);
     for (const [key, strike] of this.strikes) if (strike.windowEnds <= now) this.strikes.delete(key);
     // A budget full again is the same as none: forget it.
-    const refill = (this.options.newConnectionsBurst * 1000) / this.options.newConnectionsPerSecond;
-    for (const [address, bucket] of this.arrivals) if (now - bucket.at > refill) this.arrivals.delete(address);
+    for (const [address, bucket] of this.arrivals) if (bucket.full()) this.arrivals.delete(address);
     for (const [socket, progress] of this.open) {
       const res = servingNow(socket);
       if (!res || res.req.complete || res.writableEnded || socket.destroyed) {
