@@ -58,6 +58,10 @@ export const lessonFileUrl = (sha256: string): string => `${API_PREFIX}/lesson-f
 export const publicationUrl = (classId: string, isoWeek: string, publishId: string): string =>
   `${weekManifestUrl(classId, isoWeek)}/publications/${publishId}`;
 
+/** GET: the newest version of a week, scheduled ones included (teachers): what an editor starts from and merges with. */
+export const latestWeekUrl = (classId: string, isoWeek: string): string =>
+  `${API_PREFIX}/classes/${encodeURIComponent(classId)}/weeks/${isoWeek}/latest`;
+
 /**
  * A request body sealed to the server (ECDH P-256 + HKDF-SHA256 + AES-256-GCM), so a shared tablet can keep a
  * pupil's homework as ciphertext and still send it once the pupil has left. The header is

@@ -11,6 +11,9 @@ import { DATE_TIME_PATTERN, NO_NUL_PATTERN } from './storable.ts';
 export const ErrorBody = Type.Object({
   error: Type.String({ description: 'stable machine-readable code, e.g. "not_found"' }),
   message: Type.String(),
+  currentVersion: Type.Optional(
+    Type.Integer({ description: 'stale_base (409): the version the week is at now, to merge with' }),
+  ),
 });
 export type ErrorBody = Static<typeof ErrorBody>;
 
@@ -293,6 +296,15 @@ export const PublishBody = Type.Object(
       { maxItems: 50 },
     ),
     releaseAt: Type.Optional(DateTimeInput('hidden from pupils until then')),
+    baseVersion: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 1_000_000,
+        description:
+          'the version of the week this publication was edited from (0, or absent, for a week not published yet); ' +
+          'refused with 409 stale_base when the week has moved on since',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

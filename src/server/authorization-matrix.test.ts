@@ -25,6 +25,8 @@ const ACTORS = [
 type Actor = (typeof ACTORS)[number];
 
 const WEEK = '2026-W48'; // the demo's week at the test server's clock
+/** Weeks of 2027 handed out one per publication request, each published once. */
+let freshWeeks = 0;
 const SIGNED_IN = ACTORS.filter((a) => a !== 'anonymous');
 /** The only answers a shared cache may keep: immutable lesson files and the server's public keys. */
 const PUBLIC_ROUTES = new Set(['GET /api/files/{sha256}', 'GET /api/keys']);
@@ -221,11 +223,16 @@ const MATRIX: Record<string, Entry> = {
     allowed: CLASS_STAFF,
   },
   'PUT /api/classes/{classId}/weeks/{week}/publications/{publishId}': {
+    // A week not published yet for each request: a second publication from base 0 would be a stale base (409).
     request: () => ({
       method: 'PUT',
-      url: `/api/classes/${DEMO_CLASS_ID}/weeks/2026-W50/publications/${randomUUID()}`,
-      payload: { lessons: [], assignments: [] },
+      url: `/api/classes/${DEMO_CLASS_ID}/weeks/2027-W${String(++freshWeeks).padStart(2, '0')}/publications/${randomUUID()}`,
+      payload: { lessons: [], assignments: [], baseVersion: 0 },
     }),
+    allowed: CLASS_STAFF,
+  },
+  'GET /api/classes/{classId}/weeks/{week}/latest': {
+    request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/latest` }),
     allowed: CLASS_STAFF,
   },
   'GET /api/lesson-files/{sha256}': { request: () => ({ url: `/api/lesson-files/${lessonFile}` }), allowed: STAFF },

@@ -33,7 +33,8 @@ async function uploadLessonFile(bytes: Uint8Array, type: string, token = teacher
   });
 }
 
-const week = (body: string): PublishBody => ({
+const week = (body: string, baseVersion = 0): PublishBody => ({
+  baseVersion,
   lessons: [
     {
       id: 'cycle-eau',
@@ -119,19 +120,19 @@ describe('publishing a week', () => {
 
   it('publishes once per publishId, and a correction as the next version', async () => {
     const id = randomUUID();
-    const first = await publish(week('v2'), id);
-    const again = await publish(week('v2'), id);
+    const first = await publish(week('v2', 1), id);
+    const again = await publish(week('v2', 1), id);
     expect(first.statusCode).toBe(201);
     expect(again.statusCode).toBe(200);
     expect(again.json().version).toBe(first.json().version);
-    const fix = await publish(week('v3'));
+    const fix = await publish(week('v3', 2));
     expect(fix.json().version).toBe(first.json().version + 1);
     const list = await s.app.inject({ url: `/api/classes/${DEMO_CLASS_ID}/publications`, headers: auth(teacher) });
     expect(list.json().publications.filter((p: { week: string }) => p.week === WEEK).length).toBe(3);
   });
 
   it('hides a scheduled version from pupils until its release time', async () => {
-    const res = await publish({ ...week('plus tard'), releaseAt: '2027-01-01T07:00:00Z' });
+    const res = await publish({ ...week('plus tard', 3), releaseAt: '2027-01-01T07:00:00Z' });
     expect(res.json().releaseAt).toBe('2027-01-01T07:00:00.000Z');
     const seen = await s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, WEEK), headers: auth(lea) });
     expect(seen.json<WeekManifest>().lessons[0]?.body).toBe('v3'); // the released version, not the scheduled one
@@ -143,6 +144,31 @@ describe('publishing a week', () => {
     } finally {
       s.setNow(new Date('2026-11-25T09:00:00Z'));
     }
+  });
+
+  it('never publishes over a version the teacher did not see: 409 stale_base with the current version', async () => {
+    const latest = await s.app.inject({
+      url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/latest`,
+      headers: auth(teacher),
+    });
+    // The newest version, the scheduled one included: what the editor starts from.
+    expect(latest.json<WeekManifest>()).toMatchObject({ version: 4, lessons: [{ body: 'plus tard' }] });
+    for (const stale of [week('vieux', 2), { ...week('sans base'), baseVersion: undefined }]) {
+      const res = await publish(stale);
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({ error: 'stale_base', currentVersion: 4 });
+    }
+    const ahead = await publish(week('futur', 9));
+    expect(ahead.json()).toMatchObject({ error: 'stale_base', currentVersion: 4 });
+    const rows = await s.ctx.db.selectFrom('week_versions').select('version').where('week', '=', WEEK).execute();
+    expect(rows.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
+    const pupil = await s.app.inject({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/latest`, headers: auth(lea) });
+    expect(pupil.statusCode).toBe(404);
+    const none = await s.app.inject({
+      url: `/api/classes/${DEMO_CLASS_ID}/weeks/2027-W10/latest`,
+      headers: auth(teacher),
+    });
+    expect(none.statusCode).toBe(404);
   });
 
   it('refuses files not uploaded yet, repeated ids, pupils and other teachers’ classes, with clear 4xx', async () => {

@@ -125,25 +125,32 @@ describe('concurrent writes', () => {
     expect(rows.length).toBe(1);
   });
 
-  it('PUT …/publications/{publishId}: one publishId publishes once; different ones each a version, numbered in turn', async () => {
+  it('PUT …/publications/{publishId}: one publishId publishes once; of many from one base, one wins and the others are told to merge', async () => {
     const week = '2026-W50';
-    const body = (title: string) => ({
+    const body = (title: string, baseVersion: number) => ({
       lessons: [{ id: 'lecon', title, order: 0, body: title, attachments: [] }],
       assignments: [],
+      baseVersion,
     });
     const url = (publishId: string) => `/api/classes/cm2-b/weeks/${week}/publications/${publishId}`;
     const publishId = randomUUID();
     const same = await atOnce(
-      Array.from({ length: N }, () => as(teacher, { method: 'PUT', url: url(publishId), payload: body('une fois') })),
+      Array.from({ length: N }, () =>
+        as(teacher, { method: 'PUT', url: url(publishId), payload: body('une fois', 0) }),
+      ),
     );
     expect(count(same, 201)).toBe(1);
     expect(new Set(same.map((a) => a.json<{ version: number }>().version))).toEqual(new Set([1]));
+    // N devices of teachers, all edited from version 1, publish at once: one becomes version 2, nobody overwrites it.
     const many = await atOnce(
       Array.from({ length: N }, (_, i) =>
-        as(teacher, { method: 'PUT', url: url(randomUUID()), payload: body(`v${i}`) }),
+        as(teacher, { method: 'PUT', url: url(randomUUID()), payload: body(`v${i}`, 1) }),
       ),
     );
-    expect(count(many, 201)).toBe(N);
+    expect(count(many, 201)).toBe(1);
+    expect(count(many, 409)).toBe(N - 1);
+    for (const a of many.filter((x) => x.statusCode === 409))
+      expect(a.json()).toMatchObject({ error: 'stale_base', currentVersion: 2 });
     const versions = await s.ctx.db
       .selectFrom('week_versions')
       .select('version')
@@ -151,7 +158,7 @@ describe('concurrent writes', () => {
       .where('week', '=', week)
       .orderBy('version')
       .execute();
-    expect(versions.map((v) => v.version)).toEqual(Array.from({ length: N + 1 }, (_, i) => i + 1));
+    expect(versions.map((v) => v.version)).toEqual([1, 2]);
   });
 
   it('PUT /api/devices/{deviceId}: one device one seat, many devices distinct seats', async () => {

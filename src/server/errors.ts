@@ -10,6 +10,8 @@ export class HttpError extends Error {
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    /** More fields of the error body, for the client to act on (e.g. the current version of a stale publication). */
+    readonly details: Record<string, string | number> = {},
   ) {
     super(message);
   }
@@ -50,7 +52,7 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof HttpError) {
       if (err.retryAfterSeconds !== undefined) void reply.header('retry-after', String(err.retryAfterSeconds));
-      return reply.status(err.statusCode).send({ error: err.code, message: err.message });
+      return reply.status(err.statusCode).send({ ...err.details, error: err.code, message: err.message });
     }
     if (err.validation) {
       return reply.status(400).send({ error: 'invalid_request', message: err.message });

@@ -143,20 +143,25 @@ describe('two instances on one database', () => {
       for (const r of answers)
         if (!allowed.includes(r.status)) problems.push(`${label}: ${r.status} ${await r.text()}`);
     };
-    // Twenty publications of one week at once, half on each instance: twenty versions, numbered 1 to 20.
+    // Twenty publications of a new week at once, half on each instance, all from base 0: one version, nineteen told
+    // to merge with it (409 stale_base), none overwriting another.
     const publishWeek = '2026-W51';
     const published = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         send(i, `/api/classes/${DEMO_CLASS_ID}/weeks/${publishWeek}/publications/${randomUUID()}`, {
           method: 'PUT',
           headers: { ...bearer(teacher), 'content-type': 'application/json' },
-          body: JSON.stringify({ lessons: [], assignments: [] }),
+          body: JSON.stringify({ lessons: [], assignments: [], baseVersion: 0 }),
         }),
       ),
     );
-    await check('publications', published, [201]);
-    const versions = await Promise.all(published.map(async (r) => ((await r.json()) as { version: number }).version));
-    expect(versions.sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    await check('publications', published, [201, 409]);
+    const statuses = published.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, ...Array.from({ length: 19 }, () => 409)]);
+    const versions = await Promise.all(
+      published.map(async (r) => (await r.json()) as { version?: number; currentVersion?: number }),
+    );
+    expect(versions.map((v) => v.version ?? v.currentVersion)).toEqual(Array.from({ length: 20 }, () => 1));
     // One device registered on both at once: one seat; twenty devices: twenty seats.
     const device = randomUUID();
     const seats = await Promise.all(

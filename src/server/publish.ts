@@ -55,6 +55,21 @@ export interface StoredWeekInput extends Omit<PublishInput, 'lessons'> {
   lessons: Lesson[];
   /** The client's id for this publication: publishing again with the same id returns the same version. */
   publishId?: string;
+  /**
+   * The version this publication was edited from (0 for a new week). When given and the week is at another version,
+   * nothing is written: StaleBase says which version to merge with. Absent: publish over whatever is there (seed).
+   */
+  baseVersion?: number;
+}
+
+/** A publication edited from a version that is no longer the week's newest: merge, then publish again. */
+export class StaleBase extends Error {
+  constructor(
+    readonly baseVersion: number,
+    readonly currentVersion: number,
+  ) {
+    super(`stale base ${baseVersion}, current ${currentVersion}`);
+  }
 }
 
 /** Publishes the next version of a week from files given as bytes (the demo seed, tests) and returns its manifest. */
@@ -106,7 +121,12 @@ async function publishInTurn(
   if (before) return before;
   const key = await currentSigningKey(db, nowIso);
   for (let attempt = 0; ; attempt++) {
-    const version = (await maxWeekVersion(db, input.classId, input.week)) + 1;
+    const current = await maxWeekVersion(db, input.classId, input.week);
+    // Never over a version the teacher has not seen: another device or teacher published meanwhile. Checked again on
+    // every try, so a version taken by another instance between this read and the insert is seen too.
+    if (input.baseVersion !== undefined && input.baseVersion !== current)
+      throw new StaleBase(input.baseVersion, current);
+    const version = current + 1;
     const manifest: WeekManifest = {
       format: 1,
       classId: input.classId,

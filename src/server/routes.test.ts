@@ -161,6 +161,7 @@ describe('OpenAPI', () => {
       '/api/classes/{classId}/weeks',
       '/api/classes/{classId}/weeks/{week}',
       '/api/classes/{classId}/weeks/{week}/assignments/{assignmentId}/submissions',
+      '/api/classes/{classId}/weeks/{week}/latest',
       '/api/classes/{classId}/weeks/{week}/publications/{publishId}',
       '/api/devices/{deviceId}',
       '/api/files/{sha256}',

@@ -357,4 +357,61 @@ describe('recovery period', () => {
     ]);
     expect(await outbox.get(pub.id)).toMatchObject({ state: 'received', published: { version: 3 } });
   });
+
+  describe('a publication the week has moved past (409 stale_base)', () => {
+    const lesson = (id: string, body: string, order = 1) => ({ id, title: id, order, body, attachments: [] });
+    const base = { lessons: [lesson('a', 'a')], assignments: [] };
+    const manifest = (version: number, lessons: ReturnType<typeof lesson>[]) => ({
+      format: 1,
+      classId: 'cm2-b',
+      className: 'CM2 B',
+      week: '2026-W48',
+      version,
+      publishedAt: '2026-11-24T18:00:00.000Z',
+      lessons,
+      assignments: [],
+    });
+    /** A server at version 2, made on another device from version 1 (`theirs`), taking only base 2. */
+    const serverAt2 = (theirs: ReturnType<typeof lesson>[], bodies: unknown[]) =>
+      new FakeTransport((req) => {
+        if (req.method === 'GET') return response(200, manifest(2, theirs));
+        const body = JSON.parse(new TextDecoder().decode(req.body)) as { baseVersion?: number };
+        bodies.push(body);
+        if (body.baseVersion !== 2) return response(409, { error: 'stale_base', message: 'm', currentVersion: 2 });
+        return response(201, { version: 3 });
+      });
+
+    it('merges with the newest version and publishes both sides when no item changed on both', async () => {
+      const bodies: unknown[] = [];
+      deps.transport = serverAt2([lesson('a', 'a'), lesson('histoire', 'h', 2)], bodies);
+      const mine = { lessons: [lesson('a', 'a corrigé')], assignments: [], baseVersion: 1 };
+      const pub = item({ assignmentId: 'publication', publication: mine, publicationBase: base });
+      await outbox.add(pub, []);
+      await drainOutbox(deps);
+      expect(bodies).toHaveLength(2);
+      expect(bodies[1]).toMatchObject({
+        baseVersion: 2,
+        lessons: [
+          { id: 'a', body: 'a corrigé', order: 1 },
+          { id: 'histoire', body: 'h', order: 2 },
+        ],
+      });
+      expect(await outbox.get(pub.id)).toMatchObject({ state: 'received', published: { version: 3 } });
+    });
+
+    it('stays a conflict, nothing sent over the newest version, when both sides changed one item', async () => {
+      const bodies: unknown[] = [];
+      deps.transport = serverAt2([lesson('a', 'leur a')], bodies);
+      const mine = { lessons: [lesson('a', 'mon a')], assignments: [], baseVersion: 1 };
+      const pub = item({ assignmentId: 'publication', publication: mine, publicationBase: base });
+      await outbox.add(pub, []);
+      await drainOutbox(deps);
+      expect(bodies).toHaveLength(1);
+      expect(await outbox.get(pub.id)).toMatchObject({
+        state: 'conflict',
+        publication: mine,
+        refusal: { status: 409, error: 'stale_base', currentVersion: 2 },
+      });
+    });
+  });
 });

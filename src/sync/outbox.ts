@@ -15,6 +15,7 @@
  * Nothing is ever deleted here. An item left in `sending` by a crash is sent again: the server's PUT is idempotent.
  */
 import {
+  latestWeekUrl,
   lessonFileUrl,
   publicationUrl,
   RECOVERY_PERIOD_HEADER,
@@ -33,6 +34,8 @@ import {
   parseRetryAfter,
 } from './backoff.ts';
 import { classify } from './outbox-classify.ts';
+import { contentOfManifest, mergeWeeks } from './week-merge.ts';
+import type { WeekManifest } from '../protocol/schemas.ts';
 import {
   type Clock,
   type OutboxItem,
@@ -44,6 +47,7 @@ import {
   type TransportRequest,
   type TransportResponse,
 } from './ports.ts';
+import type { WeekContent } from './week-merge.ts';
 
 export interface OutboxDeps {
   transport: Transport;
@@ -92,6 +96,32 @@ function bodyJson(res: TransportResponse): Record<string, unknown> {
 }
 
 const isRetry = (o: Outcome): o is Retry => typeof o === 'object';
+
+/** Merges tried for one publication in one pass (another device publishing the same week at that very moment). */
+const REBASE_TRIES = 3;
+const isStaleBase = (res: TransportResponse) => res.status === 409 && bodyJson(res).error === 'stale_base';
+
+/**
+ * The item's publication merged with the week's newest version, based on it; undefined when the merge needs the
+ * teacher (an item changed on both sides) or the newest version cannot be read now.
+ */
+async function rebase(
+  deps: OutboxDeps,
+  item: OutboxItem,
+  auth: Record<string, string>,
+): Promise<{ publication: NonNullable<OutboxItem['publication']>; base: WeekContent } | undefined> {
+  const publication = item.publication;
+  if (!publication || !item.publicationBase) return undefined;
+  const res = await deps.transport.send({ method: 'GET', path: latestWeekUrl(item.classId, item.week), headers: auth });
+  if (res.status !== 200) return undefined;
+  const latest = bodyJson(res) as unknown as WeekManifest;
+  if (!Array.isArray(latest.lessons) || !Array.isArray(latest.assignments) || typeof latest.version !== 'number')
+    return undefined;
+  const theirs = contentOfManifest(latest);
+  const merge = mergeWeeks(item.publicationBase, publication, theirs);
+  if (merge.conflicts.length > 0) return undefined;
+  return { publication: { ...publication, ...merge.merged, baseVersion: latest.version }, base: theirs };
+}
 
 /** Items that may be sent now: pending, or left `sending` by an interrupted pass. */
 export function sendable(items: OutboxItem[]): OutboxItem[] {
@@ -274,7 +304,9 @@ async function sendItem(
       await settle({ state: 'pending', lastError: 'auth' });
       return 'auth';
     }
-    if (verdict === 'conflict') await settle({ state: 'conflict', refusal: { status: res.status, error, message } });
+    const currentVersion = typeof body.currentVersion === 'number' ? { currentVersion: body.currentVersion } : {};
+    if (verdict === 'conflict')
+      await settle({ state: 'conflict', refusal: { status: res.status, error, message, ...currentVersion } });
     else await settle({ state: 'refused', refusal: { status: res.status, error, message } });
     return 'done';
   };
@@ -308,12 +340,27 @@ async function sendItem(
       const outcome = await answer(put);
       if (outcome) return outcome;
     }
-    const res = await deps.transport.send({
-      method: 'PUT',
-      path: started.publication ? publicationUrl(started.classId, started.week, started.id) : submissionUrl(started.id),
-      headers: { ...auth, 'content-type': 'application/json', ...sealed(wire?.bodyIv) },
-      body: wire ? wire.body : encoder.encode(JSON.stringify(started.publication ?? submissionBody(started))),
-    });
+    const put = (publication = started.publication) =>
+      deps.transport.send({
+        method: 'PUT',
+        path: publication ? publicationUrl(started.classId, started.week, started.id) : submissionUrl(started.id),
+        headers: { ...auth, 'content-type': 'application/json', ...sealed(wire?.bodyIv) },
+        body: wire ? wire.body : encoder.encode(JSON.stringify(publication ?? submissionBody(started))),
+      });
+    let res = await put();
+    // A publication edited from a version the week has left: merged with what is there now and sent again when no
+    // item was changed on both sides; otherwise it stays a conflict for the teacher to settle (nothing overwritten).
+    for (let tries = 0; tries < REBASE_TRIES && isStaleBase(res) && started.publication && !wire; tries++) {
+      const rebased = await rebase(deps, started, auth);
+      if (!rebased) break;
+      const updated = await deps.outbox.update(started.id, (i) =>
+        i.state === 'sending' ? { ...i, publication: rebased.publication, publicationBase: rebased.base } : undefined,
+      );
+      if (!updated?.publication) return 'skipped';
+      started.publication = updated.publication;
+      started.publicationBase = rebased.base;
+      res = await put(updated.publication);
+    }
     const outcome = await answer(res);
     if (outcome) return outcome;
     const body = bodyJson(res);

@@ -2,6 +2,7 @@
  * The ports of the sync core: everything impure comes in through these small interfaces, so the same code runs in
  * the page, the service worker, the unit tests (fakes) and the load simulation (simulated time).
  */
+import type { WeekContent } from './week-merge.ts';
 import type { PublishBody, WeekManifest } from '../protocol/schemas.ts';
 
 /** Time, injected so tests and simulations control it. */
@@ -140,12 +141,17 @@ export interface OutboxItem {
   attempts: number;
   lastError?: string;
   receipt?: { payload: string; signature: string; receivedAt: string };
-  refusal?: { status: number; error: string; message: string };
+  refusal?: { status: number; error: string; message: string; currentVersion?: number };
   /**
    * Set when the item is a teacher's publication of a week rather than homework: its files go to the lesson files,
    * and this body to the week's publications under the item's id (src/server/routes/publishing.ts).
    */
   publication?: PublishBody;
+  /**
+   * What the publication was edited from (the week at `publication.baseVersion`, or a publication of this device
+   * still on its way): when the server has moved on, the outbox merges with this as the common ancestor.
+   */
+  publicationBase?: WeekContent;
   /** The version the server gave a publication. */
   published?: { version: number };
   /** Set when the item is stored sealed: it is sent as that ciphertext, which only the server can open. */

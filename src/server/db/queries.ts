@@ -169,6 +169,18 @@ export async function maxWeekVersion(db: Db, classId: string, week: string): Pro
   return row?.max ?? 0;
 }
 
+/** The newest version of a week, scheduled ones included (what a teacher edits from). */
+export async function newestWeekVersion(db: Db, classId: string, week: string): Promise<WeekVersionRow | undefined> {
+  return db
+    .selectFrom('week_versions')
+    .selectAll()
+    .where('class_id', '=', classId)
+    .where('week', '=', week)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export async function insertWeekVersion(db: Db, row: WeekVersionRow): Promise<void> {
   await db.insertInto('week_versions').values(row).execute();
 }

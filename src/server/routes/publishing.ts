@@ -16,11 +16,12 @@ import {
   PublishReply,
   Sha256,
   UploadReply,
+  WeekManifest,
 } from '../../protocol/schemas.ts';
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
-import { findFile, listAllWeekVersions } from '../db/queries.ts';
+import { findFile, listAllWeekVersions, newestWeekVersion } from '../db/queries.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
 import {
   canonicalType,
@@ -30,7 +31,7 @@ import {
   MAX_LESSON_FILE_BYTES,
 } from '../../protocol/lesson-files.ts';
 import { bytesMatchType } from '../files/sniff.ts';
-import { publishStoredWeek, sha256Hex, storeFileBytes } from '../publish.ts';
+import { publishStoredWeek, StaleBase, sha256Hex, storeFileBytes } from '../publish.ts';
 import { weekKey } from '../hot-cache.ts';
 import { authErrors, bearer, megabytes, refuseFileByHeaders } from './common.ts';
 
@@ -118,7 +119,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
         security: bearer,
         params: Type.Object({ classId: Id, week: IsoWeek, publishId: PublishId }),
         body: PublishBody,
-        response: { 200: PublishReply, 201: PublishReply, 422: ErrorBody, ...authErrors },
+        response: { 200: PublishReply, 201: PublishReply, 409: ErrorBody, 422: ErrorBody, ...authErrors },
       },
     },
     async (request, reply) => {
@@ -157,10 +158,20 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
           lessons,
           assignments,
           publishId,
+          // Absent means "a new week": an old client never publishes over a version it did not see.
+          baseVersion: body.baseVersion ?? 0,
           ...(releaseAt ? { releaseAt } : {}),
         },
         ctx.now(),
-      );
+      ).catch((err: unknown) => {
+        if (!(err instanceof StaleBase)) throw err;
+        throw new HttpError(
+          409,
+          'stale_base',
+          `Cette semaine a été publiée entre-temps (version ${err.currentVersion}) : fusionnez avec elle avant de publier.`,
+          { currentVersion: err.currentVersion },
+        );
+      });
       ctx.hot?.weekHeads.delete(weekKey(classId, week));
       return reply.status(created ? 201 : 200).send({
         classId,
@@ -170,6 +181,29 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
         publishedAt: manifest.publishedAt,
         releaseAt: releaseAt ?? null,
       });
+    },
+  );
+
+  app.get(
+    '/classes/:classId/weeks/:week/latest',
+    {
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
+      schema: {
+        summary:
+          'The newest version of a week, scheduled or released (teachers of the class): what the editor starts from ' +
+          'and merges with',
+        security: bearer,
+        params: Type.Object({ classId: Id, week: IsoWeek }),
+        response: { 200: WeekManifest, 404: ErrorBody, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const { classId, week } = request.params;
+      if (!isValidIsoWeek(week)) throw new HttpError(400, 'invalid_week', `La semaine ${week} n’existe pas.`);
+      await requireTeacherOf(ctx, currentUser(request), classId);
+      const row = await newestWeekVersion(ctx.db, classId, week);
+      if (!row) throw notFound('Cette semaine n’a pas encore été publiée.');
+      return reply.type('application/json; charset=utf-8').send(row.manifest as unknown as WeekManifest);
     },
   );
 
