@@ -156,7 +156,7 @@ describe('two instances on one database', () => {
       ),
     );
     await check('publications', published, [201, 409]);
-    const statuses = published.map((r) => r.status).sort();
+    const statuses = published.map((r) => r.status).sort((x, y) => x - y);
     expect(statuses).toEqual([201, ...Array.from({ length: 19 }, () => 409)]);
     const versions = await Promise.all(
       published.map(async (r) => (await r.json()) as { version?: number; currentVersion?: number }),

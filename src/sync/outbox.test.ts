@@ -375,7 +375,7 @@ describe('recovery period', () => {
     const serverAt2 = (theirs: ReturnType<typeof lesson>[], bodies: unknown[]) =>
       new FakeTransport((req) => {
         if (req.method === 'GET') return response(200, manifest(2, theirs));
-        const body = JSON.parse(new TextDecoder().decode(req.body)) as { baseVersion?: number };
+        const body = JSON.parse(new TextDecoder().decode(req.body as Uint8Array)) as { baseVersion?: number };
         bodies.push(body);
         if (body.baseVersion !== 2) return response(409, { error: 'stale_base', message: 'm', currentVersion: 2 });
         return response(201, { version: 3 });

@@ -350,7 +350,8 @@ async function sendItem(
     let res = await put();
     // A publication edited from a version the week has left: merged with what is there now and sent again when no
     // item was changed on both sides; otherwise it stays a conflict for the teacher to settle (nothing overwritten).
-    for (let tries = 0; tries < REBASE_TRIES && isStaleBase(res) && started.publication && !wire; tries++) {
+    const tries = started.publication !== undefined && !wire ? REBASE_TRIES : 0;
+    for (let tried = 0; tried < tries && isStaleBase(res); tried++) {
       const rebased = await rebase(deps, started, auth);
       if (!rebased) break;
       const updated = await deps.outbox.update(started.id, (i) =>

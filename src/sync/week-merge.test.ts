@@ -103,7 +103,7 @@ describe('contentOfManifest', () => {
           ...lesson('b', 'b', 2),
           attachments: [{ sha256: 'f'.repeat(64), name: 'x.pdf', type: 'application/pdf', size: 3 }],
         },
-        lesson('a'),
+        { ...lesson('a'), attachments: [] },
       ],
       assignments: [assignment('d1')],
     });

@@ -194,7 +194,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
           'and merges with',
         security: bearer,
         params: Type.Object({ classId: Id, week: IsoWeek }),
-        response: { 200: WeekManifest, 404: ErrorBody, ...authErrors },
+        response: { 200: WeekManifest, ...authErrors },
       },
     },
     async (request, reply) => {
