@@ -234,6 +234,21 @@ export const AssignmentSubmissionsReply = Type.Object({
 });
 export type AssignmentSubmissionsReply = Static<typeof AssignmentSubmissionsReply>;
 
+/** GET /api/classes/{classId}/assignments: every assignment of the class, removed ones included (teachers). */
+export const ClassAssignmentsReply = Type.Object({
+  assignments: Type.Array(
+    Type.Object({
+      week: IsoWeek,
+      assignmentId: Id,
+      title: Type.String(),
+      dueAt: Type.String({ format: 'date-time' }),
+      inWeek: Type.Boolean({ description: 'still in the newest version of its week' }),
+      handedIn: Type.Integer({ minimum: 0, description: 'pupils who handed something in' }),
+    }),
+  ),
+});
+export type ClassAssignmentsReply = Static<typeof ClassAssignmentsReply>;
+
 /** GET /api/sync-policy: when the school's devices prefetch (src/sync/slot-planner.ts). */
 const LocalTime = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'local time, e.g. 08:00' });
 export const SendPeak = Type.Object({

@@ -218,6 +218,10 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/assignments/exercices-fractions/submissions` }),
     allowed: CLASS_STAFF,
   },
+  'GET /api/classes/{classId}/assignments': {
+    request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/assignments` }),
+    allowed: CLASS_STAFF,
+  },
   'GET /api/classes/{classId}/publications': {
     request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/publications` }),
     allowed: CLASS_STAFF,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileUrl, MANIFEST_KEY_HEADER, MANIFEST_SIGNATURE_HEADER, weekManifestUrl } from '../protocol/paths.ts';
-import type { KeysReply, PublishBody, WeekManifest } from '../protocol/schemas.ts';
+import type { ClassAssignmentsReply, KeysReply, PublishBody, WeekManifest } from '../protocol/schemas.ts';
+import { demoHomework } from '../test-support/demo-homework.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { sha256Hex } from './publish.ts';
 import { verifyReceipt } from './receipts.ts';
@@ -170,6 +171,33 @@ describe('publishing a week', () => {
       headers: auth(teacher),
     });
     expect(none.statusCode).toBe(404);
+  });
+
+  it('keeps an assignment removed from its week reachable, with its copies, and still takes work queued for it', async () => {
+    const handIn = (text: string) =>
+      s.app.inject({
+        method: 'PUT',
+        url: `/api/submissions/${randomUUID()}`,
+        headers: auth(lea),
+        payload: { ...demoHomework(text, WEEK), assignmentId: 'schema' },
+      });
+    expect((await handIn('mon schéma')).statusCode).toBe(201);
+    const { assignments: _gone, ...withoutIt } = week('sans le devoir', 4);
+    expect((await publish({ ...withoutIt, assignments: [] })).statusCode).toBe(201);
+    // Queued on a pupil's device before the teacher removed it: still received, never refused.
+    expect((await handIn('en retard mais là')).statusCode).toBe(201);
+    const list = await s.app.inject({ url: `/api/classes/${DEMO_CLASS_ID}/assignments`, headers: auth(teacher) });
+    expect(list.statusCode).toBe(200);
+    const all = list.json<ClassAssignmentsReply>().assignments;
+    expect(all.find((a) => a.week === WEEK && a.assignmentId === 'schema')).toEqual({
+      week: WEEK,
+      assignmentId: 'schema',
+      title: 'Schéma',
+      dueAt: '2026-12-04T16:00:00.000Z',
+      inWeek: false,
+      handedIn: 1,
+    });
+    expect(all.find((a) => a.assignmentId === 'exercices-fractions')).toMatchObject({ inWeek: true });
   });
 
   it('refuses files not uploaded yet, repeated ids, pupils and other teachers’ classes, with clear 4xx', async () => {

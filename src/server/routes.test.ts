@@ -156,6 +156,7 @@ describe('OpenAPI', () => {
       '/api/auth/refresh',
       '/api/auth/sign-in',
       '/api/auth/sign-out',
+      '/api/classes/{classId}/assignments',
       '/api/classes/{classId}/publications',
       '/api/classes/{classId}/pupils/import',
       '/api/classes/{classId}/weeks',

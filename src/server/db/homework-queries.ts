@@ -149,3 +149,42 @@ export async function pupilsOfClass(db: Db, classId: string): Promise<{ id: stri
     .orderBy('users.display_name')
     .execute();
 }
+
+/**
+ * Every assignment a class was ever given, those later removed from their week included, with how many pupils
+ * handed something in for each: handed-in work is never out of the teacher's reach.
+ */
+export async function assignmentsOfClass(
+  db: Db,
+  classId: string,
+): Promise<(AssignmentsTable & { handed_in: number })[]> {
+  const rows = await db
+    .selectFrom('assignments')
+    .leftJoin('submissions', (join) =>
+      join
+        .onRef('submissions.class_id', '=', 'assignments.class_id')
+        .onRef('submissions.week', '=', 'assignments.week')
+        .onRef('submissions.assignment_id', '=', 'assignments.assignment_id'),
+    )
+    .select((eb) => [
+      'assignments.class_id',
+      'assignments.week',
+      'assignments.assignment_id',
+      'assignments.title',
+      'assignments.due_at',
+      eb.fn.count<number | string | bigint>('submissions.pupil_id').distinct().as('handed_in'),
+    ])
+    .where('assignments.class_id', '=', classId)
+    .groupBy([
+      'assignments.class_id',
+      'assignments.week',
+      'assignments.assignment_id',
+      'assignments.title',
+      'assignments.due_at',
+    ])
+    .orderBy('assignments.week', 'desc')
+    .orderBy('assignments.due_at')
+    .execute();
+  // PostgreSQL counts as bigint (a string in pg), SQLite as a number.
+  return rows.map((r) => ({ ...r, handed_in: Number(r.handed_in) }));
+}

@@ -14,6 +14,7 @@ import {
   SubmissionBody,
   SubmissionId,
   type SubmittedFile,
+  ClassAssignmentsReply,
 } from '../../protocol/schemas.ts';
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requirePupilOf, requireTeacherOf } from '../auth/policy.ts';
@@ -30,8 +31,9 @@ import {
   submissionsOfAssignment,
   uploadTypes,
   versionsOf,
+  assignmentsOfClass,
 } from '../db/homework-queries.ts';
-import { classesOfUser } from '../db/queries.ts';
+import { classesOfUser, listAllWeekVersions } from '../db/queries.ts';
 import type { SubmissionsTable } from '../db/schema.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
 import { isHomeworkFileType } from '../../protocol/homework-files.ts';
@@ -180,6 +182,45 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
         received_at: now,
       });
       throw idConflict();
+    },
+  );
+
+  app.get(
+    '/classes/:classId/assignments',
+    {
+      onRequest: authenticate(ctx),
+      schema: {
+        summary:
+          'Teacher: every assignment of the class with how many pupils handed in, those removed from their week included',
+        security: bearer,
+        params: Type.Object({ classId: Id }),
+        response: { 200: ClassAssignmentsReply, ...authErrors },
+      },
+    },
+    async (request) => {
+      const { classId } = request.params;
+      await requireTeacherOf(ctx, currentUser(request), classId);
+      const [rows, versions] = await Promise.all([
+        assignmentsOfClass(ctx.db, classId),
+        listAllWeekVersions(ctx.db, classId),
+      ]);
+      // The newest version of each week (listAllWeekVersions puts it first) says which assignments are still in it.
+      const current = new Map<string, Set<string>>();
+      for (const v of versions) {
+        if (current.has(v.week)) continue;
+        const manifest = JSON.parse(v.manifest) as { assignments: { id: string }[] };
+        current.set(v.week, new Set(manifest.assignments.map((a) => a.id)));
+      }
+      return {
+        assignments: rows.map((r) => ({
+          week: r.week,
+          assignmentId: r.assignment_id,
+          title: r.title,
+          dueAt: r.due_at,
+          inWeek: current.get(r.week)?.has(r.assignment_id) ?? false,
+          handedIn: r.handed_in,
+        })),
+      };
     },
   );
 
