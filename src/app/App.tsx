@@ -73,7 +73,14 @@ function SignedIn(props: { services: Services; session: ActiveSession }): JSX.El
   }
   if (route.name === 'outbox') return <OutboxView services={props.services} klass={klass} />;
   if (route.name === 'publish' && props.session.user.role !== 'pupil')
-    return <PublishView services={props.services} session={props.session} klass={klass} />;
+    return (
+      <PublishView
+        services={props.services}
+        session={props.session}
+        klass={klass}
+        {...(route.week ? { week: route.week } : {})}
+      />
+    );
   if (!state.loaded) return <p aria-busy="true">{t('app.loading')}</p>;
   return <WeekView services={props.services} session={props.session} klass={klass} week={week} state={state} />;
 }

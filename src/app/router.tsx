@@ -7,7 +7,7 @@ export type Route =
   | { name: 'lesson'; week: string; lessonId: string }
   | { name: 'assignment'; week: string; assignmentId: string }
   | { name: 'outbox' }
-  | { name: 'publish' }
+  | { name: 'publish'; week?: string }
   | { name: 'submissions'; week: string; assignmentId: string }
   | { name: 'school' }
   | { name: 'notFound' };
@@ -21,6 +21,8 @@ export function parseRoute(path: string): Route {
   if (assignment?.[1] && assignment[2]) return { name: 'assignment', week: assignment[1], assignmentId: assignment[2] };
   if (path === '/envois' || path === '/envois/') return { name: 'outbox' };
   if (path === '/publier' || path === '/publier/') return { name: 'publish' };
+  const publish = /^\/publier\/(\d{4}-W\d{2})\/?$/.exec(path);
+  if (publish?.[1]) return { name: 'publish', week: publish[1] };
   if (path === SCHOOL_PATH || path === `${SCHOOL_PATH}/`) return { name: 'school' };
   const submissions = /^\/semaine\/(\d{4}-W\d{2})\/devoir\/([A-Za-z0-9_-]+)\/rendus\/?$/.exec(path);
   if (submissions?.[1] && submissions[2])
@@ -32,6 +34,8 @@ export const lessonPath = (week: string, lessonId: string): string => `/semaine/
 export const assignmentPath = (week: string, assignmentId: string): string => `/semaine/${week}/devoir/${assignmentId}`;
 export const OUTBOX_PATH = '/envois';
 export const PUBLISH_PATH = '/publier';
+/** The week editor open on one week. */
+export const publishPath = (week: string): string => `${PUBLISH_PATH}/${week}`;
 /** The school admin's screens: classes, accounts, sign-in cards, device set-up. */
 export const SCHOOL_PATH = '/ecole';
 export const submissionsPath = (week: string, assignmentId: string): string =>

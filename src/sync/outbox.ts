@@ -367,7 +367,8 @@ async function sendItem(
     const body = bodyJson(res);
     if (started.publication) {
       const version = typeof body.version === 'number' ? body.version : 0;
-      await settle({ state: 'received', published: { version } });
+      const publishedAt = typeof body.publishedAt === 'string' ? { publishedAt: body.publishedAt } : {};
+      await settle({ state: 'received', published: { version, ...publishedAt } });
       return 'done';
     }
     const receipt = body.receipt as OutboxItem['receipt'];

@@ -153,7 +153,7 @@ export interface OutboxItem {
    */
   publicationBase?: WeekContent;
   /** The version the server gave a publication. */
-  published?: { version: number };
+  published?: { version: number; publishedAt?: string };
   /** Set when the item is stored sealed: it is sent as that ciphertext, which only the server can open. */
   wire?: WireSeal;
   /** Set when read while its owner's profile is locked: text, title and names are blank, sending still works. */

@@ -3,18 +3,17 @@
  * pupil types, then queued on the device in one transaction before the page says "Enregistré sur cet appareil".
  */
 import type { JSX } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Assignment } from '../../protocol/schemas.ts';
 import type { ClassView } from '../../protocol/schemas.ts';
 import type { DraftRecord } from '../../storage/db.ts';
 import type { ActiveSession } from '../session.ts';
 import { draftKey } from '../../storage/drafts.ts';
-import { OUTBOX_SYNC_TAG } from '../../storage/outbox-wiring.ts';
-import { requestOutboxSync } from '../../sw-bridge/register.ts';
 import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
 import { cryptoRandom } from '../../storage/platform.ts';
 import { firstSendAt } from '../../protocol/send-peaks.ts';
 import { formatClock, formatDue, formatSize } from '../format.ts';
+import { queueAndSend, useDebouncedWrite } from '../draft-saving.ts';
 import { useI18n } from '../i18n/index.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { Link } from '../router.tsx';
@@ -25,8 +24,6 @@ import { waiting } from '../use-outbox.ts';
 import { type Notice, saveFailure as failure } from './save-failure.ts';
 
 type PickedFile = OutboxFile & { bytes: Uint8Array };
-
-const DRAFT_DELAY_MS = 400;
 
 function toDraftFiles(files: PickedFile[]): DraftRecord['files'] {
   return files.map(({ bytes, ...ref }) => ({ ...ref, bytes: bytes.slice().buffer }));
@@ -51,7 +48,6 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
   const [files, setFiles] = useState<PickedFile[]>([]);
   const [notice, setNotice] = useState<Notice | undefined>();
   const [busy, setBusy] = useState(false);
-  const saveTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const outbox = useOutboxView();
   const mine = outbox.items.filter((i) => i.classId === klass.id && i.week === week && i.assignmentId === assignmentId);
 
@@ -73,7 +69,6 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
     void load().catch(() => live && setAssignment(null));
     return () => {
       live = false;
-      clearTimeout(saveTimer.current);
     };
   }, [services, klass.id, week, assignmentId]);
 
@@ -81,15 +76,13 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
     if (assignment !== undefined) document.querySelector<HTMLElement>('#assignment-title')?.focus();
   }, [assignment]);
 
-  const saveDraft = (nextText: string, nextFiles: PickedFile[]) => {
-    clearTimeout(saveTimer.current);
-    saveTimer.current = setTimeout(() => {
-      services.drafts
-        .save({ key, owner, text: nextText, files: toDraftFiles(nextFiles), updatedAt: Date.now() })
-        .then(() => setNotice({ kind: 'status', key: 'assignment.draftSaved' }))
-        .catch((err: unknown) => setNotice(failure(err)));
-    }, DRAFT_DELAY_MS);
-  };
+  const writer = useDebouncedWrite(([nextText, nextFiles]: [string, PickedFile[]]) =>
+    services.drafts
+      .save({ key, owner, text: nextText, files: toDraftFiles(nextFiles), updatedAt: Date.now() })
+      .then(() => setNotice({ kind: 'status', key: 'assignment.draftSaved' }))
+      .catch((err: unknown) => setNotice(failure(err))),
+  );
+  const saveDraft = (nextText: string, nextFiles: PickedFile[]) => writer.schedule([nextText, nextFiles]);
 
   const onInput = (e: Event) => {
     const value = (e.currentTarget as HTMLTextAreaElement).value;
@@ -130,7 +123,7 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
       setNotice({ kind: 'alert', key: 'assignment.empty' });
       return;
     }
-    clearTimeout(saveTimer.current);
+    writer.cancel();
     setBusy(true);
     const createdAt = Date.now();
     // In the server's peak hours (its policy, fetched with the week) part of the new work waits to be sent.
@@ -154,7 +147,8 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
       attempts: 0,
     };
     try {
-      await services.drafts.submit(
+      await queueAndSend(
+        services,
         key,
         item,
         files.map((f) => ({ sha256: f.sha256, type: f.type, bytes: f.bytes })),
@@ -167,9 +161,6 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
           ? { kind: 'status', key: 'assignment.savedPeak', time: formatClock(notBefore, locale, klass.timeZone) }
           : { kind: 'status', key: 'assignment.saved' },
       );
-      services.events.dispatchEvent(new Event('outbox-changed'));
-      void services.runner.kick().catch(() => undefined);
-      void requestOutboxSync(OUTBOX_SYNC_TAG).catch(() => undefined);
     } catch (err) {
       // The form keeps the text and files; the draft on the device keeps its last saved state.
       setNotice(failure(err));

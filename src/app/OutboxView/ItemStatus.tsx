@@ -36,7 +36,9 @@ export function ItemStatus(props: {
       status = <p class="state sending">{t('outbox.sending')}</p>;
       break;
     case 'received':
-      status = (
+      status = item.publication ? (
+        <p class="state received">{t('outbox.published', { version: item.published?.version ?? 0 })}</p>
+      ) : (
         <>
           <p class="state received">
             {t('outbox.received', { date: when(item.receipt?.receivedAt ?? item.submittedAt) })}
@@ -52,7 +54,7 @@ export function ItemStatus(props: {
       );
       break;
     case 'conflict':
-      status = <p class="state refused">{t('outbox.conflict')}</p>;
+      status = <p class="state refused">{t(item.publication ? 'outbox.publicationConflict' : 'outbox.conflict')}</p>;
       break;
     default:
       status = (

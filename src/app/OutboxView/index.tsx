@@ -4,7 +4,7 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ClassView } from '../../protocol/schemas.ts';
 import { useI18n } from '../i18n/index.ts';
-import { assignmentPath, Link } from '../router.tsx';
+import { assignmentPath, Link, publishPath } from '../router.tsx';
 import type { Services } from '../services.ts';
 import { useFocusOnMount } from '../use-focus.ts';
 import { useOutboxView } from '../outbox-context.tsx';
@@ -39,7 +39,9 @@ export function OutboxView(props: { services: Services; klass: ClassView }): JSX
         {shown.map((item) => (
           <li key={item.id} class="card">
             <h2 class="item-title">
-              <Link href={assignmentPath(item.week, item.assignmentId)}>{item.assignmentTitle}</Link>
+              <Link href={item.publication ? publishPath(item.week) : assignmentPath(item.week, item.assignmentId)}>
+                {item.assignmentTitle}
+              </Link>
             </h2>
             <ItemStatus item={item} timeZone={props.klass.timeZone} />
           </li>

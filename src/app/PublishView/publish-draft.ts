@@ -4,6 +4,7 @@
  */
 import type { PublishBody, WeekManifest } from '../../protocol/schemas.ts';
 import type { OutboxFile } from '../../sync/ports.ts';
+import { contentOfManifest, EMPTY_WEEK, type WeekContent } from '../../sync/week-merge.ts';
 import { wallClock, zonedInstant } from '../../protocol/zoned-time.ts';
 
 export interface DraftLesson {
@@ -23,37 +24,117 @@ export interface DraftAssignment {
   due: string;
 }
 
+/**
+ * What a draft was edited from: the version it will be published over, and that version's content (the common
+ * ancestor when the week moved on meanwhile). `from` says where the editor found it.
+ */
+export interface DraftBase {
+  /** 0 for a week never published. */
+  version: number;
+  content: WeekContent;
+  from: 'server' | 'device' | 'pending' | 'new';
+  publishedAt?: string;
+  /**
+   * This device's publication of the draft, queued and not yet known to be published: once the server gave it a
+   * version, that version (with this content) becomes the base. Until then the base stays the version it was made
+   * over, so a later merge still sees its changes as the teacher's own.
+   */
+  pending?: { itemId: string; content: WeekContent };
+}
+
 export interface PublishDraft {
   week: string;
   lessons: DraftLesson[];
   assignments: DraftAssignment[];
   /** "" for at once, or "2026-11-30T07:00" in the school's time zone. */
   releaseAt: string;
+  /** Absent in drafts saved before publications named their base: merged with the newest version as new work. */
+  base?: DraftBase;
+  /** Publications of this device in conflict that this draft settled: withdrawn when it is published. */
+  supersedes?: string[];
 }
+
+export const NEW_WEEK_BASE: DraftBase = { version: 0, content: EMPTY_WEEK, from: 'new' };
 
 export const newId = (prefix: string): string => `${prefix}-${crypto.randomUUID().slice(0, 8)}`;
 
+/** A week never published: one empty lesson to start typing in. */
 export const emptyDraft = (week: string): PublishDraft => ({
   week,
   lessons: [{ id: newId('lecon'), title: '', body: '', files: [] }],
   assignments: [],
   releaseAt: '',
+  base: NEW_WEEK_BASE,
 });
 
-/** A draft that starts from the published week, to correct it. */
-export function draftFromManifest(manifest: WeekManifest, timeZone: string): PublishDraft {
+/** A draft holding `content`, edited from `base`. */
+export function draftFromContent(week: string, content: WeekContent, base: DraftBase, timeZone: string): PublishDraft {
   return {
-    week: manifest.week,
-    lessons: [...manifest.lessons]
-      .sort((a, b) => a.order - b.order)
-      .map((l) => ({ id: l.id, title: l.title, body: l.body, files: l.attachments.map((a) => a.sha256) })),
-    assignments: manifest.assignments.map((a) => ({
+    week,
+    lessons: content.lessons.map((l) => ({
+      id: l.id,
+      title: l.title,
+      body: l.body,
+      files: l.attachments.map((a) => a.sha256),
+    })),
+    assignments: content.assignments.map((a) => ({
       id: a.id,
       title: a.title,
       instructions: a.instructions,
-      due: localInput(a.dueAt, timeZone),
+      due: a.dueAt ? localInput(a.dueAt, timeZone) : '',
     })),
     releaseAt: '',
+    base,
+  };
+}
+
+/** A draft that starts from a published version of the week, to correct it. */
+export function draftFromManifest(
+  manifest: WeekManifest,
+  timeZone: string,
+  from: DraftBase['from'] = 'server',
+): PublishDraft {
+  const content = contentOfManifest(manifest);
+  return draftFromContent(
+    manifest.week,
+    content,
+    { version: manifest.version, content, from, publishedAt: manifest.publishedAt },
+    timeZone,
+  );
+}
+
+/**
+ * The draft's lessons and assignments as a publication would carry them, incomplete ones included (what the
+ * teacher compares with the base, and what a merge works on). Attachment names come from the files known here, else
+ * from the base.
+ */
+export function draftContent(
+  draft: PublishDraft,
+  files: ReadonlyMap<string, { name: string }>,
+  timeZone: string,
+): WeekContent {
+  const baseNames = new Map(
+    (draft.base?.content.lessons ?? []).flatMap((l) => l.attachments.map((a) => [a.sha256, a.name] as const)),
+  );
+  return {
+    lessons: draft.lessons
+      .filter((l) => l.title.trim() || l.body.trim() || l.files.length > 0)
+      .map((l, i) => ({
+        id: l.id,
+        title: l.title.trim(),
+        order: i + 1,
+        body: l.body,
+        attachments: l.files.flatMap((sha256) => {
+          const name = files.get(sha256)?.name ?? baseNames.get(sha256);
+          return name ? [{ sha256, name }] : [];
+        }),
+      })),
+    assignments: draft.assignments.map((a) => ({
+      id: a.id,
+      title: a.title.trim(),
+      instructions: a.instructions,
+      dueAt: schoolInstant(a.due, timeZone) ?? '',
+    })),
   };
 }
 
@@ -103,20 +184,13 @@ export function toPublication(
   });
   if (problems.length > 0) return { problems };
   const used = new Map<string, OutboxFile>();
+  for (const l of lessons) for (const sha of l.files) if (files.has(sha)) used.set(sha, files.get(sha) as OutboxFile);
+  // Files the device holds go with the publication; those of the base it lacks (published from another device)
+  // are on the server already and are referenced by hash.
   const body: PublishBody = {
-    lessons: lessons.map((l, i) => ({
-      id: l.id,
-      title: l.title.trim(),
-      order: i + 1,
-      body: l.body,
-      attachments: l.files.flatMap((sha) => {
-        const f = files.get(sha);
-        if (!f) return [];
-        used.set(sha, f);
-        return [{ sha256: sha, name: f.name }];
-      }),
-    })),
+    ...draftContent({ ...draft, lessons }, files, timeZone),
     assignments,
+    baseVersion: draft.base?.version ?? 0,
   };
   const release = draft.releaseAt ? schoolInstant(draft.releaseAt, timeZone) : undefined;
   if (release) body.releaseAt = release;
