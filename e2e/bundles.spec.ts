@@ -85,38 +85,31 @@ const pdf = (title: string) => ({
 /** The teacher fills a two-lesson week with one assignment and publishes it. */
 async function publishWeek(page: Page, weekLabel: RegExp) {
   await page.getByLabel('Semaine', { exact: true }).selectOption({ label: (await optionLabel(page, weekLabel)) ?? '' });
-  const lessons = page.locator('fieldset', { hasText: /^Leçon/ });
-  await lessons.nth(0).getByLabel('Titre', { exact: true }).fill('Géographie : les fleuves');
-  await lessons
-    .nth(0)
-    .getByLabel(/Contenu/)
+  // A week never published: the editor opens on one empty lesson.
+  await expect(page.getByTestId('publish-origin')).toHaveText('Semaine pas encore publiée.');
+  await page.getByLabel('Titre', { exact: true }).fill('Géographie : les fleuves');
+  await page
+    .getByLabel('Texte de la leçon')
     .fill('# Les fleuves\n\n![La Loire](loire.png)\n\nLa Loire est le plus long fleuve de France.');
-  await lessons.nth(0).getByLabel('Joindre des fichiers').setInputFiles(png(40));
-  await expect(lessons.nth(0).getByText(/^loire\.png/)).toBeVisible();
-  await lessons.nth(0).getByRole('button', { name: 'Aperçu' }).click();
-  await expect(lessons.nth(0).locator('.preview')).toContainText('La Loire est le plus long fleuve');
+  await page.getByLabel('Joindre des fichiers').setInputFiles(png(40));
+  await expect(page.getByText(/^loire\.png/)).toBeVisible();
+  await expect(page.locator('.preview')).toContainText('La Loire est le plus long fleuve');
   await page.getByRole('button', { name: 'Ajouter une leçon' }).click();
-  await lessons.nth(1).getByLabel('Titre', { exact: true }).fill('Histoire : Charlemagne');
-  await lessons
-    .nth(1)
-    .getByLabel(/Contenu/)
-    .fill('Charlemagne est couronné empereur en **800**.');
-  await lessons.nth(1).getByLabel('Joindre des fichiers').setInputFiles(pdf('Charlemagne'));
+  await page.getByLabel('Titre', { exact: true }).fill('Histoire : Charlemagne');
+  await page.getByLabel('Texte de la leçon').fill('Charlemagne est couronné empereur en **800**.');
+  await page.getByLabel('Joindre des fichiers').setInputFiles(pdf('Charlemagne'));
   await page.getByRole('button', { name: 'Ajouter un devoir' }).click();
   await page.getByLabel('Titre du devoir').fill('Les fleuves de France');
   await page.getByLabel('Consigne').fill('Cite quatre fleuves.');
   await page.getByLabel('À rendre le').fill('2030-01-10T16:00');
-  // A reload keeps everything typed: the draft lives on the device.
+  // A reload keeps everything typed: the draft lives on the device (one per week).
   await page.waitForTimeout(600);
   await page.reload();
-  await expect(
-    page
-      .locator('fieldset', { hasText: /^Leçon/ })
-      .nth(1)
-      .getByLabel('Titre', { exact: true }),
-  ).toHaveValue('Histoire : Charlemagne');
+  await page.getByLabel('Semaine', { exact: true }).selectOption({ label: (await optionLabel(page, weekLabel)) ?? '' });
+  await page.getByRole('button', { name: 'Histoire : Charlemagne' }).click();
+  await expect(page.getByLabel('Texte de la leçon')).toHaveValue('Charlemagne est couronné empereur en **800**.');
   await page.getByRole('button', { name: 'Publier', exact: true }).click();
-  await expect(page.getByText(/publiée \(version \d+\)/)).toBeVisible({ timeout: 20_000 });
+  await expect(page.getByTestId('save-state')).toContainText(/Publiée : version \d+/, { timeout: 20_000 });
 }
 
 async function optionLabel(page: Page, label: RegExp): Promise<string | undefined> {
@@ -185,21 +178,19 @@ test('a corrected lesson: the next check downloads that lesson’s new file and 
   await signInAndInstall(page, server.url, LEA);
   expect(await installedVersion(page, thisWeek)).toBe(1);
 
-  // The teacher takes the published week back, swaps the fractions PDF for a corrected one, and publishes.
+  // The teacher's editor opens on the published week; she swaps the fractions PDF for a corrected one, and publishes.
   const teacher = await teacherPage(browser);
-  await teacher.getByRole('button', { name: 'Reprendre la version publiée pour la corriger' }).click();
-  await expect(teacher.getByText('Version 1 reprise')).toBeVisible();
-  // The second lesson (the demo's order): fractions, with its PDF.
-  const fractions = teacher.locator('fieldset', { hasText: /^Leçon/ }).nth(1);
-  await expect(fractions.getByLabel('Titre', { exact: true })).toHaveValue('Mathématiques : les fractions');
-  await fractions.getByRole('button', { name: /Retirer fiche-fractions\.pdf/ }).click();
-  await fractions.getByLabel('Joindre des fichiers').setInputFiles({
+  await expect(teacher.getByTestId('publish-origin')).toContainText('Version 1 publiée le');
+  await teacher.getByRole('button', { name: 'Mathématiques : les fractions' }).click();
+  await expect(teacher.getByLabel('Titre', { exact: true })).toHaveValue('Mathématiques : les fractions');
+  await teacher.getByRole('button', { name: /Retirer fiche-fractions\.pdf/ }).click();
+  await teacher.getByLabel('Joindre des fichiers').setInputFiles({
     name: 'fiche-fractions.pdf',
     mimeType: 'application/pdf',
     buffer: simplePdf('Fractions (corrigé)', ['3/4 + 1/4 = 1']),
   });
   await teacher.getByRole('button', { name: 'Publier', exact: true }).click();
-  await expect(teacher.getByText('publiée (version 2)')).toBeVisible({ timeout: 20_000 });
+  await expect(teacher.getByTestId('save-state')).toContainText('Publiée : version 2', { timeout: 20_000 });
   await teacher.context().close();
 
   const { nextCheckAt } = (await readDevice(page, 'prefetch', CLASS)) as { nextCheckAt: number };
@@ -221,12 +212,10 @@ test('a download cut by the server going down keeps the old version, and resumes
   await signInAndInstall(page, server.url, LEA);
   // Version 2 adds two new files to the first lesson.
   const teacher = await teacherPage(browser);
-  await teacher.getByRole('button', { name: 'Reprendre la version publiée pour la corriger' }).click();
-  await expect(teacher.getByText('Version 1 reprise')).toBeVisible();
-  const first = teacher.locator('fieldset', { hasText: /^Leçon/ }).first();
-  await first.getByLabel('Joindre des fichiers').setInputFiles([png(200), pdf('Annexe')]);
+  await expect(teacher.getByTestId('publish-origin')).toContainText('Version 1 publiée le');
+  await teacher.getByLabel('Joindre des fichiers').setInputFiles([png(200), pdf('Annexe')]);
   await teacher.getByRole('button', { name: 'Publier', exact: true }).click();
-  await expect(teacher.getByText('publiée (version 2)')).toBeVisible({ timeout: 20_000 });
+  await expect(teacher.getByTestId('save-state')).toContainText('Publiée : version 2', { timeout: 20_000 });
   await teacher.context().close();
 
   // The server dies while the device downloads the second new file.

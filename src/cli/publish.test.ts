@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,7 +89,7 @@ describe('npm run publish', () => {
 
       out.length = 0;
       expect(await main([dir, '--semaine', '2026-W50'], (l) => out.push(l))).toBe(0);
-      expect(out).toContain('  déjà sur le serveur  planetes.png');
+      expect(out.filter((l) => l.includes('envoyé'))).toEqual([]);
       expect(out.at(-1)).toBe('Déjà publié tel quel : semaine 2026-W50, version 1. Rien de nouveau.');
 
       // A pupil now reads the week, with the image attached under its name.
@@ -119,6 +120,50 @@ describe('npm run publish', () => {
         .where('revoked_at', 'is', null)
         .execute();
       expect(live).toEqual([]);
+
+      // Meanwhile the teacher adds a lesson in the app (version 3). The folder, which lacks it, does not replace it.
+      const teacher = await s.signIn('mme.martin');
+      const inApp = await s.app.inject({
+        url: '/api/classes/cm2-b/weeks/2026-W50/latest',
+        headers: { authorization: `Bearer ${teacher}` },
+      });
+      const v2 = inApp.json<WeekManifest>();
+      const added = await s.app.inject({
+        method: 'PUT',
+        url: `/api/classes/cm2-b/weeks/2026-W50/publications/${randomUUID()}`,
+        headers: { authorization: `Bearer ${teacher}` },
+        payload: {
+          baseVersion: 2,
+          lessons: [
+            ...v2.lessons.map((l) => ({
+              ...l,
+              attachments: l.attachments.map(({ sha256, name }) => ({ sha256, name })),
+            })),
+            { id: 'ajout-appli', title: 'Ajoutée dans l’application', order: 9, body: 'x', attachments: [] },
+          ],
+          assignments: v2.assignments,
+        },
+      });
+      expect(added.statusCode).toBe(201);
+      writeFileSync(
+        join(dir, '2-la-conjugaison.md'),
+        '---\ntitre: Français : le passé composé\n---\nCorrigé deux fois.',
+      );
+      out.length = 0;
+      expect(await main([dir, '--semaine', '2026-W50'], (l) => out.push(l))).toBe(3);
+      expect(out).toContain('  retirerait : Ajoutée dans l’application');
+      expect(out).toContain('  modifierait : Français : le passé composé');
+      expect(out.at(-1)).toContain('Rien n’a été publié');
+      const still = await s.app.inject({
+        url: '/api/classes/cm2-b/weeks/2026-W50/latest',
+        headers: { authorization: `Bearer ${teacher}` },
+      });
+      expect(still.json<WeekManifest>().version).toBe(3);
+      // Told to, it replaces: version 4, over version 3.
+      out.length = 0;
+      expect(await main([dir, '--semaine', '2026-W50', '--remplacer'], (l) => out.push(l))).toBe(0);
+      expect(out.at(-1)).toBe('Publié : semaine 2026-W50, version 4.');
+
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

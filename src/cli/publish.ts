@@ -6,17 +6,24 @@
  *   CARTABLE_SECRET   the teacher's secret (asked on the terminal when unset; never on the command line)
  *   --classe, --semaine, --publication   override semaine.md
  *   --essai           checks everything and says what would be sent, sends nothing
+ *   --remplacer       publishes over a version made elsewhere (in the app) since this folder was last published
+ *
+ * The folder remembers the version it last published (.cartable.json). When the week has a newer version made
+ * elsewhere, the publisher lists what publishing the folder would add, change and remove, and stops: nothing made in
+ * the app is replaced without --remplacer.
  *
  * Files the server already holds are not sent again. Running it twice publishes once: the publication id is the hash
  * of what is published.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { isoWeekAt, isValidIsoWeek } from '../protocol/iso-week.ts';
 import { MAX_LESSON_FILE_BYTES } from '../protocol/lesson-files.ts';
-import type { MeReply, PublishBody, PublishReply, SignInReply } from '../protocol/schemas.ts';
+import type { MeReply, PublishBody, PublishReply, SignInReply, WeekManifest } from '../protocol/schemas.ts';
+import { contentOfManifest, hasChanges, mergeWeeks, weekChanges } from '../sync/week-merge.ts';
 import { zonedInstant } from '../protocol/zoned-time.ts';
 import { type LocalFile, readFolderWeek } from './folder-week.ts';
 
@@ -72,6 +79,34 @@ async function api(
 
 const reason = (body: unknown) => (body as { message?: string } | undefined)?.message ?? 'réponse inattendue';
 
+/** Where a folder remembers the version it last published, per class and week. */
+const STATE_FILE = '.cartable.json';
+
+function lastPublished(folder: string, classId: string, week: string): number | undefined {
+  try {
+    const state = JSON.parse(readFileSync(join(folder, STATE_FILE), 'utf8')) as Record<string, unknown>;
+    const v = state[`${classId}/${week}`];
+    return typeof v === 'number' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function remember(folder: string, classId: string, week: string, version: number): void {
+  let state: Record<string, unknown> = {};
+  try {
+    state = JSON.parse(readFileSync(join(folder, STATE_FILE), 'utf8')) as Record<string, unknown>;
+  } catch {
+    // first publication from this folder
+  }
+  state[`${classId}/${week}`] = version;
+  try {
+    writeFileSync(join(folder, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  } catch {
+    // A read-only folder: the next run asks for --remplacer if the week moved on, which is safe.
+  }
+}
+
 async function askSecret(): Promise<string> {
   if (!process.stdin.isTTY) throw new CliError('CARTABLE_SECRET manque (et pas de terminal pour le demander).');
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
@@ -90,6 +125,7 @@ export async function main(argv: string[], log: (line: string) => void = console
       semaine: { type: 'string' },
       publication: { type: 'string' },
       essai: { type: 'boolean', default: false },
+      remplacer: { type: 'boolean', default: false },
     },
   });
   const folder = positionals[0];
@@ -118,7 +154,7 @@ export async function main(argv: string[], log: (line: string) => void = console
   // which outlives the 15-minute access token however long a big week takes to upload.
   await api(base, '/api/auth/sign-out', { method: 'POST', token: reply.token });
   try {
-    return await send(base, reply.deviceToken, me, local, values, log);
+    return await send(base, reply.deviceToken, me, local, { ...values, folder }, log);
   } finally {
     await api(base, '/api/auth/sign-out', { method: 'POST', token: reply.deviceToken }).catch(() => undefined);
   }
@@ -135,6 +171,8 @@ async function send(
     semaine?: string | undefined;
     publication?: string | undefined;
     essai?: boolean | undefined;
+    remplacer?: boolean | undefined;
+    folder: string;
   },
   log: (line: string) => void,
 ): Promise<number> {
@@ -166,6 +204,49 @@ async function send(
   if (release) body.releaseAt = toInstant(release, klass.timeZone);
 
   log(`Semaine ${week} de ${klass.name} : ${body.lessons.length} leçon(s), ${body.assignments.length} devoir(s).`);
+
+  // What the week is at now, and whether this folder was the last to publish it.
+  const latest = await api(base, `/api/classes/${klass.id}/weeks/${week}/latest`, { token });
+  if (latest.status !== 200 && latest.status !== 404)
+    throw new CliError(`Impossible de lire la semaine publiée (${latest.status}) : ${reason(latest.body)}`);
+  const current = latest.status === 200 ? (latest.body as WeekManifest) : undefined;
+  const mine = { lessons: body.lessons, assignments: body.assignments };
+  if (current) {
+    const theirs = contentOfManifest(current);
+    // Nothing new: the week already says exactly what the folder says.
+    if (!hasChanges(weekChanges(theirs, mine)) && mergeWeeks(theirs, mine, theirs).conflicts.length === 0) {
+      log(`Déjà publié tel quel : semaine ${week}, version ${current.version}. Rien de nouveau.`);
+      remember(values.folder, klass.id, week, current.version);
+      return 0;
+    }
+    const last = lastPublished(values.folder, klass.id, week);
+    if (last !== current.version && !values.remplacer) {
+      const changes = weekChanges(theirs, mine);
+      log(
+        last === undefined
+          ? `La semaine ${week} a déjà une version ${current.version}, publiée le ${current.publishedAt} hors de ce dossier.`
+          : `La semaine ${week} est passée de la version ${last} (ce dossier) à la version ${current.version}, publiée le ${current.publishedAt} ailleurs (dans l’application ?).`,
+      );
+      log('Publier ce dossier par-dessus :');
+      const all = [changes.lessons, changes.assignments];
+      const line = (label: string, titles: string[]) => titles.length > 0 && log(`  ${label} ${titles.join(' · ')}`);
+      line(
+        'ajouterait :',
+        all.flatMap((c) => c.added),
+      );
+      line(
+        'modifierait :',
+        all.flatMap((c) => c.changed),
+      );
+      line(
+        'retirerait :',
+        all.flatMap((c) => c.removed),
+      );
+      log('Rien n’a été publié. Reportez ces changements dans le dossier, ou relancez avec --remplacer.');
+      return 3;
+    }
+  }
+  body.baseVersion = current?.version ?? 0;
   const toSend: LocalFile[] = [];
   for (const file of local.files) {
     const known = await api(base, `/api/lesson-files/${file.sha256}`, { token });
@@ -198,6 +279,7 @@ async function send(
   if (published.status !== 200 && published.status !== 201)
     throw new CliError(`Publication refusée (${published.status}) : ${reason(published.body)}`);
   const v = published.body as PublishReply;
+  remember(values.folder, klass.id, week, v.version);
   log(
     published.status === 201
       ? `Publié : semaine ${week}, version ${v.version}${v.releaseAt ? `, visible le ${v.releaseAt}` : ''}.`

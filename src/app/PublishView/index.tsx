@@ -68,8 +68,7 @@ function Changes(props: { changes: { lessons: WeekChanges; assignments: WeekChan
             .filter(([, titles]) => titles.length > 0)
             .map(([label, titles]) => (
               <div key={label} data-change={label}>
-                <dt>{label}</dt>
-                <dd>{titles.map((x) => x || '—').join(' · ')}</dd>
+                <dt>{label}</dt> <dd>{titles.map((x) => x || '—').join(' · ')}</dd>
               </div>
             ))}
         </dl>
