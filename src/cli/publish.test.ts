@@ -163,7 +163,6 @@ describe('npm run publish', () => {
       out.length = 0;
       expect(await main([dir, '--semaine', '2026-W50', '--remplacer'], (l) => out.push(l))).toBe(0);
       expect(out.at(-1)).toBe('Publié : semaine 2026-W50, version 4.');
-
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

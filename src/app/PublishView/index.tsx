@@ -14,7 +14,7 @@ import { hasChanges, type WeekChanges, weekChanges } from '../../sync/week-merge
 import { formatDay, formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useOutboxView } from '../outbox-context.tsx';
-import { Link, submissionsPath } from '../router.tsx';
+import { Link, publishPath, submissionsPath } from '../router.tsx';
 import type { Services } from '../services.ts';
 import type { ActiveSession } from '../session.ts';
 import { useFocusOnMount } from '../use-focus.ts';
@@ -313,7 +313,16 @@ export function PublishView(props: {
       <div class="publish-head">
         <p>
           <label for="publish-week">{t('publish.week')}</label>{' '}
-          <select id="publish-week" value={week} onChange={(e) => setWeek(e.currentTarget.value)}>
+          <select
+            id="publish-week"
+            value={week}
+            onChange={(e) => {
+              const chosen = e.currentTarget.value;
+              setWeek(chosen);
+              // In the address too: a reload or a bookmark reopens this week.
+              history.replaceState(null, '', publishPath(chosen));
+            }}
+          >
             {weeks.map((w) => (
               <option key={w} value={w}>
                 {t('publish.weekOf', { monday: formatDay(mondayOfIsoWeek(w), locale) })}
