@@ -3,7 +3,7 @@
  * Declared once with TypeBox: each schema is plain JSON Schema and its TypeScript type is `Static<typeof X>`.
  */
 import { Type, type Static } from 'typebox';
-import { HOMEWORK_FILE_TYPES } from './homework-files.ts';
+import { HOMEWORK_FILE_TYPES, HOMEWORK_LIMITS } from './homework-files.ts';
 import { ISO_WEEK_PATTERN } from './iso-week.ts';
 import { DATE_TIME_PATTERN, NO_NUL_PATTERN } from './storable.ts';
 
@@ -156,7 +156,7 @@ export const SubmissionBody = Type.Object(
     week: IsoWeek,
     assignmentId: Id,
     text: Text(100_000),
-    files: Type.Array(SubmittedFile, { maxItems: 20 }),
+    files: Type.Array(SubmittedFile, { maxItems: HOMEWORK_LIMITS.maxFiles }),
     submittedAt: DateTimeInput('when the pupil pressed Envoyer, on the device clock'),
   },
   { additionalProperties: false },
@@ -268,6 +268,17 @@ export const SyncPolicyReply = Type.Object({
   keepPreviousWeeks: Type.Integer({ minimum: 0 }),
   sendPeaks: Type.Optional(
     Type.Array(SendPeak, { description: 'peak hours: new work created then is partly held back (send-peaks.ts)' }),
+  ),
+  homework: Type.Optional(
+    Type.Object(
+      {
+        maxFileBytes: Type.Integer({ minimum: 1 }),
+        maxTotalBytes: Type.Integer({ minimum: 1 }),
+        maxFiles: Type.Integer({ minimum: 0 }),
+        types: Type.Array(Type.String()),
+      },
+      { description: 'what one piece of homework may carry (src/protocol/homework-files.ts)' },
+    ),
   ),
 });
 export type SyncPolicyReply = Static<typeof SyncPolicyReply>;

@@ -222,6 +222,27 @@ describe('publishing a week', () => {
   });
 });
 
+describe('homework limits', () => {
+  it('refuses homework over the total its policy announces, naming both sizes, before checking any file', async () => {
+    const file = (i: number) => ({
+      sha256: String(i).repeat(64),
+      name: `p${i}.pdf`,
+      type: 'application/pdf',
+      size: 15 * 1024 * 1024,
+    });
+    const res = await s.app.inject({
+      method: 'PUT',
+      url: `/api/submissions/${randomUUID()}`,
+      headers: auth(lea),
+      payload: { ...demoHomework('trois gros PDF'), files: [file(1), file(2), file(3)] },
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json()).toMatchObject({ error: 'homework_too_large' });
+    expect(res.json().message).toContain('45 Mo');
+    expect(res.json().message).toContain('40 Mo');
+  });
+});
+
 describe('sync policy and devices', () => {
   it('gives the school’s off-peak window in its time zone', async () => {
     const res = await s.app.inject({ url: '/api/sync-policy', headers: auth(lea) });
@@ -231,6 +252,13 @@ describe('sync policy and devices', () => {
       windowEnd: '07:00',
       days: [1, 2, 3, 4, 5, 6, 7],
       keepPreviousWeeks: 2,
+      // The homework limits the server enforces, so the app says them before saving anything.
+      homework: {
+        maxFileBytes: 20 * 1024 * 1024,
+        maxTotalBytes: 40 * 1024 * 1024,
+        maxFiles: 20,
+        types: ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'image/heif', 'application/pdf'],
+      },
     });
   });
 

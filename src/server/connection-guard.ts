@@ -29,6 +29,7 @@
  *   request ──> address over its bounds? 429/close ──> large body without room in the budget? 503
  *           └─> tracked until its body is complete (rate checked every second) ──> Fastify
  */
+import type { ErrorCode } from '../protocol/error-codes.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { signInUrl } from '../protocol/paths.ts';
@@ -88,7 +89,7 @@ export interface GuardCounts {
 /** Declared bodies up to this size are discarded when answered unread; larger ones (or undeclared) close. */
 const SMALL_BODY_BYTES = 64 * 1024;
 
-const json = (res: ServerResponse, status: number, error: string, message: string, headers = {}) => {
+const json = (res: ServerResponse, status: number, error: ErrorCode, message: string, headers = {}) => {
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
@@ -214,7 +215,7 @@ export class ConnectionGuard {
   }
 
   /** Answers a refusal from the guard itself; a large unread body then lingers (see mustClose). */
-  private refuse(res: ServerResponse, status: number, error: string, message: string, headers = {}): void {
+  private refuse(res: ServerResponse, status: number, error: ErrorCode, message: string, headers = {}): void {
     json(res, status, error, message, headers);
     if (ConnectionGuard.mustClose(res.req)) res.once('finish', () => this.linger(res.req.socket));
   }

@@ -1,5 +1,6 @@
 /** Every error the API answers has the same JSON shape: { error, message }. */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorCode } from '../protocol/error-codes.ts';
 import { canonicalDateTime } from '../protocol/storable.ts';
 
 /** An error meant for the client, with its status and stable code. */
@@ -8,7 +9,7 @@ export class HttpError extends Error {
   retryAfterSeconds?: number;
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     /** More fields of the error body, for the client to act on (e.g. the current version of a stale publication). */
     readonly details: Record<string, string | number> = {},
@@ -30,7 +31,7 @@ export function requireDateTime(text: string, field: string): string {
 }
 
 /** Fastify's own error codes, translated to the API's codes. */
-const FASTIFY_CODES: Record<string, [number, string]> = {
+const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
@@ -39,7 +40,7 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
 };
 
 /** Errors the router raises before any route or hook runs (a malformed or over-long path), in the API's shape. */
-export function frameworkError(err: FastifyError): { status: number; body: { error: string; message: string } } {
+export function frameworkError(err: FastifyError): { status: number; body: { error: ErrorCode; message: string } } {
   const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
   return {
     status: tooLong ? 414 : 400,

@@ -289,7 +289,8 @@ async function sendItem(
     if (verdict === 'ok') return undefined;
     const body = bodyJson(res);
     const error = typeof body.error === 'string' ? body.error : `http_${res.status}`;
-    const message = typeof body.message === 'string' ? body.message : `Le serveur a répondu ${res.status}.`;
+    // The code is what the app words (in the pupil's language); the server's sentence is kept only as a fallback.
+    const message = typeof body.message === 'string' ? body.message : '';
     if (verdict === 'retry') {
       const spread = Number(res.headers[RETRY_SPREAD_HEADER]);
       return retryLater({
@@ -327,8 +328,11 @@ async function sendItem(
       }
       const bytes = await deps.outbox.fileBytes(file.sha256, started.id);
       if (!bytes || (wire && !wire.fileIvs[file.sha256])) {
-        const message = `Le fichier ${file.name || file.sha256.slice(0, 8)} n’est plus sur cet appareil : ajoute-le de nouveau.`;
-        await settle({ state: 'refused', refusal: { status: 0, error: 'missing_local_file', message } });
+        const name = file.name || file.sha256.slice(0, 8);
+        await settle({
+          state: 'refused',
+          refusal: { status: 0, error: 'missing_local_file', message: '', file: name },
+        });
         return 'done';
       }
       const put = await deps.transport.send({

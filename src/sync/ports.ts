@@ -141,7 +141,11 @@ export interface OutboxItem {
   attempts: number;
   lastError?: string;
   receipt?: { payload: string; signature: string; receivedAt: string };
-  refusal?: { status: number; error: string; message: string; currentVersion?: number };
+  /**
+   * Why the server (or the device) will not take it: a stable code the app words in the pupil's language
+   * (src/protocol/error-codes.ts); `message` is the server's own sentence, a fallback only; `file` names the file.
+   */
+  refusal?: { status: number; error: string; message: string; currentVersion?: number; file?: string };
   /**
    * Set when the item is a teacher's publication of a week rather than homework: its files go to the lesson files,
    * and this body to the week's publications under the item's id (src/server/routes/publishing.ts).

@@ -3,6 +3,7 @@ import type { JSX } from 'preact';
 import type { OutboxItem } from '../../sync/ports.ts';
 import { formatClock, formatDue } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
+import { refusalText } from '../reasons.ts';
 
 /** The signed receipt as a file the pupil can keep: check it against the server's public key (/api/keys). */
 function receiptHref(item: OutboxItem): string {
@@ -59,7 +60,7 @@ export function ItemStatus(props: {
     default:
       status = (
         <div class="state refused">
-          <p>{t('outbox.refused', { reason: item.refusal?.message ?? '' })}</p>
+          <p>{t('outbox.refused', { reason: item.refusal ? refusalText(item.refusal, t) : '' })}</p>
           <p>{t('outbox.refusedHelp')}</p>
         </div>
       );

@@ -14,6 +14,7 @@ import { hasChanges, type WeekChanges, weekChanges } from '../../sync/week-merge
 import { formatDay, formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useOutboxView } from '../outbox-context.tsx';
+import { refusalText } from '../reasons.ts';
 import { Link, publishPath, submissionsPath } from '../router.tsx';
 import type { Services } from '../services.ts';
 import type { ActiveSession } from '../session.ts';
@@ -276,7 +277,7 @@ export function PublishView(props: {
     : queued.length > 0
       ? t('publish.state.queued')
       : conflicted[0]
-        ? t('publish.state.refused', { reason: conflicted[0].refusal?.message ?? '' })
+        ? t('publish.state.refused', { reason: conflicted[0].refusal ? refusalText(conflicted[0].refusal, t) : '' })
         : state.saved === 'failed'
           ? t('publish.draftFailed')
           : hasChanges(changes)

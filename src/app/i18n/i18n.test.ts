@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { DEVICE_ERROR_CODES, ERROR_CODES } from '../../protocol/error-codes.ts';
+import { refusalText } from '../reasons.ts';
 import { catalogues, detectLocale, LOCALES, translator } from './index.ts';
 
 const placeholders = (s: string) =>
@@ -45,5 +47,29 @@ describe('locale detection', () => {
     expect(detectLocale(null, ['de-DE', 'fr-BE'])).toBe('fr');
     expect(detectLocale(null, ['de-DE'])).toBe('fr');
     expect(detectLocale('xx', [])).toBe('fr');
+  });
+});
+
+describe('reasons', () => {
+  it('word every error code the server or the device can give, in both languages', () => {
+    for (const code of [...ERROR_CODES, ...DEVICE_ERROR_CODES])
+      for (const locale of LOCALES)
+        expect(catalogues[locale], `${locale}: reason.${code}`).toHaveProperty([`reason.${code}`]);
+  });
+
+  it('say the reason in the pupil’s language, never the server’s French, which is only a fallback', () => {
+    const refusal = { status: 413, error: 'file_too_large', message: 'Fichier trop volumineux (50 Mo au plus).' };
+    expect(refusalText(refusal, translator('en'))).toBe(
+      'A file is too large: replace it with a lighter photo or remove it.',
+    );
+    expect(refusalText({ ...refusal, error: 'missing_local_file', file: 'cahier.jpg' }, translator('en'))).toBe(
+      'The file “cahier.jpg” is no longer on this device: replace it.',
+    );
+    expect(refusalText({ status: 418, error: 'teapot', message: 'Je suis une théière.' }, translator('en'))).toBe(
+      'Je suis une théière.',
+    );
+    expect(refusalText({ status: 502, error: 'http_502', message: '' }, translator('fr'))).toBe(
+      'Le serveur a répondu 502.',
+    );
   });
 });

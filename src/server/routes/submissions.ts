@@ -36,11 +36,11 @@ import {
 import { classesOfUser, listAllWeekVersions } from '../db/queries.ts';
 import type { SubmissionsTable } from '../db/schema.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
-import { isHomeworkFileType } from '../../protocol/homework-files.ts';
+import { HOMEWORK_LIMITS, isHomeworkFileType } from '../../protocol/homework-files.ts';
 import { sha256Hex } from '../publish.ts';
 import { GroupCommitter } from '../group-commit.ts';
 import { currentSigningKey, type SigningKey, signReceipt } from '../receipts.ts';
-import { authErrors, bearer } from './common.ts';
+import { authErrors, bearer, megabytes } from './common.ts';
 
 /** What identifies a submission's content: equal hashes mean the same homework. */
 export function contentHash(body: Omit<SubmissionBody, 'submittedAt'>): string {
@@ -104,6 +104,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
           ...authErrors,
           403: ErrorBody,
           409: ErrorBody,
+          413: ErrorBody,
           422: ErrorBody,
         },
       },
@@ -127,6 +128,14 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
         body.files.map((f) => f.sha256),
         user.id,
       );
+      // The limits the app checked before saving, from the same declaration (a client may not have).
+      const total = body.files.reduce((sum, f) => sum + f.size, 0);
+      if (total > HOMEWORK_LIMITS.maxTotalBytes)
+        throw new HttpError(
+          413,
+          'homework_too_large',
+          `Devoir trop lourd : ${megabytes(total)} en tout, ${megabytes(HOMEWORK_LIMITS.maxTotalBytes)} au plus.`,
+        );
       const missing = body.files.filter((f) => !present.has(f.sha256));
       if (missing.length) {
         throw new HttpError(422, 'missing_file', `Fichier pas encore reçu : ${missing.map((f) => f.name).join(', ')}.`);

@@ -2,6 +2,7 @@
  * What a device needs to plan its prefetch: the school's off-peak policy, and its own seat in the school (which
  * spreads the devices' slots evenly over the window; src/sync/slot-planner.ts).
  */
+import { HOMEWORK_LIMITS } from '../../protocol/homework-files.ts';
 import { Type } from 'typebox';
 import { DeviceId, DeviceReply, type SendPeak, SyncPolicyReply } from '../../protocol/schemas.ts';
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
@@ -68,9 +69,10 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
       const sendPeaks = learnPeaks ? await peaksOf(school) : (window.sendPeaks ?? []);
       // Admission must know what was announced: refused clients are sent past the held-back window.
       ctx.peaks?.announce(school.id, school.time_zone, sendPeaks);
+      const homework = { ...HOMEWORK_LIMITS, types: [...HOMEWORK_LIMITS.types] };
       return learnPeaks
-        ? { timeZone: school.time_zone, ...window, sendPeaks }
-        : { timeZone: school.time_zone, ...window };
+        ? { timeZone: school.time_zone, ...window, sendPeaks, homework }
+        : { timeZone: school.time_zone, ...window, homework };
     },
   );
 
