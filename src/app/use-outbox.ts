@@ -62,3 +62,9 @@ export function useOutbox(services: Services, owner: string): OutboxView {
 /** Items that have not reached the server yet. */
 export const waiting = (items: OutboxItem[]): OutboxItem[] =>
   items.filter((i) => i.state === 'pending' || i.state === 'sending');
+
+/** Items the server refused: they stay on the device until the pupil corrects or withdraws them. */
+export const refused = (items: OutboxItem[]): OutboxItem[] => items.filter((i) => i.state === 'refused');
+
+/** Items the pupil may still change or withdraw: not sent yet, or refused. */
+export const changeable = (item: OutboxItem): boolean => item.state === 'pending' || item.state === 'refused';

@@ -1,4 +1,5 @@
 /** Settings from the environment, with the defaults a fresh clone needs. */
+import { HOMEWORK_LIMITS, type HomeworkLimits } from '../protocol/homework-files.ts';
 import { join, resolve } from 'node:path';
 import { DEFAULT_WINDOW, type OffPeakWindow } from './routes/sync.ts';
 import type { SendPeak } from '../protocol/schemas.ts';
@@ -26,6 +27,8 @@ export interface Config {
   accessLog: string | undefined;
   /** When devices prefetch (SYNC_WINDOW, SYNC_DAYS, KEEP_PREVIOUS_WEEKS). */
   offPeak: OffPeakWindow;
+  /** What one piece of homework may carry (HOMEWORK_MAX_FILE_MB, HOMEWORK_MAX_TOTAL_MB), published to devices. */
+  homework: HomeworkLimits;
   /** Per client address (connection-guard.ts): open sockets, and new ones a second (twice that saved up). */
   guard: { maxConnectionsPerAddress: number; newConnectionsPerSecond: number; newConnectionsBurst: number };
   admission: {
@@ -128,6 +131,8 @@ function sqliteSynchronous(value: string | undefined): 'FULL' | 'OFF' {
 }
 
 /** Reads the environment; throws a readable error on a bad value. */
+const MB = 1024 * 1024;
+
 export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const dataDir = resolve(cwd, env.DATA_DIR ?? 'data');
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -148,6 +153,14 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     redisPrefix: env.REDIS_PREFIX || 'cartable:rl:',
     accessLog: env.ACCESS_LOG ? resolve(cwd, env.ACCESS_LOG) : undefined,
     offPeak: offPeak(env),
+    homework: {
+      ...HOMEWORK_LIMITS,
+      // At most the defaults: a school on a thin line may lower them, never raise them past what the routes read.
+      maxFileBytes:
+        integer('HOMEWORK_MAX_FILE_MB', env.HOMEWORK_MAX_FILE_MB, HOMEWORK_LIMITS.maxFileBytes / MB, 1, 20) * MB,
+      maxTotalBytes:
+        integer('HOMEWORK_MAX_TOTAL_MB', env.HOMEWORK_MAX_TOTAL_MB, HOMEWORK_LIMITS.maxTotalBytes / MB, 1, 40) * MB,
+    },
     capacityPerSecond: integer('SERVER_CAPACITY', env.SERVER_CAPACITY, 100, 1, 1_000_000),
     guard: guardSettings(env),
     admission: {

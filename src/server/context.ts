@@ -1,4 +1,5 @@
 /** What every route plugin receives: the database, the file storage and the clock. */
+import type { HomeworkLimits } from '../protocol/homework-files.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { SecretChecks } from './admission.ts';
 import type { UserRow } from './db/queries.ts';
@@ -20,6 +21,8 @@ export interface AppContext {
   hot?: HotCaches;
   /** The schools' off-peak prefetch window (GET /api/sync-policy); 19:00-07:00 every day when unset. */
   offPeak?: OffPeakWindow;
+  /** What one piece of homework may carry; HOMEWORK_LIMITS when unset. */
+  homework?: HomeworkLimits;
   /** SERVER_CAPACITY, for peaks learnt from history (SEND_PEAKS=auto). */
   capacityPerSecond?: number;
   /** The peaks announced to each school; buildApp makes it (peak-calendar.ts). */

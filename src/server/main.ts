@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     now: () => new Date(),
     limiter,
     offPeak: config.offPeak,
+    homework: config.homework,
     capacityPerSecond: config.capacityPerSecond,
   };
   const demo = config.seedDemo ? await ensureDemo(db, storage, ctx.now()) : undefined;

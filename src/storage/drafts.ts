@@ -43,12 +43,13 @@ export class DraftStore {
   }
 
   /**
-   * Takes a pending item back into the draft to edit it. Resolves false (and changes nothing) when the item is no
-   * longer pending (it is being sent or was sent) or cannot be read here.
+   * Takes a pending or refused item back into the draft to edit it (a refused one to correct it). Resolves false
+   * (and changes nothing) when the item is being sent or was received, or cannot be read here.
    */
   async edit(id: string, key: string): Promise<boolean> {
     const record: unknown = await this.db.get('outbox', id);
-    if (!isOutboxItem(record) || record.state !== 'pending') return false;
+    const editable = (state: string) => state === 'pending' || state === 'refused';
+    if (!isOutboxItem(record) || !editable(record.state)) return false;
     const stored = record as StoredOutboxRecord;
     const item = this.sealing ? await openRecord(this.sealing, stored) : stored;
     if (item.locked) return false;
@@ -63,17 +64,21 @@ export class DraftStore {
     const draft: DraftRecord = { key, owner: item.owner, text: item.text, files, updatedAt: Date.now() };
     const toStore = this.sealing ? await sealDraft(this.sealing, draft) : draft;
     // One transaction for the move, taken only if the item is still the pending one read above.
-    const tx = this.db.transaction(['outbox', 'sealedFiles', 'drafts'], 'readwrite');
+    const tx = this.db.transaction(['outbox', 'sealedFiles', 'drafts', 'outboxFiles'], 'readwrite');
     const now: unknown = await tx.objectStore('outbox').get(id);
     const unchanged =
       isOutboxItem(now) &&
-      now.state === 'pending' &&
+      now.state === record.state &&
       (now as StoredOutboxRecord).rev === stored.rev &&
       now.attempts === stored.attempts;
     if (unchanged) {
       await tx.objectStore('drafts').put(toStore);
       await tx.objectStore('outbox').delete(id);
       for (const f of item.files) await tx.objectStore('sealedFiles').delete([id, f.sha256]);
+      // The bytes now live in the draft: the queue's copy goes, unless another queued item holds the same file.
+      const others = (await tx.objectStore('outbox').getAll()).flatMap((r) => (isOutboxItem(r) ? r.files : []));
+      for (const f of item.files)
+        if (!others.some((o) => o.sha256 === f.sha256)) await tx.objectStore('outboxFiles').delete(f.sha256);
     }
     await tx.done;
     return unchanged;

@@ -96,7 +96,7 @@ export class IdbOutboxStore implements OutboxStore {
       if (write === undefined) return result;
       // State changes need no flush: if one is lost, the item is sent again and the server's idempotent PUT answers
       // the same receipt.
-      const tx = this.db.transaction(['outbox', 'sealedFiles'], 'readwrite', { durability: 'relaxed' });
+      const tx = this.db.transaction(['outbox', 'sealedFiles', 'outboxFiles'], 'readwrite', { durability: 'relaxed' });
       const now = asRecord(await tx.objectStore('outbox').get(id));
       if (!now || now.rev !== record.rev || now.state !== record.state || now.attempts !== record.attempts) {
         await tx.done;
@@ -106,6 +106,10 @@ export class IdbOutboxStore implements OutboxStore {
       if (write === 'delete') {
         await tx.objectStore('outbox').delete(id);
         for (const f of record.files) await tx.objectStore('sealedFiles').delete([id, f.sha256]);
+        // A withdrawn item frees its bytes on the device, unless another queued item holds the same file.
+        const others = (await tx.objectStore('outbox').getAll()).flatMap((r) => asRecord(r)?.files ?? []);
+        for (const f of record.files)
+          if (!others.some((o) => o.sha256 === f.sha256)) await tx.objectStore('outboxFiles').delete(f.sha256);
       } else await tx.objectStore('outbox').put(write);
       await tx.done;
       return result;

@@ -124,6 +124,30 @@ describe.each(implementations)('outbox contract: %s', (_name, make) => {
     expect((await outbox.list()).map((e) => e.ok && e.item.id)).toEqual(['b']);
   });
 
+  it('frees a withdrawn item’s file bytes, unless another item holds the same file', async () => {
+    const { outbox, sent } = await make();
+    const bytes = new TextEncoder().encode('photo du cahier');
+    const shared = new TextEncoder().encode('page partagée');
+    const ref = (sha256: string, b: Uint8Array) => ({
+      sha256,
+      name: `${sha256}.jpg`,
+      type: 'image/jpeg',
+      size: b.length,
+    });
+    await outbox.add(item('a', 1, { files: [ref('f1', bytes), ref('f2', shared)] }), [
+      { sha256: 'f1', type: 'image/jpeg', bytes },
+      { sha256: 'f2', type: 'image/jpeg', bytes: shared },
+    ]);
+    await outbox.add(item('b', 2, { files: [ref('f2', shared)] }), [
+      { sha256: 'f2', type: 'image/jpeg', bytes: shared },
+    ]);
+    expect(await outbox.remove('a', () => true)).toBe(true);
+    expect(await outbox.fileBytes('f1', 'a')).toBeUndefined();
+    const kept = await outbox.fileBytes('f2', 'b');
+    const b = await outbox.get('b');
+    expect(kept && b && new Uint8Array(await sent(b, 'f2', kept))).toEqual(shared);
+  });
+
   it('lists a damaged record as unreadable beside the good ones, and never returns it as an item', async () => {
     const { outbox, corrupt } = await make();
     await outbox.add(item('good', 1), []);

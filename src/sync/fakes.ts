@@ -184,7 +184,12 @@ export class MemoryOutboxStore implements OutboxStore {
   async remove(id: string, allowed: (item: OutboxItem) => boolean): Promise<boolean> {
     const current = this.items.get(id);
     if (!current || !allowed(clone(current))) return false;
-    return this.items.delete(id);
+    this.items.delete(id);
+    // Its files' bytes go too, unless another item holds the same file.
+    for (const f of current.files)
+      if (![...this.items.values()].some((i) => i.files.some((o) => o.sha256 === f.sha256)))
+        this.bytes.delete(f.sha256);
+    return true;
   }
   async fileBytes(sha256: string): Promise<Uint8Array | undefined> {
     return this.bytes.get(sha256)?.slice();

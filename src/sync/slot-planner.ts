@@ -13,6 +13,7 @@
  * real time, so a night with a daylight-saving change (23 or 25 hours) still spreads evenly.
  */
 import { formatIsoWeek, isoWeekOfCalendarDate } from '../protocol/iso-week.ts';
+import type { HomeworkLimits } from '../protocol/homework-files.ts';
 import type { SendPeak } from '../protocol/send-peaks.ts';
 import { addDays, type CalendarDate, isoWeekday, wallClock, zonedInstant } from '../protocol/zoned-time.ts';
 
@@ -29,6 +30,8 @@ export interface SyncPolicy {
   keepPreviousWeeks: number;
   /** The server's peak hours (send-peaks.ts); none when absent. */
   sendPeaks?: SendPeak[];
+  /** What one piece of homework may carry; the app's defaults (HOMEWORK_LIMITS) until the first fetch. */
+  homework?: HomeworkLimits;
 }
 
 export const DEFAULT_POLICY: SyncPolicy = {

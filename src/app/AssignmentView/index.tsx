@@ -12,18 +12,35 @@ import { draftKey } from '../../storage/drafts.ts';
 import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
 import { cryptoRandom } from '../../storage/platform.ts';
 import { firstSendAt } from '../../protocol/send-peaks.ts';
+import { checkHomeworkFiles, HOMEWORK_LIMITS, type HomeworkFileProblem } from '../../protocol/homework-files.ts';
 import { formatClock, formatDue, formatSize } from '../format.ts';
 import { queueAndSend, useDebouncedWrite } from '../draft-saving.ts';
-import { useI18n } from '../i18n/index.ts';
+import { type Translate, useI18n } from '../i18n/index.ts';
+import { prepareHomeworkFile } from '../photos/index.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { Link } from '../router.tsx';
 import type { Services } from '../services.ts';
 import { ServerWait } from '../ServerWait/index.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
-import { waiting } from '../use-outbox.ts';
+import { changeable, waiting } from '../use-outbox.ts';
 import { type Notice, saveFailure as failure } from './save-failure.ts';
 
-type PickedFile = OutboxFile & { bytes: Uint8Array };
+type PickedFile = OutboxFile & { bytes: Uint8Array; originalSize?: number };
+
+/** One file problem in the pupil's words, with the file, its size and the limit. */
+function problemText(p: HomeworkFileProblem, t: Translate, locale: string): string {
+  const size = (n: number) => formatSize(n, t, locale);
+  switch (p.kind) {
+    case 'type':
+      return t('assignment.fileType', { name: p.name });
+    case 'size':
+      return t('assignment.fileSize', { name: p.name, size: size(p.size), limit: size(p.limit) });
+    case 'total':
+      return t('assignment.filesTotal', { size: size(p.size), limit: size(p.limit) });
+    default:
+      return t('assignment.filesCount', { limit: p.limit });
+  }
+}
 
 function toDraftFiles(files: PickedFile[]): DraftRecord['files'] {
   return files.map(({ bytes, ...ref }) => ({ ...ref, bytes: bytes.slice().buffer }));
@@ -92,22 +109,44 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
 
   const onPick = async (e: Event) => {
     const input = e.currentTarget as HTMLInputElement;
-    const picked: PickedFile[] = [];
-    for (const file of Array.from(input.files ?? [])) {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const sha256 = await services.hasher.sha256Hex(bytes);
-      picked.push({
-        sha256,
-        name: file.name,
-        type: file.type || 'application/octet-stream',
-        size: bytes.byteLength,
-        bytes,
-      });
-    }
+    const chosen = Array.from(input.files ?? []);
     input.value = '';
-    const next = [...files, ...picked.filter((p) => !files.some((f) => f.sha256 === p.sha256))];
-    setFiles(next);
-    saveDraft(text, next);
+    setBusy(true);
+    const picked: PickedFile[] = [];
+    try {
+      for (const file of chosen) {
+        // Photos are made smaller on the device (off the main thread) before anything is saved or counted.
+        const prepared = await prepareHomeworkFile(file);
+        const sha256 = await services.hasher.sha256Hex(prepared.bytes);
+        picked.push({
+          sha256,
+          name: prepared.name,
+          type: prepared.type,
+          size: prepared.bytes.byteLength,
+          bytes: prepared.bytes,
+          ...(prepared.originalSize ? { originalSize: prepared.originalSize } : {}),
+        });
+      }
+    } finally {
+      setBusy(false);
+    }
+    // The server's limits (from its sync policy; safe defaults before the first fetch), checked file by file now:
+    // a file over them is never saved, and the pupil learns which one and why at once.
+    const policy = (await services.db.get('prefetch', klass.id))?.policy;
+    const limits = typeof policy?.homework?.maxFileBytes === 'number' ? policy.homework : HOMEWORK_LIMITS;
+    const kept: PickedFile[] = [...files];
+    const refused: string[] = [];
+    for (const p of picked) {
+      if (kept.some((f) => f.sha256 === p.sha256)) continue;
+      const problems = checkHomeworkFiles([...kept, p], limits);
+      if (problems.length === 0) kept.push(p);
+      else refused.push(...problems.map((problem) => problemText(problem, t, locale)));
+    }
+    setFiles(kept);
+    saveDraft(text, kept);
+    setNotice(
+      refused.length > 0 ? { kind: 'alert', key: 'assignment.filesRefused', reason: refused.join(' ') } : undefined,
+    );
   };
 
   const removeFile = (sha256: string) => {
@@ -179,8 +218,7 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
 
   const onWithdraw = async (item: OutboxItem) => {
     if (!confirm(t('outbox.withdrawConfirm'))) return;
-    if (await services.outbox.remove(item.id, (i) => i.state === 'pending'))
-      services.events.dispatchEvent(new Event('outbox-changed'));
+    if (await services.outbox.remove(item.id, changeable)) services.events.dispatchEvent(new Event('outbox-changed'));
   };
 
   if (assignment === undefined) return <p aria-busy="true">{t('app.loading')}</p>;
@@ -215,10 +253,23 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
         <label for="camera">{t('assignment.takePhoto')}</label>
         <input id="camera" type="file" accept="image/*" capture="environment" onChange={(e) => void onPick(e)} />
         {files.length > 0 && (
+          <p class="meta" data-testid="to-send">
+            {t('assignment.toSend', {
+              count: files.length,
+              size: formatSize(
+                files.reduce((sum, f) => sum + f.size, 0),
+                t,
+                locale,
+              ),
+            })}
+          </p>
+        )}
+        {files.length > 0 && (
           <ul class="picked">
             {files.map((f) => (
               <li key={f.sha256}>
-                {f.name} ({formatSize(f.size, t, locale)}){' '}
+                {f.name} ({formatSize(f.size, t, locale)}
+                {f.originalSize ? `, ${t('assignment.reduced', { size: formatSize(f.originalSize, t, locale) })}` : ''}){' '}
                 <button type="button" onClick={() => removeFile(f.sha256)}>
                   {t('assignment.removeFile', { name: f.name })}
                 </button>

@@ -4,12 +4,14 @@ import type { ActiveSession } from '../session.ts';
 import { useI18n } from '../i18n/index.ts';
 import { Link, OUTBOX_PATH, PUBLISH_PATH, SCHOOL_PATH } from '../router.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
-import { waiting } from '../use-outbox.ts';
+import { refused, waiting } from '../use-outbox.ts';
 
-/** "Mes envois", with how many of the pupil's homework are still waiting to leave. */
+/** "Mes envois", with how many of the pupil's homework are still waiting to leave, and how many were refused. */
 function OutboxLink(): JSX.Element {
   const { t } = useI18n();
-  const count = waiting(useOutboxView().items).length;
+  const { items } = useOutboxView();
+  const count = waiting(items).length;
+  const toFix = refused(items).length;
   return (
     <Link href={OUTBOX_PATH}>
       {t('nav.outbox')}
@@ -17,6 +19,12 @@ function OutboxLink(): JSX.Element {
         <span class="badge" title={t('outbox.count', { count })}>
           {' '}
           ({count})
+        </span>
+      )}
+      {toFix > 0 && (
+        <span class="badge refused" title={t('outbox.refusedCount', { count: toFix })}>
+          {' '}
+          {t('outbox.refusedBadge', { count: toFix })}
         </span>
       )}
     </Link>

@@ -4,6 +4,7 @@ import type { OutboxItem } from '../../sync/ports.ts';
 import { formatClock, formatDue } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { refusalText } from '../reasons.ts';
+import { changeable } from '../use-outbox.ts';
 
 /** The signed receipt as a file the pupil can keep: check it against the server's public key (/api/keys). */
 function receiptHref(item: OutboxItem): string {
@@ -61,7 +62,7 @@ export function ItemStatus(props: {
       status = (
         <div class="state refused">
           <p>{t('outbox.refused', { reason: item.refusal ? refusalText(item.refusal, t) : '' })}</p>
-          <p>{t('outbox.refusedHelp')}</p>
+          <p>{t(props.onEdit ? 'outbox.refusedFix' : 'outbox.refusedHelp')}</p>
         </div>
       );
   }
@@ -72,7 +73,7 @@ export function ItemStatus(props: {
         {t('outbox.submittedOn', { date: when(item.submittedAt) })} · {t('outbox.files', { count: item.files.length })}
       </p>
       {item.text && <p class="answer">{item.text.length > 200 ? `${item.text.slice(0, 200)}…` : item.text}</p>}
-      {item.state === 'pending' && (props.onEdit || props.onWithdraw) && (
+      {changeable(item) && !item.publication && (props.onEdit || props.onWithdraw) && (
         <p class="actions">
           {props.onEdit && (
             <button type="button" onClick={() => props.onEdit?.(item)}>

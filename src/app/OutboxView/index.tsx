@@ -4,11 +4,13 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ClassView } from '../../protocol/schemas.ts';
 import { useI18n } from '../i18n/index.ts';
-import { assignmentPath, Link, publishPath } from '../router.tsx';
+import { draftKey } from '../../storage/drafts.ts';
+import type { OutboxItem } from '../../sync/ports.ts';
+import { assignmentPath, Link, navigate, publishPath } from '../router.tsx';
 import type { Services } from '../services.ts';
 import { useFocusOnMount } from '../use-focus.ts';
 import { useOutboxView } from '../outbox-context.tsx';
-import { waiting } from '../use-outbox.ts';
+import { changeable, refused, waiting } from '../use-outbox.ts';
 import { ServerWait } from '../ServerWait/index.tsx';
 import { ItemStatus } from './ItemStatus.tsx';
 
@@ -22,12 +24,34 @@ export function OutboxView(props: { services: Services; klass: ClassView }): JSX
   const pages = Math.max(1, Math.ceil(items.length / OUTBOX_PAGE_SIZE));
   const current = Math.min(page, pages - 1);
   const shown = items.slice(current * OUTBOX_PAGE_SIZE, (current + 1) * OUTBOX_PAGE_SIZE);
+  const toFix = refused(items).length;
+  // Back into the assignment's form, text and files, to correct it and hand it in again.
+  const onEdit = async (item: OutboxItem) => {
+    const key = draftKey(item.owner, item.classId, item.week, item.assignmentId);
+    if (await props.services.drafts.edit(item.id, key)) {
+      props.services.events.dispatchEvent(new Event('outbox-changed'));
+      navigate(assignmentPath(item.week, item.assignmentId));
+    }
+  };
+  const onWithdraw = async (item: OutboxItem) => {
+    if (!confirm(t('outbox.withdrawConfirm'))) return;
+    if (await props.services.outbox.remove(item.id, changeable))
+      props.services.events.dispatchEvent(new Event('outbox-changed'));
+  };
   return (
     <>
       <h1 tabIndex={-1} ref={heading}>
         {t('outbox.title')}
       </h1>
-      <p role="status">{t('outbox.count', { count: waiting(items).length })}</p>
+      <p role="status">
+        {t('outbox.count', { count: waiting(items).length })}
+        {toFix > 0 && (
+          <>
+            {' · '}
+            <strong class="error">{t('outbox.refusedCount', { count: toFix })}</strong>
+          </>
+        )}
+      </p>
       <ServerWait services={props.services} waiting={waiting(items).length} timeZone={props.klass.timeZone} />
       {corrupt.map((id) => (
         <p key={id} role="alert" class="error">
@@ -43,7 +67,12 @@ export function OutboxView(props: { services: Services; klass: ClassView }): JSX
                 {item.assignmentTitle}
               </Link>
             </h2>
-            <ItemStatus item={item} timeZone={props.klass.timeZone} />
+            <ItemStatus
+              item={item}
+              timeZone={props.klass.timeZone}
+              onEdit={(i) => void onEdit(i)}
+              onWithdraw={(i) => void onWithdraw(i)}
+            />
           </li>
         ))}
       </ul>

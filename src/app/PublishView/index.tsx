@@ -318,10 +318,10 @@ export function PublishView(props: {
             id="publish-week"
             value={week}
             onChange={(e) => {
-              const chosen = e.currentTarget.value;
-              setWeek(chosen);
+              const picked = e.currentTarget.value;
+              setWeek(picked);
               // In the address too: a reload or a bookmark reopens this week.
-              history.replaceState(null, '', publishPath(chosen));
+              history.replaceState(null, '', publishPath(picked));
             }}
           >
             {weeks.map((w) => (

@@ -1,5 +1,8 @@
 /** "Cette semaine": the week's lessons and assignments with their due dates, and whether the week is offline-ready. */
 import type { JSX } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { draftKey } from '../../storage/drafts.ts';
+import type { OutboxItem } from '../../sync/ports.ts';
 import { mondayOfIsoWeek } from '../../protocol/iso-week.ts';
 import type { ClassView } from '../../protocol/schemas.ts';
 import type { ActiveSession } from '../session.ts';
@@ -32,6 +35,36 @@ function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string 
   }
 }
 
+type HomeworkState = 'todo' | 'draft' | 'waiting' | 'received' | 'refused';
+
+/** Where this pupil's homework for an assignment stands: the newest thing they queued, else a draft, else nothing. */
+function homeworkState(latest: OutboxItem | undefined, hasDraft: boolean): HomeworkState {
+  if (latest?.state === 'refused') return 'refused';
+  if (latest?.state === 'received' || latest?.state === 'conflict') return 'received';
+  if (latest) return 'waiting';
+  return hasDraft ? 'draft' : 'todo';
+}
+
+/** The assignments with a draft on this device for this pupil (drafts are per pupil and assignment). */
+function useDrafts(services: Services, owner: string, classId: string, week: string, ids: string[]): Set<string> {
+  const [found, setFound] = useState<Set<string>>(new Set());
+  const key = ids.join();
+  useEffect(() => {
+    let live = true;
+    const look = async () => {
+      const has = await Promise.all(
+        ids.map(async (id) => ((await services.drafts.get(draftKey(owner, classId, week, id))) ? id : undefined)),
+      );
+      if (live) setFound(new Set(has.filter((id): id is string => id !== undefined)));
+    };
+    look().catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [services, owner, classId, week, key]);
+  return found;
+}
+
 export function WeekView(props: {
   services: Services;
   session: ActiveSession;
@@ -45,6 +78,14 @@ export function WeekView(props: {
   const { manifest, status } = props.state;
   const lessons = [...(manifest?.lessons ?? [])].sort((a, b) => a.order - b.order);
   const assignments = [...(manifest?.assignments ?? [])].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  const pupil = props.session.user.role === 'pupil';
+  const drafts = useDrafts(
+    props.services,
+    props.session.user.id,
+    props.klass.id,
+    props.week,
+    pupil ? assignments.map((a) => a.id) : [],
+  );
   return (
     <>
       <h1 tabIndex={-1} ref={heading}>
@@ -105,25 +146,47 @@ export function WeekView(props: {
                     {t('week.due', { date: formatDue(a.dueAt, locale, props.klass.timeZone) })}
                   </time>
                 </p>
-                {items
-                  .filter((i) => i.assignmentId === a.id && i.week === props.week)
-                  .slice(0, 1)
-                  .map((latest) => (
-                    <ItemStatus key={latest.id} item={latest} timeZone={props.klass.timeZone} />
-                  ))}
-                <p>
-                  {props.session.user.role === 'pupil' ? (
-                    <Link href={assignmentPath(props.week, a.id)} class="button">
-                      {t('week.handIn')}
-                      <span class="visually-hidden"> : {a.title}</span>
-                    </Link>
-                  ) : (
+                {(() => {
+                  const latest = items.find((i) => i.assignmentId === a.id && i.week === props.week);
+                  if (!pupil) return null;
+                  const state = homeworkState(latest, drafts.has(a.id));
+                  return (
+                    <>
+                      <p class={`hw-state ${state}`} data-testid="homework-state" data-state={state}>
+                        {state === 'received' && latest
+                          ? t('week.hw.received', {
+                              date: formatDue(
+                                latest.receipt?.receivedAt ?? latest.submittedAt,
+                                locale,
+                                props.klass.timeZone,
+                              ),
+                            })
+                          : t(`week.hw.${state}`)}
+                      </p>
+                      {latest && <ItemStatus item={latest} timeZone={props.klass.timeZone} />}
+                      <p>
+                        <Link href={assignmentPath(props.week, a.id)} class="button">
+                          {t(
+                            state === 'todo' || state === 'draft'
+                              ? 'week.handIn'
+                              : state === 'refused'
+                                ? 'week.fix'
+                                : 'week.handInAgain',
+                          )}
+                          <span class="visually-hidden"> : {a.title}</span>
+                        </Link>
+                      </p>
+                    </>
+                  );
+                })()}
+                {!pupil && (
+                  <p>
                     <Link href={submissionsPath(props.week, a.id)} class="button">
                       {t('teacher.viewSubmissions')}
                       <span class="visually-hidden"> : {a.title}</span>
                     </Link>
-                  )}
-                </p>
+                  </p>
+                )}
               </li>
             ))}
           </ul>

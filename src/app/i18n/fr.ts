@@ -294,6 +294,24 @@ export const fr = {
   'reason.network': 'Pas de réseau : ton travail partira dès que possible.',
   'reason.http': 'Le serveur a répondu {status}.',
   'reason.unknown': 'Refus sans explication du serveur.',
+  'assignment.fileType': '« {name} » : type de fichier refusé. Joins une photo (JPEG, PNG, WebP, HEIC) ou un PDF.',
+  'assignment.fileSize':
+    '« {name} » ({size}) : {limit} au plus par fichier. Prends une photo moins lourde, ou envoie le PDF en plusieurs parties.',
+  'assignment.filesTotal': 'Trop lourd en tout ({size}) : {limit} au plus par devoir. Retire un fichier.',
+  'assignment.filesCount': '{limit} fichiers au plus par devoir : retire un fichier.',
+  'assignment.filesRefused': 'Pas ajouté : {reason}',
+  'assignment.toSend': '{count, plural, one {# fichier} other {# fichiers}}, {size} à envoyer',
+  'assignment.reduced': 'réduite, au lieu de {size}',
+  'outbox.refusedCount': '{count, plural, one {# envoi refusé, à corriger} other {# envois refusés, à corriger}}',
+  'outbox.refusedBadge': '{count, plural, one {· # refusé} other {· # refusés}}',
+  'outbox.refusedFix': 'Ton travail reste sur cet appareil : corrige-le avec Modifier, ou retire-le.',
+  'week.hw.todo': 'À rendre',
+  'week.hw.draft': 'Brouillon sur cet appareil, pas encore envoyé',
+  'week.hw.waiting': 'En attente d’envoi',
+  'week.hw.received': 'Envoyé, reçu le {date}',
+  'week.hw.refused': 'Refusé : à corriger',
+  'week.handInAgain': 'Modifier ou renvoyer',
+  'week.fix': 'Corriger ce devoir',
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -130,11 +130,12 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
       );
       // The limits the app checked before saving, from the same declaration (a client may not have).
       const total = body.files.reduce((sum, f) => sum + f.size, 0);
-      if (total > HOMEWORK_LIMITS.maxTotalBytes)
+      const limits = ctx.homework ?? HOMEWORK_LIMITS;
+      if (total > limits.maxTotalBytes)
         throw new HttpError(
           413,
           'homework_too_large',
-          `Devoir trop lourd : ${megabytes(total)} en tout, ${megabytes(HOMEWORK_LIMITS.maxTotalBytes)} au plus.`,
+          `Devoir trop lourd : ${megabytes(total)} en tout, ${megabytes(limits.maxTotalBytes)} au plus.`,
         );
       const missing = body.files.filter((f) => !present.has(f.sha256));
       if (missing.length) {

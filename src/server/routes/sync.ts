@@ -69,7 +69,8 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
       const sendPeaks = learnPeaks ? await peaksOf(school) : (window.sendPeaks ?? []);
       // Admission must know what was announced: refused clients are sent past the held-back window.
       ctx.peaks?.announce(school.id, school.time_zone, sendPeaks);
-      const homework = { ...HOMEWORK_LIMITS, types: [...HOMEWORK_LIMITS.types] };
+      const limits = ctx.homework ?? HOMEWORK_LIMITS;
+      const homework = { ...limits, types: [...limits.types] };
       return learnPeaks
         ? { timeZone: school.time_zone, ...window, sendPeaks, homework }
         : { timeZone: school.time_zone, ...window, homework };

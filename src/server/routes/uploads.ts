@@ -6,7 +6,12 @@
  * their own copy.
  */
 import { Type } from 'typebox';
-import { HOMEWORK_FILE_TYPES, isHomeworkFileType, MAX_HOMEWORK_FILE_BYTES } from '../../protocol/homework-files.ts';
+import {
+  HOMEWORK_FILE_TYPES,
+  HOMEWORK_LIMITS,
+  isHomeworkFileType,
+  MAX_HOMEWORK_FILE_BYTES,
+} from '../../protocol/homework-files.ts';
 import { ErrorBody, Sha256, UploadReply } from '../../protocol/schemas.ts';
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import type { RoutePlugin } from '../context.ts';
@@ -52,7 +57,7 @@ export const uploadRoutes: RoutePlugin = async (app, { ctx }) => {
       // Size and type are checked from the headers, then the token, all before a byte of the body is read.
       onRequest: [
         refuseFileByHeaders({
-          maxBytes: MAX_HOMEWORK_FILE_BYTES,
+          maxBytes: (ctx.homework ?? HOMEWORK_LIMITS).maxFileBytes,
           typeOf: declaredType,
           accepts: isHomeworkFileType,
           accepted: HOMEWORK_FILE_TYPES.join(', '),
