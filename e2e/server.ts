@@ -15,8 +15,8 @@ export interface RunningServer {
   dataDir: string;
   /** Stops the process (SIGKILL when `crash`), and waits until it has exited. */
   stop(options?: { crash?: boolean }): Promise<void>;
-  /** Starts it again on the same port and data. */
-  start(): Promise<void>;
+  /** Starts it again on the same port and data, with `env` added to what it was started with. */
+  start(env?: Record<string, string>): Promise<void>;
   /** Stops it and deletes its data. */
   dispose(): Promise<void>;
 }
@@ -57,7 +57,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
   let child: ChildProcess | undefined;
   let log = '';
 
-  const start = async () => {
+  const start = async (extra: Record<string, string> = {}) => {
     log = '';
     child = spawn(process.execPath, ['dist/server/main.js'], {
       // The event-loop shedder and the budget of secret checks are off unless a spec (or a benchmark) sets them:
@@ -72,6 +72,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
         MAX_EVENT_LOOP_DELAY_MS: '0',
         MAX_SIGN_INS_PER_SECOND: '0',
         ...env,
+        ...extra,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -178,7 +178,7 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
       assignmentId,
       assignmentTitle: assignment.title,
       text,
-      files: files.map(({ bytes: _bytes, ...ref }) => ref),
+      files: files.map(({ bytes: _bytes, originalSize: _original, ...ref }) => ref),
       submittedAt: new Date(createdAt).toISOString(),
       createdAt,
       ...(notBefore > createdAt ? { notBefore } : {}),

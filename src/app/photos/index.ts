@@ -10,7 +10,8 @@ const SHRINKABLE = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'imag
 
 let worker: Worker | undefined | null;
 let nextId = 0;
-const waiting = new Map<number, (r: Shrunk | { error: string }) => void>();
+type Answer = Shrunk | { error: string } | { unchanged: true };
+const waiting = new Map<number, (r: Answer) => void>();
 
 function shrinkWorker(): Worker | null {
   if (worker !== undefined) return worker;
@@ -19,7 +20,7 @@ function shrinkWorker(): Worker | null {
       typeof Worker === 'function' && typeof OffscreenCanvas === 'function'
         ? new Worker(new URL('./shrink-worker.ts', import.meta.url), { type: 'module' })
         : null;
-    worker?.addEventListener('message', (e: MessageEvent<{ id: number } & (Shrunk | { error: string })>) => {
+    worker?.addEventListener('message', (e: MessageEvent<{ id: number } & Answer>) => {
       const { id, ...result } = e.data;
       waiting.get(id)?.(result);
       waiting.delete(id);
@@ -30,16 +31,16 @@ function shrinkWorker(): Worker | null {
   return worker;
 }
 
-async function shrink(blob: Blob): Promise<Shrunk> {
+async function shrink(blob: Blob): Promise<Shrunk | undefined> {
   const w = shrinkWorker();
   if (w) {
     const id = nextId++;
-    const result = await new Promise<Shrunk | { error: string }>((resolve) => {
+    const result = await new Promise<Answer>((resolve) => {
       waiting.set(id, resolve);
       w.postMessage({ id, blob, options: PHOTO_SHRINK });
     });
     if ('error' in result) throw new Error(result.error);
-    return result;
+    return 'unchanged' in result ? undefined : result;
   }
   // No worker with OffscreenCanvas here: the same code on the page.
   return shrinkPhoto(
@@ -75,8 +76,8 @@ export async function prepareHomeworkFile(file: File): Promise<PreparedFile> {
   if (!SHRINKABLE.includes(file.type)) return original();
   try {
     const shrunk = await shrink(file);
-    // Already small, or a redraw that does not help (a tiny PNG): keep what the pupil picked.
-    if (shrunk.blob.size >= file.size) return original();
+    // Already within bounds, or a redraw that does not help: keep what the pupil picked, byte for byte.
+    if (!shrunk || shrunk.blob.size >= file.size) return original();
     const base = file.name.replace(/\.[^.]*$/, '') || 'photo';
     return {
       name: `${base}.jpg`,

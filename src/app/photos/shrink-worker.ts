@@ -12,7 +12,7 @@ async function answer(id: number, blob: Blob, options: ShrinkOptions): Promise<v
       (w, h) => new OffscreenCanvas(w, h),
       (canvas, quality) => (canvas as OffscreenCanvas).convertToBlob({ type: 'image/jpeg', quality }),
     );
-    self.postMessage({ id, ...shrunk });
+    self.postMessage(shrunk ? { id, ...shrunk } : { id, unchanged: true });
   } catch (err) {
     self.postMessage({ id, error: String(err) });
   }

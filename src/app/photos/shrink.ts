@@ -27,15 +27,19 @@ export function fitWithin(width: number, height: number, longSide: number): { wi
 
 type Canvas2d = { width: number; height: number; getContext(id: '2d'): unknown };
 
-/** Decodes and re-encodes `blob`; rejects when the browser cannot decode it (HEIC outside Safari). */
+/**
+ * Decodes and re-encodes `blob`; undefined when it is already within bounds (sent as it is, byte for byte); rejects
+ * when the browser cannot decode it (HEIC outside Safari).
+ */
 export async function shrinkPhoto(
   blob: Blob,
   options: ShrinkOptions,
   makeCanvas: (w: number, h: number) => Canvas2d,
   encode: (canvas: Canvas2d, quality: number) => Promise<Blob>,
-): Promise<Shrunk> {
+): Promise<Shrunk | undefined> {
   const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image' });
   try {
+    if (Math.max(bitmap.width, bitmap.height) <= options.longSide && blob.size <= options.maxBytes) return undefined;
     const { width, height } = fitWithin(bitmap.width, bitmap.height, options.longSide);
     const canvas = makeCanvas(width, height);
     const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
