@@ -24,3 +24,26 @@ describe('formatWhen', () => {
     );
   });
 });
+
+describe('formatDue', () => {
+  it('says a date and time one way everywhere, the time as people say it', async () => {
+    const { formatDue } = await import('./format.ts');
+    expect(formatDue('2026-12-03T15:30:00.000Z', 'fr', 'Europe/Paris')).toBe('jeudi 3 décembre à 16 h 30');
+    expect(formatDue('2026-12-03T15:30:00.000Z', 'en', 'Europe/Paris')).toBe('Thursday 3 December at 16:30');
+  });
+});
+
+describe('plurals', () => {
+  it('agree in French and English, without “(s)”', async () => {
+    const { translator } = await import('./i18n/index.ts');
+    const fr = translator('fr');
+    const en = translator('en');
+    expect(fr('teacher.count', { done: 1, total: 3 })).toBe('1 élève sur 3 a rendu ce devoir');
+    expect(fr('teacher.count', { done: 2, total: 3 })).toBe('2 élèves sur 3 ont rendu ce devoir');
+    expect(fr('teacher.count', { done: 0, total: 3 })).toBe('Aucun élève sur 3 n’a rendu ce devoir');
+    expect(en('teacher.count', { done: 1, total: 3 })).toBe('1 of 3 pupils handed this in');
+    expect(fr('publish.copies', { count: 2 })).toBe('2 copies rendues');
+    const { catalogues } = await import('./i18n/index.ts');
+    for (const [key, text] of Object.entries(catalogues.fr)) expect(text, key).not.toContain('(s)');
+  });
+});

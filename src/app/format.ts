@@ -4,6 +4,7 @@ import type { Translate } from './i18n/index.ts';
 /** Building an Intl.DateTimeFormat costs far more than using one: keep one per locale and time zone. */
 const dueFormats = new Map<string, Intl.DateTimeFormat>();
 
+/** A date and time in one format everywhere: "jeudi 3 décembre à 16 h 30", "Thursday 3 December at 16:30". */
 export function formatDue(iso: string, locale: string, timeZone: string): string {
   const key = `${locale}|${timeZone}`;
   let format = dueFormats.get(key);
@@ -12,13 +13,14 @@ export function formatDue(iso: string, locale: string, timeZone: string): string
       weekday: 'long',
       day: 'numeric',
       month: 'long',
-      hour: '2-digit',
-      minute: '2-digit',
       timeZone,
     });
     dueFormats.set(key, format);
   }
-  return format.format(new Date(iso));
+  const ms = Date.parse(iso);
+  const day = format.format(ms);
+  const time = formatClock(ms, locale, timeZone);
+  return locale === 'fr' ? `${day} à ${time}` : `${day} at ${time}`;
 }
 
 /** A time of day the way people say it: "8 h 47" in French, "08:47" in English. */

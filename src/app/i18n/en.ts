@@ -95,7 +95,8 @@ export const en: Record<MessageKey, string> = {
   'teacher.late': 'Handed in after the due date',
   'teacher.conflict': 'Several versions came with the same id: all are kept.',
   'teacher.download': 'Download {name}',
-  'teacher.count': '{done} of {total} pupils handed this in',
+  'teacher.count':
+    '{done, plural, =0 {None of the {total} pupils handed this in} one {# of {total} pupils handed this in} other {# of {total} pupils handed this in}}',
   'outbox.receipt': 'Download the signed receipt',
   'outbox.serverBusy': 'The server is very busy — your homework will leave by itself at about {time}.',
   'outbox.serverDown':

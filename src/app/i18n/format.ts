@@ -2,8 +2,9 @@
 
 export type Params = Record<string, string | number>;
 
-const PLURAL = /\{(\w+), plural,((?:\s*(?:=\d+|zero|one|two|few|many|other)\s*\{[^{}]*\})+)\s*\}/g;
-const BRANCH = /(=\d+|zero|one|two|few|many|other)\s*\{([^{}]*)\}/g;
+// A branch may hold plain {name} placeholders ("# élève sur {total} a rendu"), filled after the plural is chosen.
+const PLURAL = /\{(\w+), plural,((?:\s*(?:=\d+|zero|one|two|few|many|other)\s*\{(?:[^{}]|\{\w+\})*\})+)\s*\}/g;
+const BRANCH = /(=\d+|zero|one|two|few|many|other)\s*\{((?:[^{}]|\{\w+\})*)\}/g;
 
 /** Fills `template` with `params` for `locale`. Unknown placeholders are left visible, never silently dropped. */
 export function formatMessage(template: string, params: Params, locale: string): string {

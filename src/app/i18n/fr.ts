@@ -96,7 +96,8 @@ export const fr = {
   'teacher.late': 'Rendu après la date limite',
   'teacher.conflict': 'Plusieurs versions reçues avec le même identifiant : toutes sont gardées.',
   'teacher.download': 'Télécharger {name}',
-  'teacher.count': '{done} élève(s) sur {total} ont rendu ce devoir',
+  'teacher.count':
+    '{done, plural, =0 {Aucun élève sur {total} n’a rendu ce devoir} one {# élève sur {total} a rendu ce devoir} other {# élèves sur {total} ont rendu ce devoir}}',
   'outbox.receipt': 'Télécharger le reçu signé',
   'outbox.serverBusy': 'Serveur très chargé — ton devoir partira automatiquement vers {time}.',
   'outbox.serverDown':
