@@ -230,14 +230,14 @@ test('a refusal from the server is corrected and received; withdrawing frees the
       () =>
         new Promise<number>((resolve, reject) => {
           const open = indexedDB.open('cartable');
-          open.onerror = () => reject(open.error);
+          open.addEventListener('error', () => reject(open.error));
           // Plain bytes, or ciphertext on a device that seals each pupil's work: either way, what the item holds.
-          open.onsuccess = () => {
+          open.addEventListener('success', () => {
             const tx = open.result.transaction(['outboxFiles', 'sealedFiles']);
             const plain = tx.objectStore('outboxFiles').count();
             const sealed = tx.objectStore('sealedFiles').count();
-            tx.oncomplete = () => resolve(plain.result + sealed.result);
-          };
+            tx.addEventListener('complete', () => resolve(plain.result + sealed.result));
+          });
         }),
     );
   const before = await held();
