@@ -247,3 +247,26 @@ test('a refusal from the server is corrected and received; withdrawing frees the
   await expect(page.getByText(/^Refusé/)).toHaveCount(0);
   expect(await held()).toBe(before - 1);
 });
+
+test('a file that will not fit on the device is said at once, and the text is still saved', async ({ page }) => {
+  await signInAndInstall(page, server.url);
+  // A nearly full phone: the browser grants this site 2 MB more than it holds. Chromium here ignores DevTools' quota
+  // override, so the page's estimate is made to say it (the one stand-in of this spec: the quota of a full phone).
+  await page.evaluate(() => {
+    const real = navigator.storage.estimate.bind(navigator.storage);
+    navigator.storage.estimate = async () => {
+      const e = await real();
+      return { ...e, quota: (e.usage ?? 0) + 2_000_000 };
+    };
+  });
+  await openAssignment(page);
+  await page.getByLabel('Ta réponse').fill('Mon texte, sans la photo.');
+  await page.getByLabel('Ajouter des fichiers (photos, PDF)').setInputFiles({
+    name: 'scan.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(1_500_000)]),
+  });
+  await expect(page.getByRole('alert')).toContainText('« scan.pdf » (1,4 Mo) : plus assez de place sur cet appareil');
+  await page.getByRole('button', { name: 'Envoyer' }).click();
+  await expect(page.getByText('Enregistré sur cet appareil.')).toBeVisible();
+});

@@ -27,6 +27,16 @@ import { type Notice, saveFailure as failure } from './save-failure.ts';
 
 type PickedFile = OutboxFile & { bytes: Uint8Array; originalSize?: number };
 
+/** What the browser says is left for this site, or undefined when it does not say. */
+async function freeBytes(): Promise<number | undefined> {
+  try {
+    const estimate = await navigator.storage?.estimate?.();
+    return estimate?.quota !== undefined && estimate.usage !== undefined ? estimate.quota - estimate.usage : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** One file problem in the pupil's words, with the file, its size and the limit. */
 function problemText(p: HomeworkFileProblem, t: Translate, locale: string): string {
   const size = (n: number) => formatSize(n, t, locale);
@@ -136,11 +146,25 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
     const limits = typeof policy?.homework?.maxFileBytes === 'number' ? policy.homework : HOMEWORK_LIMITS;
     const kept: PickedFile[] = [...files];
     const refused: string[] = [];
+    // Room on the device: a file is kept twice for a moment (the draft, then the queue). One that will not fit is
+    // said at once; the text, small, is always saved.
+    let room = await freeBytes();
     for (const p of picked) {
       if (kept.some((f) => f.sha256 === p.sha256)) continue;
       const problems = checkHomeworkFiles([...kept, p], limits);
-      if (problems.length === 0) kept.push(p);
-      else refused.push(...problems.map((problem) => problemText(problem, t, locale)));
+      if (problems.length > 0) refused.push(...problems.map((problem) => problemText(problem, t, locale)));
+      else if (room !== undefined && p.size * 2 > room)
+        refused.push(
+          t('assignment.noRoom', {
+            name: p.name,
+            size: formatSize(p.size, t, locale),
+            free: formatSize(Math.max(0, room), t, locale),
+          }),
+        );
+      else {
+        kept.push(p);
+        if (room !== undefined) room -= p.size * 2;
+      }
     }
     setFiles(kept);
     saveDraft(text, kept);

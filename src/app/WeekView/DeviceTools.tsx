@@ -34,6 +34,9 @@ type ImportState =
   | { kind: 'newer' }
   | { kind: 'failed' };
 
+/** Remembered on the device once the pupil read why storage is not protected. A persisted name: do not rename. */
+const STORAGE_EXPLAINED_KEY = 'cartable.storage-explained';
+
 export function DeviceTools(props: {
   services: Services;
   classId: string;
@@ -42,6 +45,8 @@ export function DeviceTools(props: {
 }): JSX.Element {
   const { t, locale } = useI18n();
   const [storage, setStorage] = useState<StorageInfo | undefined>();
+  const [understood, setUnderstood] = useState(() => localStorage.getItem(STORAGE_EXPLAINED_KEY) === '1');
+
   const [imported, setImported] = useState<ImportState>({ kind: 'idle' });
   const [exportFailed, setExportFailed] = useState(false);
 
@@ -109,8 +114,24 @@ export function DeviceTools(props: {
             used: formatSize(storage.usage, t, locale),
             quota: formatSize(storage.quota, t, locale),
           })}{' '}
-          {t(storage.persisted ? 'storage.persisted' : 'storage.notPersisted')}
+          {storage.persisted ? t('storage.persisted') : understood ? t('storage.notPersistedShort') : null}
         </p>
+      )}
+      {storage && !storage.persisted && !understood && (
+        // Said once, with what the pupil can do; then a short line, not a permanent warning.
+        <div class="card notice" data-testid="storage-explained">
+          <p>{t('storage.notPersisted')}</p>
+          <p>{t('storage.whatToDo')}</p>
+          <button
+            type="button"
+            onClick={() => {
+              localStorage.setItem(STORAGE_EXPLAINED_KEY, '1');
+              setUnderstood(true);
+            }}
+          >
+            {t('storage.understood')}
+          </button>
+        </div>
       )}
       {props.hasWeek && (
         <p>

@@ -310,4 +310,10 @@ export const en: Record<MessageKey, string> = {
   'week.hw.refused': 'Refused: to correct',
   'week.handInAgain': 'Edit or send again',
   'week.fix': 'Correct this homework',
+  'storage.notPersistedShort': 'Storage not protected.',
+  'storage.whatToDo':
+    'To protect it: install Cartable on the home screen (browser menu, “Add to Home screen”). Your homework leaves as soon as the server answers: once sent, nothing is lost.',
+  'storage.understood': 'Got it',
+  'assignment.noRoom':
+    '“{name}” ({size}): not enough room left on this device ({free} left). Your text is kept; free some room or send a lighter photo.',
 };

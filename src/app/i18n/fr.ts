@@ -313,6 +313,12 @@ export const fr = {
   'week.hw.refused': 'Refusé : à corriger',
   'week.handInAgain': 'Modifier ou renvoyer',
   'week.fix': 'Corriger ce devoir',
+  'storage.notPersistedShort': 'Stockage non protégé.',
+  'storage.whatToDo':
+    'Pour le protéger : installe Cartable sur l’écran d’accueil (menu du navigateur, « Ajouter à l’écran d’accueil »). Tes devoirs partent dès que le serveur répond : tant qu’ils sont envoyés, rien n’est perdu.',
+  'storage.understood': 'J’ai compris',
+  'assignment.noRoom':
+    '« {name} » ({size}) : plus assez de place sur cet appareil (il reste {free}). Ton texte est gardé ; libère de la place ou envoie une photo plus légère.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
