@@ -112,7 +112,10 @@ test('a 60 MB photo the device cannot shrink is refused before anything is saved
   const big = join(dir, 'vacances.heic');
   writeFileSync(big, Buffer.alloc(60 * 1024 * 1024, 7));
   await page.getByLabel('Ajouter des fichiers (photos, PDF)').setInputFiles(big);
-  await expect(page.getByRole('alert')).toContainText('« vacances.heic » (60 Mo) : 20 Mo au plus par fichier');
+  // Reading 60 MB and trying to decode it takes a while on a busy machine: the refusal is awaited, not timed.
+  await expect(page.getByRole('alert')).toContainText('« vacances.heic » (60 Mo) : 20 Mo au plus par fichier', {
+    timeout: 60_000,
+  });
   await expect(page.getByTestId('to-send')).toHaveCount(0);
   // Nothing went to the device's queue.
   await page.getByRole('link', { name: /Mes envois/ }).click();
@@ -249,16 +252,17 @@ test('a refusal from the server is corrected and received; withdrawing frees the
 });
 
 test('a file that will not fit on the device is said at once, and the text is still saved', async ({ page }) => {
-  await signInAndInstall(page, server.url);
   // A nearly full phone: the browser grants this site 2 MB more than it holds. Chromium here ignores DevTools' quota
-  // override, so the page's estimate is made to say it (the one stand-in of this spec: the quota of a full phone).
-  await page.evaluate(() => {
+  // override, so the page's estimate is made to say it (the one stand-in of this spec: the quota of a full phone),
+  // from the first script of every load.
+  await page.addInitScript(() => {
     const real = navigator.storage.estimate.bind(navigator.storage);
     navigator.storage.estimate = async () => {
       const e = await real();
       return { ...e, quota: (e.usage ?? 0) + 2_000_000 };
     };
   });
+  await signInAndInstall(page, server.url);
   await openAssignment(page);
   await page.getByLabel('Ta réponse').fill('Mon texte, sans la photo.');
   await page.getByLabel('Ajouter des fichiers (photos, PDF)').setInputFiles({

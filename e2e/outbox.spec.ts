@@ -41,7 +41,9 @@ async function handIn(
   file?: { name: string; mimeType: string; buffer: Buffer },
 ) {
   await page.getByRole('link', { name: 'Cette semaine' }).first().click();
-  await page.getByRole('link', { name: assignment }).click();
+  // Once something was handed in, the card's link says so ("Modifier ou renvoyer").
+  const link = new RegExp(assignment.source.replace('Rendre ce devoir', '(?:Rendre ce devoir|Modifier ou renvoyer)'));
+  await page.getByRole('link', { name: link }).click();
   await page.getByLabel('Ta réponse').fill(text);
   if (file) {
     await page.getByLabel('Ajouter des fichiers (photos, PDF)').setInputFiles(file);

@@ -8,23 +8,26 @@ import { PREFETCH_SYNC_TAG } from '../storage/prefetch-wiring.ts';
 import { registerServiceWorker, requestPeriodicPrefetch } from '../sw-bridge/register.ts';
 import { Header } from './Header/index.tsx';
 import { detectLocale, I18nContext, type Locale, LOCALE_STORAGE_KEY, translator, useI18n } from './i18n/index.ts';
-import { AssignmentView } from './AssignmentView/index.tsx';
-import { LessonView } from './LessonView/index.tsx';
 import { OutboxProvider } from './outbox-context.tsx';
 import { startOutboxTriggers } from './outbox-triggers.ts';
 import { OutboxView } from './OutboxView/index.tsx';
 import { ProfilePicker } from './ProfilePicker/index.tsx';
-import { PublishView } from './PublishView/index.tsx';
-import { SchoolView } from './SchoolView/index.tsx';
 import { type ActiveSession, openSession } from './session.ts';
 import { parseSetupLink } from './setup-link.ts';
 import { navigate, useRoute } from './router.tsx';
 import { openServices, type Services } from './services.ts';
 import { SignIn } from './SignIn/index.tsx';
-import { SubmissionsView } from './SubmissionsView/index.tsx';
 import { UpdatePrompt } from './UpdatePrompt/index.tsx';
 import { useWeek } from './use-week.ts';
 import { WeekView } from './WeekView/index.tsx';
+import { lazyScreen } from './lazy-screen.tsx';
+
+// The screens a pupil does not need to see their week: in their own chunks (lazy-screen.tsx).
+const SubmissionsView = lazyScreen(() => import('./SubmissionsView/index.tsx').then((m) => m.SubmissionsView));
+const SchoolView = lazyScreen(() => import('./SchoolView/index.tsx').then((m) => m.SchoolView));
+const PublishView = lazyScreen(() => import('./PublishView/index.tsx').then((m) => m.PublishView));
+const LessonView = lazyScreen(() => import('./LessonView/index.tsx').then((m) => m.LessonView));
+const AssignmentView = lazyScreen(() => import('./AssignmentView/index.tsx').then((m) => m.AssignmentView));
 
 function readStoredLocale(): string | null {
   try {

@@ -1,5 +1,6 @@
 /** The app's real adapters, built once: the device database, the stores, the transport and the outbox runner. */
 import { type CartableDb, openCartableDb } from '../storage/db.ts';
+import { DeviceState } from '../storage/device-state.ts';
 import { DraftStore } from '../storage/drafts.ts';
 import { FetchTransport, webHasher } from '../storage/fetch-transport.ts';
 import { IdbOutboxStore, IdbSyncStateStore } from '../storage/idb-outbox.ts';
@@ -12,7 +13,10 @@ import type { OutboxRunner } from '../sync/outbox-runner.ts';
 import type { Clock, Hasher, Transport } from '../sync/ports.ts';
 
 export interface Services {
+  /** The device database, for the wiring that runs the sync core (prefetch, outbox runner); screens use the ports. */
   db: CartableDb;
+  /** The device's own state: a class's prefetch state and policy, the server's keys. */
+  device: DeviceState;
   weeks: IdbWeekStore;
   files: IdbFileStore;
   /** The accounts used on this device; the private keys of the one open in this page are in `keyring`. */
@@ -49,6 +53,7 @@ export async function openServices(): Promise<Services> {
   const sealing = dbSealing(db, keyring);
   return {
     db,
+    device: new DeviceState(db),
     weeks: new IdbWeekStore(db),
     files: new IdbFileStore(db),
     profiles: new ProfileStore(db),

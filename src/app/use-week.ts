@@ -52,7 +52,7 @@ export function useWeek(
     };
     const reread = async () => {
       const installed = await services.weeks.get(classId, week);
-      const prefetch = await services.db.get('prefetch', classId);
+      const prefetch = await services.device.prefetch(classId);
       update({ manifest: installed?.manifest, loaded: true, nextCheckAt: prefetch?.nextCheckAt });
       return installed;
     };

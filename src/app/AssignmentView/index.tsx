@@ -122,14 +122,12 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
     const chosen = Array.from(input.files ?? []);
     input.value = '';
     setBusy(true);
-    const picked: PickedFile[] = [];
+    const picked: (Omit<PickedFile, 'sha256'> & { sha256?: string })[] = [];
     try {
       for (const file of chosen) {
         // Photos are made smaller on the device (off the main thread) before anything is saved or counted.
         const prepared = await prepareHomeworkFile(file);
-        const sha256 = await services.hasher.sha256Hex(prepared.bytes);
         picked.push({
-          sha256,
           name: prepared.name,
           type: prepared.type,
           size: prepared.bytes.byteLength,
@@ -142,16 +140,21 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
     }
     // The server's limits (from its sync policy; safe defaults before the first fetch), checked file by file now:
     // a file over them is never saved, and the pupil learns which one and why at once.
-    const policy = (await services.db.get('prefetch', klass.id))?.policy;
+    const policy = await services.device.policy(klass.id);
     const limits = typeof policy?.homework?.maxFileBytes === 'number' ? policy.homework : HOMEWORK_LIMITS;
     const kept: PickedFile[] = [...files];
     const refused: string[] = [];
     // Room on the device: a file is kept twice for a moment (the draft, then the queue). One that will not fit is
     // said at once; the text, small, is always saved.
     let room = await freeBytes();
-    for (const p of picked) {
-      if (kept.some((f) => f.sha256 === p.sha256)) continue;
-      const problems = checkHomeworkFiles([...kept, p], limits);
+    for (const candidate of picked) {
+      const problems = checkHomeworkFiles([...kept, candidate], limits);
+      // Hashed only once it passed the limits: a 60 MB file refused is never read twice.
+      const p: PickedFile = {
+        ...candidate,
+        sha256: problems.length === 0 ? await services.hasher.sha256Hex(candidate.bytes) : '',
+      };
+      if (problems.length === 0 && kept.some((f) => f.sha256 === p.sha256)) continue;
       if (problems.length > 0) refused.push(...problems.map((problem) => problemText(problem, t, locale)));
       else if (room !== undefined && p.size * 2 > room)
         refused.push(
@@ -190,7 +193,7 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
     setBusy(true);
     const createdAt = Date.now();
     // In the server's peak hours (its policy, fetched with the week) part of the new work waits to be sent.
-    const policy = (await services.db.get('prefetch', klass.id))?.policy;
+    const policy = await services.device.policy(klass.id);
     const notBefore = firstSendAt(createdAt, policy?.sendPeaks, policy?.timeZone ?? klass.timeZone, () =>
       cryptoRandom.next(),
     );

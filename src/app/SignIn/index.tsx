@@ -8,7 +8,6 @@ import { useState } from 'preact/hooks';
 import { meUrl, signInUrl } from '../../protocol/paths.ts';
 import type { MeReply, SignInReply } from '../../protocol/schemas.ts';
 import type { ProfileRecord } from '../../storage/db.ts';
-import { IdbKeyStore } from '../../storage/idb-stores.ts';
 import { PIN_PATTERN } from '../../storage/profiles.ts';
 import { refreshKeys } from '../../sync/week-install.ts';
 import { formText } from '../form.ts';
@@ -22,8 +21,8 @@ const decode = (body: Uint8Array): unknown => JSON.parse(new TextDecoder().decod
 
 /** Keeps the server's signing keys (weeks checked offline) and its sealing key (homework sealed on the device). */
 async function keepServerKeys(services: Services): Promise<void> {
-  const { sealing } = await refreshKeys({ keys: new IdbKeyStore(services.db), transport: services.transport });
-  if (sealing) await services.db.put('device', { key: 'sealing', ...sealing });
+  const { sealing } = await refreshKeys({ keys: services.device.keys, transport: services.transport });
+  if (sealing) await services.device.keepSealingKey(sealing);
 }
 
 async function signIn(

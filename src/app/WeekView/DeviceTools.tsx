@@ -6,7 +6,6 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { mondayOfIsoWeek } from '../../protocol/iso-week.ts';
 import { webHasher } from '../../storage/fetch-transport.ts';
-import { IdbKeyStore } from '../../storage/idb-stores.ts';
 import { PREFETCH_CHANNEL } from '../../storage/prefetch-wiring.ts';
 import { webVerifier } from '../../storage/web-verifier.ts';
 import { exportWeek, importWeek } from '../../sync/bundle-file.ts';
@@ -84,7 +83,7 @@ export function DeviceTools(props: {
       const result = await importWeek(
         {
           ...props.services,
-          keys: new IdbKeyStore(props.services.db),
+          keys: props.services.device.keys,
           verifier: webVerifier,
           hasher: webHasher,
         },

@@ -316,4 +316,5 @@ export const en: Record<MessageKey, string> = {
   'storage.understood': 'Got it',
   'assignment.noRoom':
     '“{name}” ({size}): not enough room left on this device ({free} left). Your text is kept; free some room or send a lighter photo.',
+  'app.screenFailed': 'This screen could not open: reload the page.',
 };

@@ -319,6 +319,7 @@ export const fr = {
   'storage.understood': 'J’ai compris',
   'assignment.noRoom':
     '« {name} » ({size}) : plus assez de place sur cet appareil (il reste {free}). Ton texte est gardé ; libère de la place ou envoie une photo plus légère.',
+  'app.screenFailed': 'Cet écran n’a pas pu s’ouvrir : recharge la page.',
 } as const;
 
 export type MessageKey = keyof typeof fr;
