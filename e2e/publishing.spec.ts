@@ -92,6 +92,17 @@ test('the editor starts from the newest version and keeps the week after Publier
     'Anglais : les couleurs',
   ]);
   expect((await pupilWeek()).assignments).toHaveLength(2);
+  // The history says what each version changed.
+  await expect(laptop.locator('[data-version="3"]')).toContainText('Ajoute : Anglais : les couleurs');
+  await expect(laptop.locator('[data-version="2"]')).toContainText('Ajoute : Histoire : Charlemagne');
+  // A file dropped on the lesson is attached as if picked.
+  const dropped = await laptop.evaluateHandle(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['%PDF-1.4\n% annexe'], 'annexe.pdf', { type: 'application/pdf' }));
+    return data;
+  });
+  await laptop.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer: dropped });
+  await expect(laptop.getByText(/^annexe\.pdf/)).toBeVisible();
 
   // The phone at home never saw versions 2 and 3 on the device: its editor starts from the server's version 3.
   const phone = await teacherPage(browser);

@@ -235,6 +235,10 @@ const MATRIX: Record<string, Entry> = {
     }),
     allowed: CLASS_STAFF,
   },
+  'GET /api/classes/{classId}/weeks/{week}/versions/{version}': {
+    request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/versions/1` }),
+    allowed: CLASS_STAFF,
+  },
   'GET /api/classes/{classId}/weeks/{week}/latest': {
     request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/latest` }),
     allowed: CLASS_STAFF,

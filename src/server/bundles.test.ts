@@ -160,6 +160,17 @@ describe('publishing a week', () => {
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ error: 'stale_base', currentVersion: 4 });
     }
+    // Every version stays readable to the teacher, for the history of what each changed.
+    const v2 = await s.app.inject({
+      url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/versions/2`,
+      headers: auth(teacher),
+    });
+    expect(v2.json<WeekManifest>()).toMatchObject({ version: 2, lessons: [{ body: 'v2' }] });
+    const v9 = await s.app.inject({
+      url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/versions/9`,
+      headers: auth(teacher),
+    });
+    expect(v9.statusCode).toBe(404);
     const ahead = await publish(week('futur', 9));
     expect(ahead.json()).toMatchObject({ error: 'stale_base', currentVersion: 4 });
     const rows = await s.ctx.db.selectFrom('week_versions').select('version').where('week', '=', WEEK).execute();

@@ -164,6 +164,7 @@ describe('OpenAPI', () => {
       '/api/classes/{classId}/weeks/{week}/assignments/{assignmentId}/submissions',
       '/api/classes/{classId}/weeks/{week}/latest',
       '/api/classes/{classId}/weeks/{week}/publications/{publishId}',
+      '/api/classes/{classId}/weeks/{week}/versions/{version}',
       '/api/devices/{deviceId}',
       '/api/files/{sha256}',
       '/api/health',

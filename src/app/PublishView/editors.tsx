@@ -46,7 +46,8 @@ export function LessonEditor(props: {
   lesson: DraftLesson;
   attachments: FileRef[];
   onChange: (patch: Partial<DraftLesson>) => void;
-  onPick: (input: HTMLInputElement) => void;
+  /** Files picked or dropped on the lesson. */
+  onFiles: (files: File[]) => void;
   onRemove: () => void;
 }): JSX.Element {
   const { t, locale } = useI18n();
@@ -101,18 +102,31 @@ export function LessonEditor(props: {
           ))}
         </ul>
       )}
-      <p>
+      {/* Files dropped anywhere here are attached, as if picked. */}
+      <div
+        class="drop-zone"
+        data-testid="drop-zone"
+        onDragOver={(e) => e.preventDefault()}
+        onDrop={(e) => {
+          e.preventDefault();
+          props.onFiles(Array.from(e.dataTransfer?.files ?? []));
+        }}
+      >
         <label class="file-button">
           {t('publish.attach')}
           <input
             type="file"
             multiple
             accept={[...LESSON_FILE_TYPES, ...Object.keys(LESSON_TYPE_ALIASES)].join(',')}
-            onChange={(e) => props.onPick(e.currentTarget)}
+            onChange={(e) => {
+              const input = e.currentTarget;
+              props.onFiles(Array.from(input.files ?? []));
+              input.value = '';
+            }}
           />
         </label>{' '}
         <span class="meta">{t('publish.attachHint')}</span>
-      </p>
+      </div>
       <p class="item-actions">
         <button type="button" class="danger" onClick={props.onRemove}>
           {t('publish.removeLesson')}

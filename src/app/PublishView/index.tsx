@@ -8,9 +8,9 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { addWeeks, isoWeekAt, mondayOfIsoWeek } from '../../protocol/iso-week.ts';
 import { isLessonFileType, MAX_LESSON_FILE_BYTES } from '../../protocol/lesson-files.ts';
-import type { ClassAssignmentsReply, ClassView, PublicationsReply } from '../../protocol/schemas.ts';
+import type { ClassAssignmentsReply, ClassView, PublicationsReply, WeekManifest } from '../../protocol/schemas.ts';
 import type { OutboxItem } from '../../sync/ports.ts';
-import { hasChanges, type WeekChanges, weekChanges } from '../../sync/week-merge.ts';
+import { contentOfManifest, EMPTY_WEEK, hasChanges, type WeekChanges, weekChanges } from '../../sync/week-merge.ts';
 import { formatDay, formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { useOutboxView } from '../outbox-context.tsx';
@@ -80,11 +80,41 @@ function Changes(props: { changes: { lessons: WeekChanges; assignments: WeekChan
   );
 }
 
+/** How many of a week's newest versions the history shows, each with what it changed. */
+const HISTORY_VERSIONS = 10;
+
+/** "ajoute : …; modifie : …; retire : …" for one version of the history. */
+function ChangeLine(props: { changes: { lessons: WeekChanges; assignments: WeekChanges } | undefined }) {
+  const { t } = useI18n();
+  const c = props.changes;
+  if (!c) return null;
+  const all = [c.lessons, c.assignments];
+  const parts = (
+    [
+      [t('publish.adds'), all.flatMap((x) => x.added)],
+      [t('publish.changes'), all.flatMap((x) => x.changed)],
+      [t('publish.removes'), all.flatMap((x) => x.removed)],
+    ] as const
+  ).filter(([, titles]) => titles.length > 0);
+  return (
+    <span class="meta">
+      {parts.length === 0
+        ? t('publish.sameAsBefore')
+        : parts.map(([label, titles]) => `${label} ${titles.join(' · ')}`).join(' ; ')}
+    </span>
+  );
+}
+
 /** The week's published versions and every assignment given for it, removed ones with their copies included. */
 function WeekHistory(props: { session: ActiveSession; klass: ClassView; week: string; refresh: unknown }) {
   const { t, locale } = useI18n();
   const [loaded, setLoaded] = useState<
-    { versions: PublicationsReply['publications']; assignments: ClassAssignmentsReply['assignments'] } | 'offline'
+    | {
+        versions: PublicationsReply['publications'];
+        changes: Map<number, { lessons: WeekChanges; assignments: WeekChanges } | undefined>;
+        assignments: ClassAssignmentsReply['assignments'];
+      }
+    | 'offline'
   >();
   const { session, klass, week } = props;
   useEffect(() => {
@@ -99,9 +129,30 @@ function WeekHistory(props: { session: ActiveSession; klass: ClassView; week: st
         get<PublicationsReply>(`/api/classes/${klass.id}/publications`),
         get<ClassAssignmentsReply>(`/api/classes/${klass.id}/assignments`),
       ]);
+      const versions = p.publications.filter((v) => v.week === week).sort((x, y) => y.version - x.version);
+      // What each of the newest versions changed, from the one before it (immutable: the browser may cache them).
+      const shown = versions.slice(0, HISTORY_VERSIONS);
+      const manifests = new Map<number, WeekManifest>();
+      const wanted = new Set(shown.flatMap((v) => (v.version > 1 ? [v.version, v.version - 1] : [v.version])));
+      await Promise.all(
+        [...wanted].map(async (n) =>
+          manifests.set(n, await get<WeekManifest>(`/api/classes/${klass.id}/weeks/${week}/versions/${n}`)),
+        ),
+      );
       if (!live) return;
+      const changes = new Map(
+        shown.map((v) => {
+          const now = manifests.get(v.version);
+          const before = manifests.get(v.version - 1);
+          return [
+            v.version,
+            now ? weekChanges(before ? contentOfManifest(before) : EMPTY_WEEK, contentOfManifest(now)) : undefined,
+          ] as const;
+        }),
+      );
       setLoaded({
-        versions: p.publications.filter((v) => v.week === week),
+        versions: shown,
+        changes,
         assignments: a.assignments.filter((x) => x.week === week),
       });
     };
@@ -135,10 +186,11 @@ function WeekHistory(props: { session: ActiveSession; klass: ClassView; week: st
           <h2 id="versions-title">{t('publish.history')}</h2>
           <ul>
             {loaded.versions.map((v) => (
-              <li key={v.version}>
+              <li key={v.version} data-version={v.version}>
                 {t('publish.versionAt', { version: v.version, date: formatDue(v.publishedAt, locale, klass.timeZone) })}
                 {v.releaseAt &&
-                  ` · ${t('publish.visibleFrom', { date: formatDue(v.releaseAt, locale, klass.timeZone) })}`}
+                  ` · ${t('publish.visibleFrom', { date: formatDue(v.releaseAt, locale, klass.timeZone) })}`}{' '}
+                <ChangeLine changes={loaded.changes.get(v.version)} />
               </li>
             ))}
           </ul>
@@ -195,10 +247,10 @@ export function PublishView(props: {
     });
   };
 
-  const onPick = async (lessonId: string, input: HTMLInputElement) => {
+  const onPick = async (lessonId: string, picked: File[]) => {
     const refused: string[] = [];
     const added: DraftFile[] = [];
-    for (const file of Array.from(input.files ?? [])) {
+    for (const file of picked) {
       // Checked here, before anything is stored or sent: the teacher learns at once, not after an upload.
       if (!isLessonFileType(file.type)) {
         refused.push(t('publish.badType', { name: file.name }));
@@ -214,7 +266,6 @@ export function PublishView(props: {
       // Also in the device's lesson files: the preview shows it, and after publishing it is already here.
       await services.files.put({ sha256, type: file.type, bytes });
     }
-    input.value = '';
     const now = state.latest();
     if (now.draft?.lessons.some((l) => l.id === lessonId)) {
       const next = new Map(now.files);
@@ -376,7 +427,7 @@ export function PublishView(props: {
             lesson={lesson}
             attachments={attachmentsOf(lesson.files)}
             onChange={(patch) => changeLesson(lesson.id, patch)}
-            onPick={(input) => void onPick(lesson.id, input)}
+            onFiles={(picked) => void onPick(lesson.id, picked)}
             onRemove={() => {
               if (confirm(t('publish.removeConfirm', { title: lesson.title || t('publish.untitledLesson') })))
                 change({ lessons: draft.lessons.filter((l) => l.id !== lesson.id) });

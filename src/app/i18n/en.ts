@@ -113,7 +113,7 @@ export const en: Record<MessageKey, string> = {
   'publish.lessonBody': 'Lesson text',
   'publish.preview': 'Preview',
   'publish.attach': 'Attach files',
-  'publish.attachHint': 'PDF, images, sound, MP4 video, text; at most 50 MB per file.',
+  'publish.attachHint': 'PDF, images, sound, MP4 video, text; at most 50 MB per file. You can also drop them here.',
   'publish.removeFile': 'Remove {name}',
   'publish.removeLesson': 'Remove this lesson',
   'publish.addLesson': 'Add a lesson',
@@ -317,4 +317,5 @@ export const en: Record<MessageKey, string> = {
   'assignment.noRoom':
     '“{name}” ({size}): not enough room left on this device ({free} left). Your text is kept; free some room or send a lighter photo.',
   'app.screenFailed': 'This screen could not open: reload the page.',
+  'publish.sameAsBefore': 'Same content as the version before.',
 };

@@ -114,7 +114,8 @@ export const fr = {
   'publish.lessonBody': 'Texte de la leçon',
   'publish.preview': 'Aperçu',
   'publish.attach': 'Joindre des fichiers',
-  'publish.attachHint': 'PDF, images, sons, vidéos MP4, texte ; 50 Mo au plus par fichier.',
+  'publish.attachHint':
+    'PDF, images, sons, vidéos MP4, texte ; 50 Mo au plus par fichier. Vous pouvez aussi les déposer ici.',
   'publish.removeFile': 'Retirer {name}',
   'publish.removeLesson': 'Retirer cette leçon',
   'publish.addLesson': 'Ajouter une leçon',
@@ -320,6 +321,7 @@ export const fr = {
   'assignment.noRoom':
     '« {name} » ({size}) : plus assez de place sur cet appareil (il reste {free}). Ton texte est gardé ; libère de la place ou envoie une photo plus légère.',
   'app.screenFailed': 'Cet écran n’a pas pu s’ouvrir : recharge la page.',
+  'publish.sameAsBefore': 'Même contenu que la version précédente.',
 } as const;
 
 export type MessageKey = keyof typeof fr;

@@ -181,6 +181,22 @@ export async function newestWeekVersion(db: Db, classId: string, week: string): 
     .executeTakeFirst();
 }
 
+/** One version of a week, scheduled or released (teachers read any). */
+export async function findWeekVersion(
+  db: Db,
+  classId: string,
+  week: string,
+  version: number,
+): Promise<WeekVersionRow | undefined> {
+  return db
+    .selectFrom('week_versions')
+    .selectAll()
+    .where('class_id', '=', classId)
+    .where('week', '=', week)
+    .where('version', '=', version)
+    .executeTakeFirst();
+}
+
 export async function insertWeekVersion(db: Db, row: WeekVersionRow): Promise<void> {
   await db.insertInto('week_versions').values(row).execute();
 }

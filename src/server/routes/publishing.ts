@@ -21,7 +21,7 @@ import {
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
-import { findFile, listAllWeekVersions, newestWeekVersion } from '../db/queries.ts';
+import { findFile, findWeekVersion, listAllWeekVersions, newestWeekVersion } from '../db/queries.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
 import {
   canonicalType,
@@ -203,6 +203,29 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
       await requireTeacherOf(ctx, currentUser(request), classId);
       const row = await newestWeekVersion(ctx.db, classId, week);
       if (!row) throw notFound('Cette semaine n’a pas encore été publiée.');
+      return reply.type('application/json; charset=utf-8').send(row.manifest as unknown as WeekManifest);
+    },
+  );
+
+  app.get(
+    '/classes/:classId/weeks/:week/versions/:version',
+    {
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
+      schema: {
+        summary: 'One published version of a week, scheduled or released (teachers of the class): its history',
+        security: bearer,
+        params: Type.Object({ classId: Id, week: IsoWeek, version: Type.String({ pattern: '^[1-9][0-9]{0,6}$' }) }),
+        response: { 200: WeekManifest, ...authErrors },
+      },
+    },
+    async (request, reply) => {
+      const { classId, week, version } = request.params;
+      if (!isValidIsoWeek(week)) throw new HttpError(400, 'invalid_week', `La semaine ${week} n’existe pas.`);
+      await requireTeacherOf(ctx, currentUser(request), classId);
+      const row = await findWeekVersion(ctx.db, classId, week, Number(version));
+      if (!row) throw notFound('Cette version n’existe pas.');
+      // Immutable once published: a teacher's browser may keep it.
+      void reply.header('cache-control', 'private, max-age=31536000, immutable');
       return reply.type('application/json; charset=utf-8').send(row.manifest as unknown as WeekManifest);
     },
   );
