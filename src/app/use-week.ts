@@ -17,6 +17,7 @@ export type WeekStatus =
   | { kind: 'offline' }
   | { kind: 'not-published' }
   | { kind: 'expired' }
+  | { kind: 'no-room'; neededBytes: number; freeBytes: number }
   | { kind: 'error' };
 
 export interface WeekState {
@@ -66,7 +67,17 @@ export function useWeek(
         },
       });
       const installed = await reread();
-      if (outcome.kind === 'failed') update({ status: { kind: outcome.reason } });
+      if (outcome.kind === 'failed')
+        update({
+          status:
+            outcome.reason === 'no-room'
+              ? {
+                  kind: 'no-room',
+                  neededBytes: outcome.room?.neededBytes ?? 0,
+                  freeBytes: outcome.room?.freeBytes ?? 0,
+                }
+              : { kind: outcome.reason },
+        });
       else if (outcome.kind === 'checked' && outcome.results[week] === 'not-published' && !installed)
         update({ status: { kind: 'not-published' } });
       else if (installed) update({ status: { kind: 'ready' } });

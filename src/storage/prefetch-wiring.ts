@@ -82,6 +82,16 @@ async function prefetchAccount(db: CartableDb, owner: string | undefined) {
  * lessons are the class's, shared by every profile on the device). `asked`: the pupil pressed "Vérifier maintenant"
  * (checks at once, whatever the hour).
  */
+/** What the browser says this site may still store; undefined where it does not say (or in the worker's absence). */
+async function storageFree(): Promise<number | undefined> {
+  try {
+    const e = await navigator.storage?.estimate?.();
+    return e?.quota !== undefined && e.usage !== undefined ? e.quota - e.usage : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function runPrefetch(
   db: CartableDb,
   options: {
@@ -106,6 +116,7 @@ export async function runPrefetch(
         verifier: webVerifier,
         hasher: webHasher,
         clock: realClock,
+        freeBytes: storageFree,
         state: new IdbPrefetchStateStore(db),
         headers: { authorization: `Bearer ${account.token}` },
         device: slotDevice,

@@ -17,14 +17,14 @@ import { syncPolicyUrl } from '../protocol/paths.ts';
 import { filesOf } from './manifest-diff.ts';
 import { type InstalledWeek, TransportError } from './ports.ts';
 import { DEFAULT_POLICY, inWindow, nextSlot, previousSlot, type SlotDevice, type SyncPolicy } from './slot-planner.ts';
-import { type InstallDeps, InstallError, type InstallResult, installWeek } from './week-install.ts';
+import { type InstallDeps, InstallError, type InstallResult, installWeek, NoRoomError } from './week-install.ts';
 
 /** What the device remembers of its checks, per class. */
 export interface PrefetchState {
   classId: string;
   lastCheckAt?: number;
   nextCheckAt?: number | undefined;
-  lastOutcome?: 'checked' | 'offline' | 'error' | 'expired';
+  lastOutcome?: 'checked' | 'offline' | 'error' | 'expired' | 'no-room';
   policy?: SyncPolicy;
   policyFetchedAt?: number;
 }
@@ -72,7 +72,13 @@ export function decide(input: {
 export type PrefetchOutcome =
   | { kind: 'waiting'; until: number | undefined; reason: 'slot' | 'outbox' }
   | { kind: 'checked'; results: Record<string, InstallResult['status']>; nextCheckAt: number | undefined }
-  | { kind: 'failed'; reason: 'offline' | 'error' | 'expired'; nextCheckAt: number | undefined };
+  | {
+      kind: 'failed';
+      reason: 'offline' | 'error' | 'expired' | 'no-room';
+      nextCheckAt: number | undefined;
+      /** For no-room: what the week needs and what the device has. */
+      room?: { neededBytes: number; freeBytes: number };
+    };
 
 /** How long a fetched policy is trusted before asking again (schools change it rarely; it is fetched with a check). */
 const POLICY_MAX_AGE_MS = 7 * 24 * 3_600_000;
@@ -118,13 +124,16 @@ export async function prefetchTick(deps: PrefetchDeps, options: { asked?: boolea
     const reason =
       err instanceof TransportError
         ? 'offline'
-        : err instanceof InstallError && err.status === 401
-          ? 'expired'
-          : 'error';
+        : err instanceof NoRoomError
+          ? 'no-room'
+          : err instanceof InstallError && err.status === 401
+            ? 'expired'
+            : 'error';
     // A failed check is tried again at the next slot (or at once, for a missing current week, at the next trigger).
     const nextCheckAt = nextSlot(fresh, deps.device, now);
     await deps.state.put({ ...state, lastOutcome: reason, nextCheckAt });
-    return { kind: 'failed', reason, nextCheckAt };
+    const room = err instanceof NoRoomError ? { room: { neededBytes: err.neededBytes, freeBytes: err.freeBytes } } : {};
+    return { kind: 'failed', reason, nextCheckAt, ...room };
   }
   await evictWeeks(deps, isoWeekAt(now, fresh.timeZone), fresh.keepPreviousWeeks);
   const nextCheckAt = nextSlot(fresh, deps.device, now);

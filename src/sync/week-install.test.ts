@@ -5,7 +5,7 @@ import { webVerifier } from '../storage/web-verifier.ts';
 import { fakeWeekServer, makeFile, makeManifest, nodeHasher, testSigner } from '../test-support/manifests.ts';
 import { FakeClock, FakeTransport, MemoryFileStore, MemoryKeyStore, MemoryWeekStore, response } from './fakes.ts';
 import { TransportError } from './ports.ts';
-import { InstallError, installWeek, refreshKeys } from './week-install.ts';
+import { InstallError, NoRoomError, installWeek, refreshKeys } from './week-install.ts';
 
 const a = makeFile('a.png', 'image A', 'image/png');
 const b = makeFile('b.pdf', 'pdf B', 'application/pdf');
@@ -90,6 +90,21 @@ describe('installWeek', () => {
     expect(resumed).toMatchObject({ status: 'installed', downloaded: 1 });
     expect(transport.log.slice(before + 1).map((r) => r.path)).toEqual([fileUrl(c.ref.sha256)]);
     expect((await weeks.get('cm2b', '2026-W48'))?.manifest.version).toBe(2);
+  });
+
+  it('says before downloading a byte when the new files will not fit, and keeps the installed week', async () => {
+    const manifest = makeManifest(1, [[a.ref], [b.ref, c.ref]]);
+    const transport = new FakeTransport(server(() => manifest, [a, b, c]));
+    const needed = a.ref.size + b.ref.size + c.ref.size;
+    const tight = { ...deps(transport), freeBytes: async () => needed };
+    const refused = installWeek(tight, 'cm2b', '2026-W48');
+    await expect(refused).rejects.toBeInstanceOf(NoRoomError);
+    await expect(refused).rejects.toMatchObject({ neededBytes: needed, freeBytes: needed });
+    expect(transport.log.filter((r) => r.path.startsWith('/api/files/'))).toEqual([]);
+    expect(await weeks.get('cm2b', '2026-W48')).toBeUndefined();
+    // With room (or a browser that does not say), it installs.
+    const roomy = { ...deps(transport), freeBytes: async () => needed * 2 };
+    expect(await installWeek(roomy, 'cm2b', '2026-W48')).toMatchObject({ status: 'installed', downloaded: 3 });
   });
 
   it('keeps the installed week when the network fails midway', async () => {

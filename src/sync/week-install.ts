@@ -49,6 +49,8 @@ export interface InstallDeps {
   headers?: Record<string, string>;
   /** Called after each file is stored: done of total. */
   onProgress?: (done: number, total: number) => void;
+  /** Bytes the device may still store (the browser's estimate), or undefined when it does not say. */
+  freeBytes?: () => Promise<number | undefined>;
 }
 
 export type InstallResult =
@@ -64,6 +66,16 @@ export class InstallError extends Error {
     readonly status?: number,
   ) {
     super(message);
+  }
+}
+
+/** The week's new files will not fit on the device: nothing was downloaded, the previous version stays. */
+export class NoRoomError extends InstallError {
+  constructor(
+    readonly neededBytes: number,
+    readonly freeBytes: number,
+  ) {
+    super(`needs ${neededBytes} bytes, ${freeBytes} free`);
   }
 }
 
@@ -156,7 +168,7 @@ export async function refreshKeys(
  * comes from `fetchFile`, then switch the week in one put.
  */
 export async function installChecked(
-  deps: Pick<InstallDeps, 'files' | 'weeks' | 'hasher' | 'clock' | 'onProgress'>,
+  deps: Pick<InstallDeps, 'files' | 'weeks' | 'hasher' | 'clock' | 'onProgress' | 'freeBytes'>,
   manifest: WeekManifest,
   signed: SignedManifest,
   etag: string,
@@ -165,6 +177,10 @@ export async function installChecked(
   const wanted = missingFiles(manifest, new Set());
   const present = await deps.files.hasMany(wanted.map((f) => f.sha256));
   const missing = missingFiles(manifest, present);
+  // Said before the first byte, rather than failing half-way with the storage full: a little margin for the records.
+  const needed = missing.reduce((sum, f) => sum + f.size, 0);
+  const free = needed > 0 ? await deps.freeBytes?.() : undefined;
+  if (free !== undefined && needed * 1.1 > free) throw new NoRoomError(needed, free);
   let done = wanted.length - missing.length;
   let bytes = 0;
   deps.onProgress?.(done, wanted.length);

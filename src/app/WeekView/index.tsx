@@ -8,7 +8,7 @@ import type { ClassView } from '../../protocol/schemas.ts';
 import type { ActiveSession } from '../session.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
-import { formatDay, formatDue, formatWhen } from '../format.ts';
+import { formatDay, formatDue, formatSize, formatWhen } from '../format.ts';
 import { type Translate, useI18n } from '../i18n/index.ts';
 import { assignmentPath, Link, lessonPath, submissionsPath } from '../router.tsx';
 import { useFocusOnMount } from '../use-focus.ts';
@@ -16,7 +16,7 @@ import type { Services } from '../services.ts';
 import type { WeekState, WeekStatus } from '../use-week.ts';
 import { DeviceTools } from './DeviceTools.tsx';
 
-function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string {
+function statusText(status: WeekStatus, hasWeek: boolean, t: Translate, locale: string): string {
   switch (status.kind) {
     case 'checking':
       return t('status.checking');
@@ -30,6 +30,11 @@ function statusText(status: WeekStatus, hasWeek: boolean, t: Translate): string 
       return t('status.notPublished');
     case 'expired':
       return t('status.expired');
+    case 'no-room':
+      return t('status.noRoom', {
+        needed: formatSize(status.neededBytes, t, locale),
+        free: formatSize(status.freeBytes, t, locale),
+      });
     default:
       return t('status.error');
   }
@@ -95,7 +100,7 @@ export function WeekView(props: {
         {t('week.subtitle', { className: props.klass.name, monday: formatDay(mondayOfIsoWeek(props.week), locale) })}
       </p>
       <p role="status" class={`week-status ${status.kind}`} data-state={status.kind}>
-        {statusText(status, manifest !== undefined, t)}
+        {statusText(status, manifest !== undefined, t, locale)}
       </p>
       {status.kind === 'downloading' && (
         <progress

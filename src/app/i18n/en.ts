@@ -318,4 +318,6 @@ export const en: Record<MessageKey, string> = {
     '“{name}” ({size}): not enough room left on this device ({free} left). Your text is kept; free some room or send a lighter photo.',
   'app.screenFailed': 'This screen could not open: reload the page.',
   'publish.sameAsBefore': 'Same content as the version before.',
+  'status.noRoom':
+    'Not enough room on this device for the new week ({needed} needed, {free} free): nothing was downloaded, the saved week stays. Free some room (photos, apps), then “Check now”.',
 };

@@ -322,6 +322,8 @@ export const fr = {
     '« {name} » ({size}) : plus assez de place sur cet appareil (il reste {free}). Ton texte est gardé ; libère de la place ou envoie une photo plus légère.',
   'app.screenFailed': 'Cet écran n’a pas pu s’ouvrir : recharge la page.',
   'publish.sameAsBefore': 'Même contenu que la version précédente.',
+  'status.noRoom':
+    'Pas assez de place sur cet appareil pour la nouvelle semaine ({needed} nécessaires, {free} libres) : rien n’a été téléchargé, la semaine enregistrée reste. Libère de la place (photos, applications), puis « Vérifier maintenant ».',
 } as const;
 
 export type MessageKey = keyof typeof fr;
