@@ -7,7 +7,16 @@ import type { DeviceConfig, ProfileRecord } from '../storage/db.ts';
 import { PREFETCH_SYNC_TAG } from '../storage/prefetch-wiring.ts';
 import { registerServiceWorker, requestPeriodicPrefetch } from '../sw-bridge/register.ts';
 import { Header } from './Header/index.tsx';
-import { detectLocale, I18nContext, type Locale, LOCALE_STORAGE_KEY, translator, useI18n } from './i18n/index.ts';
+import {
+  detectLocale,
+  hasCatalogue,
+  I18nContext,
+  type Locale,
+  LOCALE_STORAGE_KEY,
+  loadCatalogue,
+  translator,
+  useI18n,
+} from './i18n/index.ts';
 import { OutboxProvider } from './outbox-context.tsx';
 import { startOutboxTriggers } from './outbox-triggers.ts';
 import { OutboxView } from './OutboxView/index.tsx';
@@ -39,8 +48,14 @@ function readStoredLocale(): string | null {
 
 function useLocaleState() {
   const [locale, setLocaleState] = useState<Locale>(() => detectLocale(readStoredLocale(), navigator.languages));
+  // Bumped when a chosen catalogue arrives, so the page speaks it.
+  const [arrived, setArrived] = useState(0);
   useEffect(() => {
     document.documentElement.lang = locale;
+    if (!hasCatalogue(locale))
+      loadCatalogue(locale)
+        .then(() => setArrived((n) => n + 1))
+        .catch(() => undefined);
   }, [locale]);
   const setLocale = useCallback((next: Locale) => {
     setLocaleState(next);
@@ -50,7 +65,7 @@ function useLocaleState() {
       // Private mode may refuse storage: the choice then lasts for this visit only.
     }
   }, []);
-  return useMemo(() => ({ locale, t: translator(locale), setLocale }), [locale, setLocale]);
+  return useMemo(() => ({ locale, t: translator(locale), setLocale }), [locale, setLocale, arrived]);
 }
 
 function SignedIn(props: { services: Services; session: ActiveSession }): JSX.Element {

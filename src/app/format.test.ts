@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { formatClock } from './format.ts';
+import { en as english } from './i18n/en.ts';
+import { holdCatalogue } from './i18n/index.ts';
+
+// The app loads English when chosen; here it is held from the start.
+holdCatalogue('en', english);
 
 describe('formatClock', () => {
   it('says the time the French way, in the school’s time zone', () => {
@@ -43,7 +48,7 @@ describe('plurals', () => {
     expect(fr('teacher.count', { done: 0, total: 3 })).toBe('Aucun élève sur 3 n’a rendu ce devoir');
     expect(en('teacher.count', { done: 1, total: 3 })).toBe('1 of 3 pupils handed this in');
     expect(fr('publish.copies', { count: 2 })).toBe('2 copies rendues');
-    const { catalogues } = await import('./i18n/index.ts');
+    const { catalogues } = await import('./i18n/catalogues.ts');
     for (const [key, text] of Object.entries(catalogues.fr)) expect(text, key).not.toContain('(s)');
   });
 });

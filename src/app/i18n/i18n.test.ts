@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEVICE_ERROR_CODES, ERROR_CODES } from '../../protocol/error-codes.ts';
 import { refusalText } from '../reasons.ts';
-import { catalogues, detectLocale, LOCALES, translator } from './index.ts';
+import { catalogues } from './catalogues.ts';
+import { detectLocale, LOCALES, translator } from './index.ts';
 
 const placeholders = (s: string) =>
   [...s.matchAll(/\{(\w+)[,}]/g)].map((m) => m[1] ?? '').sort((a, b) => a.localeCompare(b));

@@ -4,13 +4,30 @@
  */
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
-import { en } from './en.ts';
 import { formatMessage, type Params } from './format.ts';
 import { fr, type MessageKey } from './fr.ts';
 
 export type Locale = 'fr' | 'en';
 export const LOCALES: readonly Locale[] = ['fr', 'en'];
-export const catalogues: Record<Locale, Record<MessageKey, string>> = { fr, en };
+
+/**
+ * The catalogues this page holds: French, the default, always; English once chosen (its own chunk, precached, so
+ * the first screen does not carry a language most pupils never pick).
+ */
+const held: Partial<Record<Locale, Record<MessageKey, string>>> = { fr };
+
+export const hasCatalogue = (locale: Locale): boolean => held[locale] !== undefined;
+
+/** Loads a locale's catalogue (once). */
+export async function loadCatalogue(locale: Locale): Promise<void> {
+  if (held[locale]) return;
+  if (locale === 'en') held.en = (await import('./en.ts')).en;
+}
+
+/** Makes a catalogue held at once (tests, and anything that already imported it). */
+export function holdCatalogue(locale: Locale, catalogue: Record<MessageKey, string>): void {
+  held[locale] = catalogue;
+}
 
 /** Where the choice is remembered. A persisted name: do not rename. */
 export const LOCALE_STORAGE_KEY = 'cartable.locale';
@@ -29,7 +46,9 @@ export type Translate = (key: MessageKey, params?: Params) => string;
 
 /** A translate function for one locale. */
 export function translator(locale: Locale): Translate {
-  const catalogue = catalogues[locale];
+  // Until a chosen catalogue has arrived (a few milliseconds from the precache), French rather than nothing.
+  const catalogue = held[locale];
+  if (!catalogue) return (key, params = {}) => formatMessage(fr[key], params, 'fr');
   return (key, params = {}) => formatMessage(catalogue[key], params, locale);
 }
 
