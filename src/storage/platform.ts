@@ -10,3 +10,13 @@ export const realClock: Clock = {
 export const cryptoRandom: Random = {
   next: () => crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32,
 };
+
+/** What the browser says this site may still store, or undefined where it does not say. */
+export async function storageFree(): Promise<number | undefined> {
+  try {
+    const e = await navigator.storage?.estimate?.();
+    return e?.quota !== undefined && e.usage !== undefined ? e.quota - e.usage : undefined;
+  } catch {
+    return undefined;
+  }
+}

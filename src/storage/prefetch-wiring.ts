@@ -11,7 +11,7 @@ import type { CartableDb, DeviceRecord } from './db.ts';
 import { FetchTransport, webHasher } from './fetch-transport.ts';
 import { IdbOutboxStore } from './idb-outbox.ts';
 import { IdbFileStore, IdbKeyStore, IdbPrefetchStateStore, IdbWeekStore } from './idb-stores.ts';
-import { realClock } from './platform.ts';
+import { realClock, storageFree } from './platform.ts';
 import { ProfileStore } from './profiles.ts';
 import { LegacySessionStore } from './session-store.ts';
 import { WebLock } from './web-lock.ts';
@@ -82,16 +82,6 @@ async function prefetchAccount(db: CartableDb, owner: string | undefined) {
  * lessons are the class's, shared by every profile on the device). `asked`: the pupil pressed "Vérifier maintenant"
  * (checks at once, whatever the hour).
  */
-/** What the browser says this site may still store; undefined where it does not say (or in the worker's absence). */
-async function storageFree(): Promise<number | undefined> {
-  try {
-    const e = await navigator.storage?.estimate?.();
-    return e?.quota !== undefined && e.usage !== undefined ? e.quota - e.usage : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function runPrefetch(
   db: CartableDb,
   options: {

@@ -10,7 +10,7 @@ import type { DraftRecord } from '../../storage/db.ts';
 import type { ActiveSession } from '../session.ts';
 import { draftKey } from '../../storage/drafts.ts';
 import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
-import { cryptoRandom } from '../../storage/platform.ts';
+import { cryptoRandom, storageFree } from '../../storage/platform.ts';
 import { firstSendAt } from '../../protocol/send-peaks.ts';
 import { checkHomeworkFiles, HOMEWORK_LIMITS, type HomeworkFileProblem } from '../../protocol/homework-files.ts';
 import { formatClock, formatDue, formatSize } from '../format.ts';
@@ -26,16 +26,6 @@ import { changeable, waiting } from '../use-outbox.ts';
 import { type Notice, saveFailure as failure } from './save-failure.ts';
 
 type PickedFile = OutboxFile & { bytes: Uint8Array; originalSize?: number };
-
-/** What the browser says is left for this site, or undefined when it does not say. */
-async function freeBytes(): Promise<number | undefined> {
-  try {
-    const estimate = await navigator.storage?.estimate?.();
-    return estimate?.quota !== undefined && estimate.usage !== undefined ? estimate.quota - estimate.usage : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** One file problem in the pupil's words, with the file, its size and the limit. */
 function problemText(p: HomeworkFileProblem, t: Translate, locale: string): string {
@@ -146,7 +136,7 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
     const refused: string[] = [];
     // Room on the device: a file is kept twice for a moment (the draft, then the queue). One that will not fit is
     // said at once; the text, small, is always saved.
-    let room = await freeBytes();
+    let room = await storageFree();
     for (const candidate of picked) {
       const problems = checkHomeworkFiles([...kept, candidate], limits);
       // Hashed only once it passed the limits: a 60 MB file refused is never read twice.

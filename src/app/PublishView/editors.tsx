@@ -42,6 +42,41 @@ function Field(props: { id: string; label: string; hint?: string; children: JSX.
   );
 }
 
+function TitleField(props: { id: string; label: string; value: string; onValue: (value: string) => void }) {
+  return (
+    <Field id={`title-${props.id}`} label={props.label}>
+      <input id={`title-${props.id}`} type="text" value={props.value} onInput={(e) => props.onValue(valueOf(e))} />
+    </Field>
+  );
+}
+
+/** Markdown typed on one side, the text as pupils will see it on the other (below it on a narrow screen). */
+function MarkdownField(props: {
+  id: string;
+  label: string;
+  rows: number;
+  value: string;
+  attachments: FileRef[];
+  onValue: (value: string) => void;
+}): JSX.Element {
+  const { t } = useI18n();
+  return (
+    <div class="markdown-editor">
+      <Field id={props.id} label={props.label} hint={t('publish.markdownHint')}>
+        <textarea id={props.id} rows={props.rows} value={props.value} onInput={(e) => props.onValue(valueOf(e))} />
+      </Field>
+      <div class="field">
+        <p class="preview-label" id={`preview-${props.id}`}>
+          {t('publish.preview')}
+        </p>
+        <div aria-labelledby={`preview-${props.id}`} role="region">
+          <Preview body={props.value} attachments={props.attachments} />
+        </div>
+      </div>
+    </div>
+  );
+}
+
 export function LessonEditor(props: {
   lesson: DraftLesson;
   attachments: FileRef[];
@@ -55,32 +90,20 @@ export function LessonEditor(props: {
   return (
     <section class="item-editor" aria-labelledby={`editing-${lesson.id}`}>
       <h2 id={`editing-${lesson.id}`}>{lesson.title.trim() || t('publish.untitledLesson')}</h2>
-      <Field id={`title-${lesson.id}`} label={t('publish.lessonTitle')}>
-        <input
-          id={`title-${lesson.id}`}
-          type="text"
-          value={lesson.title}
-          onInput={(e) => props.onChange({ title: valueOf(e) })}
-        />
-      </Field>
-      <div class="markdown-editor">
-        <Field id={`body-${lesson.id}`} label={t('publish.lessonBody')} hint={t('publish.markdownHint')}>
-          <textarea
-            id={`body-${lesson.id}`}
-            rows={16}
-            value={lesson.body}
-            onInput={(e) => props.onChange({ body: valueOf(e) })}
-          />
-        </Field>
-        <div class="field">
-          <p class="preview-label" id={`preview-${lesson.id}`}>
-            {t('publish.preview')}
-          </p>
-          <div aria-labelledby={`preview-${lesson.id}`} role="region">
-            <Preview body={lesson.body} attachments={props.attachments} />
-          </div>
-        </div>
-      </div>
+      <TitleField
+        id={lesson.id}
+        label={t('publish.lessonTitle')}
+        value={lesson.title}
+        onValue={(title) => props.onChange({ title })}
+      />
+      <MarkdownField
+        id={`body-${lesson.id}`}
+        label={t('publish.lessonBody')}
+        rows={16}
+        value={lesson.body}
+        attachments={props.attachments}
+        onValue={(body) => props.onChange({ body })}
+      />
       <h3>{t('publish.files')}</h3>
       {props.attachments.length === 0 ? (
         <p class="meta">{t('publish.noFiles')}</p>
@@ -147,32 +170,20 @@ export function AssignmentEditor(props: {
   return (
     <section class="item-editor" aria-labelledby={`editing-${a.id}`}>
       <h2 id={`editing-${a.id}`}>{a.title.trim() || t('publish.untitledAssignment')}</h2>
-      <Field id={`title-${a.id}`} label={t('publish.assignmentTitle')}>
-        <input
-          id={`title-${a.id}`}
-          type="text"
-          value={a.title}
-          onInput={(e) => props.onChange({ title: valueOf(e) })}
-        />
-      </Field>
-      <div class="markdown-editor">
-        <Field id={`instructions-${a.id}`} label={t('publish.instructions')} hint={t('publish.markdownHint')}>
-          <textarea
-            id={`instructions-${a.id}`}
-            rows={10}
-            value={a.instructions}
-            onInput={(e) => props.onChange({ instructions: valueOf(e) })}
-          />
-        </Field>
-        <div class="field">
-          <p class="preview-label" id={`preview-${a.id}`}>
-            {t('publish.preview')}
-          </p>
-          <div aria-labelledby={`preview-${a.id}`} role="region">
-            <Preview body={a.instructions} attachments={[]} />
-          </div>
-        </div>
-      </div>
+      <TitleField
+        id={a.id}
+        label={t('publish.assignmentTitle')}
+        value={a.title}
+        onValue={(title) => props.onChange({ title })}
+      />
+      <MarkdownField
+        id={`instructions-${a.id}`}
+        label={t('publish.instructions')}
+        rows={10}
+        value={a.instructions}
+        attachments={[]}
+        onValue={(instructions) => props.onChange({ instructions })}
+      />
       <Field id={`due-${a.id}`} label={t('publish.due')} hint={t('publish.timeZone', { zone: props.timeZone })}>
         <input
           id={`due-${a.id}`}

@@ -169,32 +169,17 @@ export async function maxWeekVersion(db: Db, classId: string, week: string): Pro
   return row?.max ?? 0;
 }
 
-/** The newest version of a week, scheduled ones included (what a teacher edits from). */
-export async function newestWeekVersion(db: Db, classId: string, week: string): Promise<WeekVersionRow | undefined> {
-  return db
-    .selectFrom('week_versions')
-    .selectAll()
-    .where('class_id', '=', classId)
-    .where('week', '=', week)
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-}
-
-/** One version of a week, scheduled or released (teachers read any). */
+/** One version of a week, scheduled or released (teachers read any); the newest when `version` is not given. */
 export async function findWeekVersion(
   db: Db,
   classId: string,
   week: string,
-  version: number,
+  version?: number,
 ): Promise<WeekVersionRow | undefined> {
-  return db
-    .selectFrom('week_versions')
-    .selectAll()
-    .where('class_id', '=', classId)
-    .where('week', '=', week)
-    .where('version', '=', version)
-    .executeTakeFirst();
+  const ofWeek = db.selectFrom('week_versions').selectAll().where('class_id', '=', classId).where('week', '=', week);
+  const chosen =
+    version === undefined ? ofWeek.orderBy('version', 'desc').limit(1) : ofWeek.where('version', '=', version);
+  return chosen.executeTakeFirst();
 }
 
 export async function insertWeekVersion(db: Db, row: WeekVersionRow): Promise<void> {

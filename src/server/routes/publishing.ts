@@ -21,7 +21,7 @@ import {
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
-import { findFile, findWeekVersion, listAllWeekVersions, newestWeekVersion } from '../db/queries.ts';
+import { findFile, findWeekVersion, listAllWeekVersions } from '../db/queries.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
 import {
   canonicalType,
@@ -201,7 +201,7 @@ export const publishingRoutes: RoutePlugin = async (app, { ctx }) => {
       const { classId, week } = request.params;
       if (!isValidIsoWeek(week)) throw new HttpError(400, 'invalid_week', `La semaine ${week} n’existe pas.`);
       await requireTeacherOf(ctx, currentUser(request), classId);
-      const row = await newestWeekVersion(ctx.db, classId, week);
+      const row = await findWeekVersion(ctx.db, classId, week);
       if (!row) throw notFound('Cette semaine n’a pas encore été publiée.');
       return reply.type('application/json; charset=utf-8').send(row.manifest as unknown as WeekManifest);
     },
