@@ -17,6 +17,8 @@ export function ItemStatus(props: {
   timeZone: string;
   onEdit?: (item: OutboxItem) => void;
   onWithdraw?: (item: OutboxItem) => void;
+  /** On the week's card, whose own line already says waiting or sent: only what that line does not say. */
+  compact?: boolean;
 }): JSX.Element {
   const { t, locale } = useI18n();
   const { item } = props;
@@ -66,9 +68,15 @@ export function ItemStatus(props: {
         </div>
       );
   }
+  const plain =
+    item.state === 'sending' ||
+    item.state === 'received' ||
+    (item.state === 'pending' &&
+      item.lastError !== 'auth' &&
+      !(item.notBefore !== undefined && item.notBefore > Date.now()));
   return (
     <div class="outbox-item" data-state={item.state}>
-      {status}
+      {props.compact && plain ? null : status}
       <p class="meta">
         {t('outbox.submittedOn', { date: when(item.submittedAt) })} · {t('outbox.files', { count: item.files.length })}
       </p>

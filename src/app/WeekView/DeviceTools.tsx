@@ -118,7 +118,7 @@ export function DeviceTools(props: {
       )}
       {storage && !storage.persisted && !understood && (
         // Said once, with what the pupil can do; then a short line, not a permanent warning.
-        <div class="card notice" data-testid="storage-explained">
+        <div class="card storage-note" data-testid="storage-explained">
           <p>{t('storage.notPersisted')}</p>
           <p>{t('storage.whatToDo')}</p>
           <button

@@ -168,7 +168,7 @@ export function WeekView(props: {
                             })
                           : t(`week.hw.${state}`)}
                       </p>
-                      {latest && <ItemStatus item={latest} timeZone={props.klass.timeZone} />}
+                      {latest && <ItemStatus item={latest} timeZone={props.klass.timeZone} compact />}
                       <p>
                         <Link href={assignmentPath(props.week, a.id)} class="button">
                           {t(
