@@ -163,6 +163,14 @@ describe('npm run publish', () => {
       out.length = 0;
       expect(await main([dir, '--semaine', '2026-W50', '--remplacer'], (l) => out.push(l))).toBe(0);
       expect(out.at(-1)).toBe('Publié : semaine 2026-W50, version 4.');
+      // The same lessons in another order are a new version, not "already published".
+      writeFileSync(
+        join(dir, '2-la-conjugaison.md'),
+        '---\ntitre: Français : le passé composé\nordre: 0\n---\nCorrigé deux fois.',
+      );
+      out.length = 0;
+      expect(await main([dir, '--semaine', '2026-W50'], (l) => out.push(l))).toBe(0);
+      expect(out.at(-1)).toBe('Publié : semaine 2026-W50, version 5.');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { isoWeekAt, isValidIsoWeek } from '../protocol/iso-week.ts';
 import { MAX_LESSON_FILE_BYTES } from '../protocol/lesson-files.ts';
 import type { MeReply, PublishBody, PublishReply, SignInReply, WeekManifest } from '../protocol/schemas.ts';
-import { contentOfManifest, hasChanges, mergeWeeks, weekChanges } from '../sync/week-merge.ts';
+import { contentOfManifest, hasChanges, weekChanges } from '../sync/week-merge.ts';
 import { zonedInstant } from '../protocol/zoned-time.ts';
 import { type LocalFile, readFolderWeek } from './folder-week.ts';
 
@@ -213,8 +213,13 @@ async function send(
   const mine = { lessons: body.lessons, assignments: body.assignments };
   if (current) {
     const theirs = contentOfManifest(current);
-    // Nothing new: the week already says exactly what the folder says.
-    if (!hasChanges(weekChanges(theirs, mine)) && mergeWeeks(theirs, mine, theirs).conflicts.length === 0) {
+    // Nothing new: the week already says what the folder says, lessons in the same order.
+    const order = (lessons: { id: string; order: number }[]) =>
+      [...lessons]
+        .sort((a, b) => a.order - b.order)
+        .map((l) => l.id)
+        .join();
+    if (!hasChanges(weekChanges(theirs, mine)) && order(theirs.lessons) === order(mine.lessons)) {
       log(`Déjà publié tel quel : semaine ${week}, version ${current.version}. Rien de nouveau.`);
       remember(values.folder, klass.id, week, current.version);
       return 0;
