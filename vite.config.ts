@@ -32,5 +32,6 @@ export default defineConfig({
       },
     }),
   ],
-  build: { outDir: 'dist/client', emptyOutDir: true, target: 'es2022' },
+  // The manifest lets `npm run size` (scripts/first-screen.ts) find what the first screen loads.
+  build: { outDir: 'dist/client', emptyOutDir: true, target: 'es2022', manifest: true },
 });

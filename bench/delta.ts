@@ -8,10 +8,10 @@
  * 2. Manifest revalidations per second (If-None-Match → 304) with autocannon against the real server, beside a bare
  *    Fastify hello-world (its own process) measured in the same run in alternating rounds; reported as a ratio.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { startServer } from '../e2e/server.ts';
+import { startHello } from './hello-fastify.ts';
 import { addWeeks, isoWeekAt } from '../src/protocol/iso-week.ts';
 import { lessonFileUrl, publicationUrl, weekManifestUrl } from '../src/protocol/paths.ts';
 import type { PublishBody } from '../src/protocol/schemas.ts';
@@ -116,17 +116,6 @@ function counting(inner: Transport) {
     },
   };
   return { transport, counts };
-}
-
-async function startHello(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/hello-fastify.ts'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.once('data', (d: Buffer) => resolve(d.toString().trim()));
-    child.once('exit', (code) => reject(new Error(`hello-world exited ${code}`)));
-  });
-  return { url, child };
 }
 
 const server = await startServer({ LOG_LEVEL: 'error' });

@@ -4,6 +4,9 @@
  * alternating rounds; then repeated kill -9 of the group-commit server under load, counting submissions that were
  * acknowledged (201) but are missing from the database after the restart.
  *
+ * Beside them, in the same rounds, a bare Fastify PUT handler (bench/hello-fastify.ts: JSON body parsed, 201, no
+ * database) under the same load: durable submissions are reported as a ratio of it (goal >= 0.3).
+ *
  * The rate is driven by autocannon (each request a new submission id, so each 201 is a new durable row): on two shared
  * cores, a fetch-based client spends more CPU per request than the server and the server then waits a third of its
  * time (profiled in docs/benchmarks.md). The same fetch loops as the kill test are measured beside it, for comparison.
@@ -14,6 +17,7 @@ import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { type RunningServer, startServer } from '../e2e/server.ts';
 import { type DemoSession, demoSession, submitHomework } from './demo-client.ts';
+import { startHello } from './hello-fastify.ts';
 import { cpuSeconds, median, printTable, writeResults } from './report.ts';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
@@ -53,21 +57,41 @@ async function load(t: Target, stop: () => boolean): Promise<{ acknowledged: str
   return { acknowledged, failed };
 }
 
+/** The same load against the bare Fastify handler: 201s per second. */
+async function blastBare(url: string, body: () => string): Promise<number> {
+  const r = await autocannon({
+    url,
+    connections: CONCURRENCY,
+    duration: SECONDS,
+    requests: [
+      {
+        method: 'PUT',
+        headers: { authorization: 'Bearer not-checked', 'content-type': 'application/json' },
+        setupRequest: (req) => ({ ...req, path: `/submit/${randomUUID()}`, body: body() }),
+      },
+    ],
+  });
+  return (r.statusCodeStats['201']?.count ?? 0) / SECONDS;
+}
+
+/** A submission's body as the demo pupil sends it. */
+const submissionJson = (week: string) =>
+  JSON.stringify({
+    classId: 'cm2-b',
+    week,
+    assignmentId: 'exercices-fractions',
+    text: 'Exercice 1 : trois quarts du rectangle sont coloriés.',
+    files: [],
+    submittedAt: new Date().toISOString(),
+  });
+
 /** New submissions for SECONDS from CONNECTIONS keep-alive connections; answers 201s per second and the server's CPU. */
 async function blast(
   t: Target,
   options: { seconds?: number; onCreated?: (id: string) => void } = {},
 ): Promise<{ rate: number; other: number; cpuPerSubmission: number }> {
   const seconds = options.seconds ?? SECONDS;
-  const body = () =>
-    JSON.stringify({
-      classId: 'cm2-b',
-      week: t.session.week,
-      assignmentId: 'exercices-fractions',
-      text: 'Exercice 1 : trois quarts du rectangle sont coloriés.',
-      files: [],
-      submittedAt: new Date().toISOString(),
-    });
+  const body = () => submissionJson(t.session.week);
   const before = cpuSeconds(t.server.pid());
   const r = await autocannon({
     url: t.server.url,
@@ -105,14 +129,20 @@ async function readBack(server: typeof grouped): Promise<string> {
   return /synchronous=[A-Z]+/.exec(server.output())?.[0] ?? 'not printed';
 }
 const synchronousReadBack = await readBack(grouped);
+const hello = await startHello();
 try {
   const targets = { grouped: await prepare(grouped), single: await prepare(single) };
   const rates: Record<'grouped' | 'single', number[]> = { grouped: [], single: [] };
   const cpu: Record<'grouped' | 'single', number[]> = { grouped: [], single: [] };
+  const bare: number[] = [];
   let unexpected = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? (['grouped', 'single'] as const) : (['single', 'grouped'] as const);
+    const order = round % 2 === 0 ? (['grouped', 'single', 'bare'] as const) : (['bare', 'single', 'grouped'] as const);
     for (const name of order) {
+      if (name === 'bare') {
+        bare.push(await blastBare(hello.url, () => submissionJson(targets.grouped.session.week)));
+        continue;
+      }
       const r = await blast(targets[name]);
       rates[name].push(r.rate);
       cpu[name].push(r.cpuPerSubmission);
@@ -147,6 +177,8 @@ try {
     submissionsPerSecond: median(rates.grouped),
     withoutGroupCommitPerSecond: median(rates.single),
     groupCommitRatio: median(rates.grouped) / median(rates.single),
+    bareFastifyPerSecond: median(bare),
+    bareFastifyRatio: median(rates.grouped) / median(bare),
     serverCpuMicrosecondsPerSubmission: { grouped: median(cpu.grouped) * 1e6, single: median(cpu.single) * 1e6 },
     fetchClientPerSecond: fetchRates,
     unexpectedAnswers: unexpected,
@@ -156,7 +188,7 @@ try {
     acknowledgedAcrossKills: acknowledged.length,
     kills: KILLS,
     concurrency: CONCURRENCY,
-    samples: rates,
+    samples: { ...rates, bare },
   };
   printTable([
     {
@@ -165,6 +197,8 @@ try {
     },
     { measure: 'durable submissions/s, one transaction each (same run)', value: figures.withoutGroupCommitPerSecond },
     { measure: 'group commit / one each', value: figures.groupCommitRatio },
+    { measure: 'bare Fastify PUT, no database (same run), /s', value: figures.bareFastifyPerSecond },
+    { measure: 'durable (group commit) / bare Fastify', value: figures.bareFastifyRatio },
     {
       measure: 'server CPU µs per submission, group commit',
       value: figures.serverCpuMicrosecondsPerSubmission.grouped,
@@ -180,4 +214,5 @@ try {
 } finally {
   await grouped.dispose();
   await single.dispose();
+  hello.child.kill();
 }

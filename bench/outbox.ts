@@ -18,12 +18,24 @@ import { printTable, writeResults } from './report.ts';
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000);
 const CONCURRENCY = 2;
 
-function countSubmissions(dataDir: string, prefix: string): { rows: number; distinct: number } {
+/**
+ * What the server stored for the items whose text starts with `prefix` (each item's text is its own): `items`, the
+ * distinct items stored; `extra`, what a duplicate would leave — a second row for one item (the same work under
+ * another id) and any extra version row (the same id stored again with other content).
+ */
+function countSubmissions(dataDir: string, prefix: string): { items: number; extra: number } {
   const db = new Database(join(dataDir, 'cartable.sqlite'), { readonly: true });
   try {
-    return db
-      .prepare('select count(*) as "rows", count(distinct id) as "distinct" from submissions where text like ?')
-      .get(`${prefix}%`) as { rows: number; distinct: number };
+    const { rows, items } = db
+      .prepare('select count(*) as "rows", count(distinct text) as "items" from submissions where text like ?')
+      .get(`${prefix}%`) as { rows: number; items: number };
+    const { versions } = db
+      .prepare(
+        `select count(*) as "versions" from submission_versions
+         where submission_id in (select id from submissions where text like ?)`,
+      )
+      .get(`${prefix}%`) as { versions: number };
+    return { items, extra: rows - items + versions };
   } finally {
     db.close();
   }
@@ -115,7 +127,7 @@ try {
     const { metrics } = await cdp.send('Performance.getMetrics');
     const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
     peakHeapMB = Math.max(peakHeapMB, heap / 2 ** 20);
-    if (countSubmissions(server.dataDir, 'bench device').rows >= ITEMS) break;
+    if (countSubmissions(server.dataDir, 'bench device').items >= ITEMS) break;
     if (Date.now() - started > 600_000) throw new Error('the drain did not finish in 10 minutes');
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -171,8 +183,8 @@ try {
     serverPeakRssMB: peakRssMB(server.pid()),
     outboxScreenFirstPageMs: outboxScreenMs,
     outboxScreenNextPageMs: nextPageMs,
-    lost: queued - device.distinct,
-    duplicated: device.rows - device.distinct,
+    lost: queued - device.items,
+    duplicated: device.extra,
     concurrency: CONCURRENCY,
   };
   printTable([

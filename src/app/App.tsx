@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { isoWeekAt } from '../protocol/iso-week.ts';
 import { signOutUrl } from '../protocol/paths.ts';
 import type { DeviceConfig, ProfileRecord } from '../storage/db.ts';
-import { PREFETCH_SYNC_TAG } from '../storage/prefetch-wiring.ts';
+import { PREFETCH_SYNC_TAG } from '../storage/channels.ts';
 import { registerServiceWorker, requestPeriodicPrefetch } from '../sw-bridge/register.ts';
 import { Header } from './Header/index.tsx';
 import {

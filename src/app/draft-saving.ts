@@ -3,7 +3,7 @@
  * device shortly after the last keystroke, and work queued in the outbox then sent at once if the server can take it.
  */
 import { useEffect, useMemo, useRef } from 'preact/hooks';
-import { OUTBOX_SYNC_TAG } from '../storage/outbox-wiring.ts';
+import { OUTBOX_SYNC_TAG } from '../storage/channels.ts';
 import { requestOutboxSync } from '../sw-bridge/register.ts';
 import type { OutboxItem, StoredFile } from '../sync/ports.ts';
 import type { Services } from './services.ts';

@@ -40,7 +40,8 @@ describe('formatDue', () => {
 
 describe('plurals', () => {
   it('agree in French and English, without “(s)”', async () => {
-    const { translator } = await import('./i18n/index.ts');
+    const { loadScreenMessages, translator } = await import('./i18n/index.ts');
+    await loadScreenMessages('en');
     const fr = translator('fr');
     const en = translator('en');
     expect(fr('teacher.count', { done: 1, total: 3 })).toBe('1 élève sur 3 a rendu ce devoir');

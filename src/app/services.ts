@@ -1,16 +1,38 @@
-/** The app's real adapters, built once: the device database, the stores, the transport and the outbox runner. */
+/**
+ * The app's real adapters, built once: the device database, the stores, the transport and the outbox runner. The
+ * runner (the sync engine: drain, backoff, pacing, merges) is loaded on its first kick, just after the first screen
+ * is drawn, so a pupil's phone does not download and parse it before showing the week.
+ */
 import { type CartableDb, openCartableDb } from '../storage/db.ts';
 import { DeviceState } from '../storage/device-state.ts';
 import { DraftStore } from '../storage/drafts.ts';
 import { FetchTransport, webHasher } from '../storage/fetch-transport.ts';
 import { IdbOutboxStore, IdbSyncStateStore } from '../storage/idb-outbox.ts';
 import { IdbFileStore, IdbWeekStore } from '../storage/idb-stores.ts';
-import { createOutboxRunner, OUTBOX_CHANNEL } from '../storage/outbox-wiring.ts';
+import { OUTBOX_CHANNEL } from '../storage/channels.ts';
 import { realClock } from '../storage/platform.ts';
 import { Keyring, ProfileStore } from '../storage/profiles.ts';
 import { dbSealing } from '../storage/record-sealing.ts';
 import type { OutboxRunner } from '../sync/outbox-runner.ts';
 import type { Clock, Hasher, Transport } from '../sync/ports.ts';
+
+/** What the page asks of the outbox runner. */
+export type Runner = Pick<OutboxRunner, 'kick' | 'kickSoon' | 'stop'>;
+
+/** A runner built by `make` on first use (a failed load is tried again on the next kick). */
+export function lazyRunner(make: () => Promise<OutboxRunner>): Runner {
+  let runner: Promise<OutboxRunner> | undefined;
+  const get = () =>
+    (runner ??= make().catch((err: unknown) => {
+      runner = undefined;
+      throw err;
+    }));
+  return {
+    kick: async () => (await get()).kick(),
+    kickSoon: async (spreadMs?: number) => (await get()).kickSoon(spreadMs),
+    stop: () => void runner?.then((r) => r.stop()).catch(() => undefined),
+  };
+}
 
 export interface Services {
   /** The device database, for the wiring that runs the sync core (prefetch, outbox runner); screens use the ports. */
@@ -25,7 +47,7 @@ export interface Services {
   outbox: IdbOutboxStore;
   syncState: IdbSyncStateStore;
   drafts: DraftStore;
-  runner: OutboxRunner;
+  runner: Runner;
   transport: Transport;
   hasher: Hasher;
   clock: Clock;
@@ -61,7 +83,14 @@ export async function openServices(): Promise<Services> {
     outbox: new IdbOutboxStore(db, sealing),
     syncState: new IdbSyncStateStore(db),
     drafts: new DraftStore(db, sealing),
-    runner: createOutboxRunner(db, () => navigator.onLine, hasChannel ? undefined : changed, keyring),
+    runner: lazyRunner(async () =>
+      (await import('../storage/outbox-wiring.ts')).createOutboxRunner(
+        db,
+        () => navigator.onLine,
+        hasChannel ? undefined : changed,
+        keyring,
+      ),
+    ),
     transport: new FetchTransport(),
     hasher: webHasher,
     clock: realClock,

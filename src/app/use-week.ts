@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { WeekManifest } from '../protocol/schemas.ts';
 import type { ActiveSession } from './session.ts';
-import { PREFETCH_CHANNEL, runPrefetch } from '../storage/prefetch-wiring.ts';
+import { PREFETCH_CHANNEL } from '../storage/channels.ts';
 import type { Services } from './services.ts';
 
 export type WeekStatus =
@@ -59,6 +59,8 @@ export function useWeek(
     };
     const check = async (askedNow: boolean) => {
       if (askedNow) update({ status: { kind: 'checking' } });
+      // The prefetch core loads after the week the device holds is on screen (its own chunk, precached).
+      const { runPrefetch } = await import('../storage/prefetch-wiring.ts');
       const outcome = await runPrefetch(services.db, {
         owner: session.user.id,
         asked: askedNow,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { weekManifestUrl } from '../protocol/paths.ts';
 import type { WeekManifest } from '../protocol/schemas.ts';
+import { buildApp } from '../server/app.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { idFromName, linkedNames, parseFrontMatter, readFolderWeek } from './folder-week.ts';
 import { main, toInstant } from './publish.ts';
@@ -188,6 +189,99 @@ describe('npm run publish', () => {
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('npm run publish, when the server sheds load', () => {
+  // The real server with its writes paused (MAX_CONCURRENT_WRITES=0): every write is refused 503 with Retry-After
+  // and the spread, before Fastify, as under overload; reads and sign-in are served.
+  async function pausedServer() {
+    const s = await startTestServer(new Date());
+    const paused = await buildApp(s.ctx, {
+      admission: { maxConcurrentWrites: 0, maxQueuedWrites: 0, maxEventLoopDelayMs: 0, maxSignInsPerSecond: 0 },
+    });
+    const url = await paused.listen({ port: 0, host: '127.0.0.1' });
+    return { s, paused, url, port: Number(new URL(url).port) };
+  }
+  const env = (url: string, extra: Record<string, string> = {}) => {
+    const before = { ...process.env };
+    Object.assign(process.env, {
+      CARTABLE_URL: url,
+      CARTABLE_USER: 'mme.martin',
+      CARTABLE_SECRET: 'tableau-noir',
+      ...extra,
+    });
+    return () => {
+      for (const k of ['CARTABLE_URL', 'CARTABLE_USER', 'CARTABLE_SECRET', 'CARTABLE_ATTENTE_MAX'])
+        delete process.env[k];
+      Object.assign(process.env, before);
+    };
+  };
+
+  it('waits the time the server asked, then publishes once when it is back', async () => {
+    const { s, paused, url, port } = await pausedServer();
+    const restore = env(url);
+    const dir = mkdtempSync(join(tmpdir(), 'cartable-publish-'));
+    cpSync(EXAMPLE, dir, { recursive: true });
+    let swapped: Promise<unknown> | undefined;
+    try {
+      const out: string[] = [];
+      const code = await main([dir, '--semaine', '2026-W51'], (line) => {
+        out.push(line);
+        // The first refusal seen: the overloaded instance goes, a healthy one takes its address.
+        if (line.includes('nouvel essai dans') && !swapped)
+          swapped = paused.close().then(() => s.app.listen({ port, host: '127.0.0.1' }));
+      });
+      expect(code).toBe(0);
+      expect(out.find((l) => l.includes('503'))).toMatch(/le serveur a répondu 503 : nouvel essai dans \d+ s/);
+      expect(out.at(-1)).toBe('Publié : semaine 2026-W51, version 1.');
+      const versions = await s.ctx.db
+        .selectFrom('week_versions')
+        .select('version')
+        .where('class_id', '=', 'cm2-b')
+        .where('week', '=', '2026-W51')
+        .execute();
+      expect(versions).toEqual([{ version: 1 }]);
+    } finally {
+      restore();
+      rmSync(dir, { recursive: true, force: true });
+      await swapped;
+      await paused.close();
+      await s.close();
+    }
+  }, 60_000);
+
+  it('gives up after CARTABLE_ATTENTE_MAX with a clear message, having sent nothing twice', async () => {
+    const { s, paused, url } = await pausedServer();
+    const restore = env(url, { CARTABLE_ATTENTE_MAX: '1' });
+    const dir = mkdtempSync(join(tmpdir(), 'cartable-publish-'));
+    cpSync(EXAMPLE, dir, { recursive: true });
+    try {
+      const out: string[] = [];
+      await expect(main([dir, '--semaine', '2026-W51'], (l) => out.push(l))).rejects.toThrow(
+        /est occupé \(503\) depuis trop longtemps\. Rien n’est perdu/,
+      );
+      expect(out.filter((l) => l.includes('envoyé '))).toEqual([]);
+    } finally {
+      restore();
+      rmSync(dir, { recursive: true, force: true });
+      await paused.close();
+      await s.close();
+    }
+  }, 60_000);
+
+  it('stops at once on a final refusal (a wrong secret): no retry', async () => {
+    const { s, paused, url } = await pausedServer();
+    const restore = env(url, { CARTABLE_SECRET: 'pas-le-bon' });
+    try {
+      const out: string[] = [];
+      await expect(main([EXAMPLE, '--essai'], (l) => out.push(l))).rejects.toThrow(/Connexion refusée \(401\)/);
+      expect(out.filter((l) => l.includes('nouvel essai'))).toEqual([]);
+    } finally {
+      restore();
+      await paused.close();
+      await s.close();
     }
   });
 });

@@ -14,12 +14,21 @@
  *
  * Files the server already holds are not sent again. Running it twice publishes once: the publication id is the hash
  * of what is published.
+ *
+ * A busy or unreachable server is waited for (p-retry): a 429/503 with Retry-After is retried when the server said
+ * (it spreads its clients' return slots itself; with only its spread, at a random moment within it), a network error
+ * or a bare 5xx after a randomised exponential backoff; a final 4xx stops at once. CARTABLE_ATTENTE_MAX (seconds,
+ * default 1800) bounds the whole wait. Every request is idempotent (PUTs by content hash), so a retry never doubles.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
+import pRetry from 'p-retry';
+import { RETRY_SPREAD_HEADER } from '../protocol/paths.ts';
+import { parseRetryAfter } from '../sync/backoff.ts';
+import { classify } from '../sync/outbox-classify.ts';
 import { isoWeekAt, isValidIsoWeek } from '../protocol/iso-week.ts';
 import { MAX_LESSON_FILE_BYTES } from '../protocol/lesson-files.ts';
 import type { MeReply, PublishBody, PublishReply, SignInReply, WeekManifest } from '../protocol/schemas.ts';
@@ -54,20 +63,33 @@ export function publicationId(classId: string, week: string, body: PublishBody):
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-async function api(
-  base: string,
-  path: string,
-  init: RequestInit & { token?: string } = {},
-): Promise<{ status: number; body: unknown }> {
-  const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
-  if (init.token) headers.authorization = `Bearer ${init.token}`;
+/** An answer the server asked us to come back for (429, 503, any 5xx), or a network failure (status 0). */
+class TryAgain extends Error {
+  constructor(
+    readonly status: number,
+    /** When the server said to come back, in ms; or a random moment within its spread. */
+    readonly waitMs: number | undefined,
+  ) {
+    super(status ? `le serveur a répondu ${status}` : 'le serveur ne répond pas');
+  }
+}
+
+/** How long the publisher waits for a busy or unreachable server before it gives up, in ms. */
+const maxWaitMs = () => Number(process.env.CARTABLE_ATTENTE_MAX ?? 1800) * 1000;
+
+async function attempt(base: string, path: string, init: RequestInit, headers: Record<string, string>) {
   let res: Response;
   try {
     res = await fetch(base + path, { ...init, headers });
   } catch {
-    throw new CliError(`Le serveur ${base} ne répond pas. Vérifiez l’adresse (CARTABLE_URL) et le réseau.`);
+    throw new TryAgain(0, undefined);
   }
   const text = await res.text();
+  if (classify(res.status) === 'retry') {
+    const after = parseRetryAfter(res.headers.get('retry-after') ?? undefined, Date.now());
+    const spread = Number(res.headers.get(RETRY_SPREAD_HEADER) ?? 0) * 1000;
+    throw new TryAgain(res.status, after ?? (spread > 0 ? Math.floor(Math.random() * spread) : undefined));
+  }
   let body: unknown = undefined;
   try {
     body = text ? JSON.parse(text) : undefined;
@@ -75,6 +97,49 @@ async function api(
     body = { message: text.slice(0, 200) };
   }
   return { status: res.status, body };
+}
+
+/** The log the retries report to (main's). */
+let say: (line: string) => void = () => undefined;
+
+async function api(
+  base: string,
+  path: string,
+  init: RequestInit & { token?: string; once?: boolean } = {},
+): Promise<{ status: number; body: unknown }> {
+  const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  try {
+    // A sign-out is tried once: the token expires by itself, and nobody should wait half an hour for it.
+    if (init.once) return await attempt(base, path, init, headers);
+    return await pRetry(() => attempt(base, path, init, headers), {
+      retries: 10,
+      minTimeout: 1000,
+      maxTimeout: 60_000,
+      randomize: true,
+      maxRetryTime: maxWaitMs(),
+      onFailedAttempt: async ({ error, retriesLeft }) => {
+        if (!(error instanceof TryAgain) || retriesLeft === 0) return;
+        const wait = error.waitMs;
+        say(
+          wait === undefined
+            ? `  ${error.message} : nouvel essai bientôt…`
+            : `  ${error.message} : nouvel essai dans ${Math.ceil(wait / 1000)} s, comme il l’a demandé…`,
+        );
+        // The server's own delay replaces the backoff (shouldConsumeRetry below): it already spread its clients.
+        if (wait !== undefined) await new Promise((r) => setTimeout(r, wait));
+      },
+      shouldConsumeRetry: ({ error }) => !(error instanceof TryAgain && error.waitMs !== undefined),
+    });
+  } catch (err) {
+    if (err instanceof TryAgain)
+      throw new CliError(
+        err.status === 0
+          ? `Le serveur ${base} ne répond pas. Vérifiez l’adresse (CARTABLE_URL) et le réseau ; rien n’est perdu, relancez plus tard.`
+          : `Le serveur ${base} est occupé (${err.status}) depuis trop longtemps. Rien n’est perdu : relancez plus tard, ce qui est déjà envoyé ne sera pas renvoyé.`,
+      );
+    throw err;
+  }
 }
 
 const reason = (body: unknown) => (body as { message?: string } | undefined)?.message ?? 'réponse inattendue';
@@ -116,6 +181,7 @@ async function askSecret(): Promise<string> {
 }
 
 export async function main(argv: string[], log: (line: string) => void = console.log): Promise<number> {
+  say = log;
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -152,11 +218,13 @@ export async function main(argv: string[], log: (line: string) => void = console
   const me = (await api(base, '/api/me', { token: reply.token })).body as MeReply;
   // The session is not needed past this point: end it now. Files and the publication go with the device token,
   // which outlives the 15-minute access token however long a big week takes to upload.
-  await api(base, '/api/auth/sign-out', { method: 'POST', token: reply.token });
+  await api(base, '/api/auth/sign-out', { method: 'POST', token: reply.token, once: true }).catch(() => undefined);
   try {
     return await send(base, reply.deviceToken, me, local, { ...values, folder }, log);
   } finally {
-    await api(base, '/api/auth/sign-out', { method: 'POST', token: reply.deviceToken }).catch(() => undefined);
+    await api(base, '/api/auth/sign-out', { method: 'POST', token: reply.deviceToken, once: true }).catch(
+      () => undefined,
+    );
   }
 }
 

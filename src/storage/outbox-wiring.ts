@@ -6,6 +6,7 @@
 import { AdaptiveThrottle } from '../sync/adaptive-throttle.ts';
 import { OutboxRunner } from '../sync/outbox-runner.ts';
 import type { OutboxItem } from '../sync/ports.ts';
+import { OUTBOX_CHANNEL } from './channels.ts';
 import type { CartableDb } from './db.ts';
 import { FetchTransport } from './fetch-transport.ts';
 import { IdbOutboxStore, IdbSyncStateStore } from './idb-outbox.ts';
@@ -14,11 +15,6 @@ import { Keyring, ProfileStore } from './profiles.ts';
 import { dbSealing } from './record-sealing.ts';
 import { LegacySessionStore } from './session-store.ts';
 import { WebLock } from './web-lock.ts';
-
-/** The channel on which outbox changes are announced (a persisted name: do not rename). */
-export const OUTBOX_CHANNEL = 'cartable-outbox';
-/** The Background Sync tag the page registers and the worker answers. */
-export const OUTBOX_SYNC_TAG = 'cartable-outbox';
 
 export function createOutboxRunner(
   db: CartableDb,

@@ -8,6 +8,7 @@ import { type PrefetchOutcome, prefetchTick } from '../sync/prefetch.ts';
 import type { SlotDevice } from '../sync/slot-planner.ts';
 import { sendable } from '../sync/outbox.ts';
 import type { CartableDb, DeviceRecord } from './db.ts';
+import { PREFETCH_CHANNEL } from './channels.ts';
 import { FetchTransport, webHasher } from './fetch-transport.ts';
 import { IdbOutboxStore } from './idb-outbox.ts';
 import { IdbFileStore, IdbKeyStore, IdbPrefetchStateStore, IdbWeekStore } from './idb-stores.ts';
@@ -18,10 +19,6 @@ import { WebLock } from './web-lock.ts';
 import { webVerifier } from './web-verifier.ts';
 
 export const PREFETCH_LOCK = 'cartable-prefetch';
-/** The Periodic Background Sync tag the page registers and the worker answers. */
-export const PREFETCH_SYNC_TAG = 'cartable-prefetch';
-/** The channel on which a finished check is announced, so an open page shows the new week at once. */
-export const PREFETCH_CHANNEL = 'cartable-prefetch';
 
 /** This device's id (made once, kept) and seat (once the server gave one). */
 export async function thisDevice(db: CartableDb): Promise<DeviceRecord> {

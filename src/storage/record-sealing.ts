@@ -6,7 +6,7 @@
  * A teacher's publication, and work queued before profiles existed, stay plain (nothing private about a published
  * lesson; old records are read as they were written).
  */
-import { submissionBody } from '../sync/outbox.ts';
+import { submissionBody } from '../sync/submission-body.ts';
 import type { OutboxItem, StoredFile } from '../sync/ports.ts';
 import {
   decryptBody,

@@ -2,7 +2,6 @@
  * The page side of the service worker: registration, and the update prompt. A new version never takes over by
  * itself (a pupil may be typing); when one waits, `onUpdateReady` is called with a function that applies it.
  */
-import { Workbox } from 'workbox-window';
 
 export interface Registration {
   /** Asks the browser to look for a new version now (it also does so on navigations). */
@@ -14,6 +13,8 @@ export async function registerServiceWorker(
   onUpdateReady: (apply: () => void) => void,
 ): Promise<Registration | undefined> {
   if (!('serviceWorker' in navigator)) return undefined;
+  // workbox-window loads after the first screen: registration waits for the page anyway.
+  const { Workbox } = await import('workbox-window');
   const wb = new Workbox('/sw.js', { scope: '/' });
   wb.addEventListener('waiting', () => {
     onUpdateReady(() => {

@@ -34,6 +34,7 @@ import {
   parseRetryAfter,
 } from './backoff.ts';
 import { classify } from './outbox-classify.ts';
+import { submissionBody } from './submission-body.ts';
 import { contentOfManifest, mergeWeeks } from './week-merge.ts';
 import type { WeekManifest } from '../protocol/schemas.ts';
 import {
@@ -242,18 +243,6 @@ async function backOff(
     ...(retry.spreadMs ? { lastSpreadMs: retry.spreadMs } : {}),
   });
   return { kind: 'backing-off', until, sent };
-}
-
-/** The JSON body of a homework submission (what a sealed item holds encrypted). */
-export function submissionBody(item: OutboxItem): Record<string, unknown> {
-  return {
-    classId: item.classId,
-    week: item.week,
-    assignmentId: item.assignmentId,
-    text: item.text,
-    files: item.files,
-    submittedAt: item.submittedAt,
-  };
 }
 
 async function sendItem(

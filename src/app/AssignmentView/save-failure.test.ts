@@ -1,8 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { translator } from '../i18n/index.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadScreenMessages, translator } from '../i18n/index.ts';
 import { saveFailure } from './save-failure.ts';
 
 describe('saveFailure', () => {
+  // As the lazy screen does before drawing the form.
+  beforeAll(() => loadScreenMessages('fr'));
+
   it('tells the pupil the device is full, and that nothing was saved but the text is still there', () => {
     const notice = saveFailure(new DOMException('quota', 'QuotaExceededError'));
     expect(notice).toEqual({ kind: 'alert', key: 'assignment.quota' });

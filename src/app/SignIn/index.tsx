@@ -9,7 +9,6 @@ import { meUrl, signInUrl } from '../../protocol/paths.ts';
 import type { MeReply, SignInReply } from '../../protocol/schemas.ts';
 import type { ProfileRecord } from '../../storage/db.ts';
 import { PIN_PATTERN } from '../../storage/profiles.ts';
-import { refreshKeys } from '../../sync/week-install.ts';
 import { formText } from '../form.ts';
 import { type MessageKey, useI18n } from '../i18n/index.ts';
 import type { Services } from '../services.ts';
@@ -21,6 +20,8 @@ const decode = (body: Uint8Array): unknown => JSON.parse(new TextDecoder().decod
 
 /** Keeps the server's signing keys (weeks checked offline) and its sealing key (homework sealed on the device). */
 async function keepServerKeys(services: Services): Promise<void> {
+  // With the week's installer (its own chunk): signing in is the first moment they are needed.
+  const { refreshKeys } = await import('../../sync/week-install.ts');
   const { sealing } = await refreshKeys({ keys: services.device.keys, transport: services.transport });
   if (sealing) await services.device.keepSealingKey(sealing);
 }

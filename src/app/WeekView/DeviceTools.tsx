@@ -5,10 +5,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { mondayOfIsoWeek } from '../../protocol/iso-week.ts';
-import { webHasher } from '../../storage/fetch-transport.ts';
-import { PREFETCH_CHANNEL } from '../../storage/prefetch-wiring.ts';
-import { webVerifier } from '../../storage/web-verifier.ts';
-import { exportWeek, importWeek } from '../../sync/bundle-file.ts';
+import { PREFETCH_CHANNEL } from '../../storage/channels.ts';
 import { formatDay, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import type { Services } from '../services.ts';
@@ -62,6 +59,7 @@ export function DeviceTools(props: {
   const onExport = async () => {
     setExportFailed(false);
     try {
+      const { exportWeek } = await import('../../sync/bundle-file.ts');
       const bytes = await exportWeek(props.services, props.classId, props.week);
       const url = URL.createObjectURL(new Blob([bytes.slice().buffer], { type: 'application/octet-stream' }));
       const a = document.createElement('a');
@@ -80,6 +78,12 @@ export function DeviceTools(props: {
     if (!file) return;
     setImported({ kind: 'busy' });
     try {
+      // The file format and the signature check load when a file is chosen (their own chunk, precached).
+      const [{ importWeek }, { webVerifier }, { webHasher }] = await Promise.all([
+        import('../../sync/bundle-file.ts'),
+        import('../../storage/web-verifier.ts'),
+        import('../../storage/fetch-transport.ts'),
+      ]);
       const result = await importWeek(
         {
           ...props.services,

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEVICE_ERROR_CODES, ERROR_CODES } from '../../protocol/error-codes.ts';
 import { refusalText } from '../reasons.ts';
 import { catalogues } from './catalogues.ts';
+import { fr as frFirstScreen } from './fr.ts';
+import { frScreens } from './fr-screens.ts';
 import { detectLocale, LOCALES, translator } from './index.ts';
 
 const placeholders = (s: string) =>
@@ -21,6 +25,41 @@ describe('i18n catalogues', () => {
     for (const [key, text] of Object.entries(catalogues.fr)) {
       expect(placeholders(catalogues.en[key as keyof typeof catalogues.en]), key).toEqual(placeholders(text));
     }
+  });
+});
+
+/** The modules the first screen runs: main.tsx and what it imports statically (dynamic imports load later). */
+function firstScreenModules(): Map<string, string> {
+  const found = new Map<string, string>();
+  const visit = (file: string) => {
+    if (found.has(file)) return;
+    const text = readFileSync(file, 'utf8');
+    found.set(file, text);
+    for (const m of text.matchAll(/^import (?!type )[^;]*?from '(\.[^']+)';/gms))
+      if (m[1] && /\.tsx?$/.test(m[1])) visit(resolve(dirname(file), m[1]));
+  };
+  visit(resolve('src/app/main.tsx'));
+  return found;
+}
+
+describe('the first screen’s words', () => {
+  it('are in the catalogue loaded with it, so no screen shows a bare key', () => {
+    const modules = firstScreenModules();
+    // The walk must see the first screen and stop at the lazy ones, or this test checks nothing.
+    const names = [...modules.keys()].map((f) => f.replace(/^.*src\/app\//, ''));
+    expect(names).toEqual(expect.arrayContaining(['App.tsx', 'WeekView/index.tsx', 'SignIn/index.tsx']));
+    expect(names.some((n) => n.startsWith('PublishView/') || n.startsWith('SchoolView/'))).toBe(false);
+    const later = new Set(Object.keys(frScreens));
+    const misplaced: string[] = [];
+    for (const [file, text] of modules)
+      for (const m of text.matchAll(/'([a-zA-Z]+\.[a-zA-Z.]+)'/g))
+        if (m[1] && later.has(m[1])) misplaced.push(`${file.replace(/^.*src\//, '')}: ${m[1]}`);
+    expect(misplaced).toEqual([]);
+  });
+
+  it('are not defined twice', () => {
+    const twice = Object.keys(frScreens).filter((k) => k in frFirstScreen);
+    expect(twice).toEqual([]);
   });
 });
 
