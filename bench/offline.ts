@@ -43,14 +43,19 @@ async function timeReloads(page: Page, url: string, times: number): Promise<numb
  */
 async function pinUnlockMs(page: Page, iterations: number, times: number): Promise<number> {
   const samples = await page.evaluate(
-    async ({ iterations, times }) => {
+    async (args) => {
       const out: number[] = [];
-      for (let i = 0; i < times; i++) {
+      for (let i = 0; i < args.times; i++) {
         const started = performance.now();
         const enc = new TextEncoder();
         const base = await crypto.subtle.importKey('raw', enc.encode('1234'), 'PBKDF2', false, ['deriveKey']);
         const key = await crypto.subtle.deriveKey(
-          { name: 'PBKDF2', hash: 'SHA-256', salt: crypto.getRandomValues(new Uint8Array(16)), iterations },
+          {
+            name: 'PBKDF2',
+            hash: 'SHA-256',
+            salt: crypto.getRandomValues(new Uint8Array(16)),
+            iterations: args.iterations,
+          },
           base,
           { name: 'AES-GCM', length: 256 },
           false,
