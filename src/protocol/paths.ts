@@ -17,6 +17,9 @@ export const uploadUrl = (sha256: string): string => `${API_PREFIX}/uploads/${sh
 /** The idempotent PUT of a submission: the id is made on the device. */
 export const submissionUrl = (id: string): string => `${API_PREFIX}/submissions/${id}`;
 
+/** Several submissions of one pupil in one request, each as idempotent as its own PUT (a device draining its queue). */
+export const submissionBatchUrl = (): string => `${API_PREFIX}/submissions/batch`;
+
 /**
  * Sent with a 503 or 429 beside Retry-After: over how many seconds the server wants the clients it refused to spread
  * their next attempts (it knows its backlog and capacity; a device cannot know how many others are waiting).

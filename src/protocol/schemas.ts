@@ -6,6 +6,7 @@ import { Type, type Static } from 'typebox';
 import { HOMEWORK_FILE_TYPES, HOMEWORK_LIMITS } from './homework-files.ts';
 import { ISO_WEEK_PATTERN } from './iso-week.ts';
 import { DATE_TIME_PATTERN, NO_NUL_PATTERN } from './storable.ts';
+import { SUBMISSION_BATCH_LIMITS } from './submission-batch.ts';
 
 /** Every 4xx/5xx answer: a stable machine code and a human sentence. */
 export const ErrorBody = Type.Object({
@@ -188,6 +189,42 @@ export const Receipt = Type.Object({
   receivedAt: Type.String({ format: 'date-time' }),
 });
 export type Receipt = Static<typeof Receipt>;
+
+/**
+ * One submission of a batch: its id (made on the device) and either its body, or the body sealed to the server
+ * (`seal`: what the SEAL_HEADER of a single PUT carries; `sealed`: the ciphertext, base64url).
+ */
+export const SubmissionBatchItem = Type.Union([
+  Type.Object({ id: SubmissionId, submission: SubmissionBody }, { additionalProperties: false }),
+  Type.Object(
+    {
+      id: SubmissionId,
+      seal: Type.String({ maxLength: 1024, pattern: '^v1\\.[A-Za-z0-9_.-]+$' }),
+      sealed: Type.String({ maxLength: SUBMISSION_BATCH_LIMITS.maxBodyBytes, pattern: '^[A-Za-z0-9_-]*$' }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type SubmissionBatchItem = Static<typeof SubmissionBatchItem>;
+
+export const SubmissionBatchBody = Type.Object(
+  { items: Type.Array(SubmissionBatchItem, { minItems: 1, maxItems: SUBMISSION_BATCH_LIMITS.maxItems }) },
+  { additionalProperties: false },
+);
+export type SubmissionBatchBody = Static<typeof SubmissionBatchBody>;
+
+/** Each item's answer, as its own PUT would have given it: 201/200 with the receipt, or the error's status and code. */
+export const SubmissionBatchResult = Type.Object({
+  id: SubmissionId,
+  status: Type.Integer(),
+  receipt: Type.Optional(Receipt),
+  error: Type.Optional(Type.String()),
+  message: Type.Optional(Type.String()),
+});
+export type SubmissionBatchResult = Static<typeof SubmissionBatchResult>;
+
+export const SubmissionBatchReply = Type.Object({ results: Type.Array(SubmissionBatchResult) });
+export type SubmissionBatchReply = Static<typeof SubmissionBatchReply>;
 
 export const ServerKey = Type.Object({
   keyId: Type.String(),

@@ -169,6 +169,7 @@ export function gateOf(method: string | undefined, url: string | undefined): Gat
 
 /** The route pattern of a write, as Fastify names it in the access log. */
 function routePattern(url: string): string {
+  if (url.startsWith('/api/submissions/batch')) return '/api/submissions/batch';
   if (url.startsWith('/api/submissions/')) return '/api/submissions/:id';
   if (url.startsWith('/api/uploads/')) return '/api/uploads/:sha256';
   if (url.startsWith('/api/lesson-files/')) return '/api/lesson-files/:sha256';

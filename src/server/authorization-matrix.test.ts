@@ -156,6 +156,8 @@ function homework(files: unknown[] = []) {
 interface Entry {
   request: () => InjectOptions;
   allowed: readonly Actor[];
+  /** The status that decides, when it is not the answer's own (a batch answers each item apart). */
+  status?: (res: { statusCode: number; json: () => unknown }) => number;
 }
 
 const png = () => encodePng(3, 3, () => [Math.floor(Math.random() * 255), 1, 2, 255]);
@@ -274,6 +276,19 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'PUT', url: `/api/submissions/${randomUUID()}`, payload: homework() }),
     allowed: ['pupil'],
   },
+  'POST /api/submissions/batch': {
+    request: () => ({
+      method: 'POST',
+      url: '/api/submissions/batch',
+      payload: { items: [{ id: randomUUID(), submission: homework() }] },
+    }),
+    allowed: ['pupil'],
+    // 200 with each item's own answer: the one item decides, as its single PUT would.
+    status: (res) =>
+      res.statusCode === 200
+        ? ((res.json() as { results: { status: number }[] }).results[0]?.status ?? 0)
+        : res.statusCode,
+  },
   'POST /api/classes/{classId}/pupils/import': {
     request: () => ({
       method: 'POST',
@@ -328,11 +343,12 @@ describe('authorization matrix', () => {
         };
         const res = await s.app.inject({ ...request, headers });
         const allowed = entry.allowed.includes(actor);
-        // A denial is 401 without a token, else 403 or 404, always with the API's JSON error body.
+        const status = entry.status ? entry.status(res) : res.statusCode;
+        // A denial is 401 without a token, else 403 or 404, always with the API's JSON error body (or the item's).
         const deniedWell =
-          (actor === 'anonymous' ? res.statusCode === 401 : res.statusCode === 403 || res.statusCode === 404) &&
-          res.body.startsWith('{"error":');
-        const ok = allowed ? res.statusCode >= 200 && res.statusCode < 300 : deniedWell;
+          (actor === 'anonymous' ? status === 401 : status === 403 || status === 404) &&
+          (res.body.startsWith('{"error":') || res.body.includes('"error":"'));
+        const ok = allowed ? status >= 200 && status < 300 : deniedWell;
         if (!ok)
           outcomes.push(
             `${actor}: ${res.statusCode} ${res.body.slice(0, 120)} (expected ${allowed ? 'allowed' : 'denied'})`,
@@ -357,6 +373,7 @@ describe('authorization matrix', () => {
       'GET /api/uploads/{sha256}',
       'PUT /api/uploads/{sha256}',
       'PUT /api/submissions/{id}',
+      'POST /api/submissions/batch',
     ]);
     const refresh = refreshTokens.pop() ?? '';
     const outcomes: string[] = [];

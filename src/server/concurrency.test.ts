@@ -78,6 +78,34 @@ describe('concurrent writes', () => {
     expect(kept.map((k) => k.submission_id)).toEqual(Array.from({ length: N - 1 }, () => other));
   });
 
+  it('POST /api/submissions/batch: the same batch at once, and a batch racing single PUTs of its items, store each item once', async () => {
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    const items = ids.map((id) => ({ id, submission: homework(`lot ${id}`) }));
+    const batches = await atOnce(
+      Array.from({ length: N }, () => as(pupil, { method: 'POST', url: '/api/submissions/batch', payload: { items } })),
+    );
+    expect(statuses(batches)).toEqual(Array.from({ length: N }, () => 200));
+    const results = batches.flatMap((b) => b.json<{ results: { status: number }[] }>().results.map((r) => r.status));
+    expect([results.filter((st) => st === 201).length, results.filter((st) => st === 200).length]).toEqual([
+      ids.length,
+      ids.length * (N - 1),
+    ]);
+    const raced = Array.from({ length: 5 }, () => randomUUID());
+    const racedItems = raced.map((id) => ({ id, submission: homework(`course ${id}`) }));
+    await atOnce([
+      as(pupil, { method: 'POST', url: '/api/submissions/batch', payload: { items: racedItems } }),
+      ...racedItems.map((i) => as(pupil, { method: 'PUT', url: `/api/submissions/${i.id}`, payload: i.submission })),
+    ]);
+    const all = [...ids, ...raced];
+    const rows = await s.ctx.db.selectFrom('submissions').select('id').where('id', 'in', all).execute();
+    const versions = await s.ctx.db
+      .selectFrom('submission_versions')
+      .select('submission_id')
+      .where('submission_id', 'in', all)
+      .execute();
+    expect([rows.length, versions.length]).toEqual([all.length, 0]);
+  });
+
   it('PUT /api/uploads/{sha256}: the same file at once is stored once and owned once; different files all stored', async () => {
     const bytes = png(1);
     const same = await atOnce(

@@ -175,6 +175,7 @@ describe('OpenAPI', () => {
       '/api/school',
       '/api/school/classes',
       '/api/school/teachers',
+      '/api/submissions/batch',
       '/api/submissions/{id}',
       '/api/submissions/{id}/files/{sha256}',
       '/api/sync-policy',

@@ -1,7 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { submissionUrl, uploadUrl } from '../protocol/paths.ts';
-import type { AssignmentSubmissionsReply, KeysReply, ReceiptPayload, SubmissionBody } from '../protocol/schemas.ts';
+import { submissionBatchUrl, submissionUrl, uploadUrl } from '../protocol/paths.ts';
+import type {
+  AssignmentSubmissionsReply,
+  KeysReply,
+  ReceiptPayload,
+  SubmissionBatchItem,
+  SubmissionBatchReply,
+  SubmissionBody,
+} from '../protocol/schemas.ts';
+import { encryptBody, newBodyKey, sealForServer } from '../storage/crypto-box.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { verifyReceipt } from './receipts.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
@@ -200,5 +208,94 @@ describe('PUT /api/submissions/{id}', () => {
     expect((await s.app.inject({ url, headers: auth(hugo) })).statusCode).toBe(404);
     // Homework is not served publicly by hash.
     expect((await s.app.inject(`/api/files/${photoSha}`)).statusCode).toBe(404);
+  });
+});
+
+describe('a batch of submissions', () => {
+  const batch = (token: string, items: SubmissionBatchItem[]) =>
+    s.app.inject({ method: 'POST', url: submissionBatchUrl(), headers: auth(token), payload: { items } });
+  const stored = async (ids: string[]) => ({
+    rows: (await s.ctx.db.selectFrom('submissions').select('id').where('id', 'in', ids).execute()).length,
+    versions: (
+      await s.ctx.db
+        .selectFrom('submission_versions')
+        .select('submission_id')
+        .where('submission_id', 'in', ids)
+        .execute()
+    ).length,
+  });
+  async function sealedItem(id: string, payload: SubmissionBody): Promise<SubmissionBatchItem> {
+    const keys = (await s.app.inject('/api/keys')).json<KeysReply>();
+    if (!keys.sealing) throw new Error('no sealing key');
+    const key = await newBodyKey();
+    const enc = await encryptBody(key, new TextEncoder().encode(JSON.stringify(payload)));
+    return {
+      id,
+      seal: `${await sealForServer(keys.sealing, key)}.${enc.iv}`,
+      sealed: Buffer.from(enc.ct).toString('base64url'),
+    };
+  }
+
+  it('answers each item as its own PUT would, and a repeated batch stores nothing new', async () => {
+    const [a, b, c, d] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    expect((await put(lea, a, body('déjà envoyé'))).statusCode).toBe(201);
+    const items: SubmissionBatchItem[] = [
+      { id: a, submission: body('déjà envoyé') },
+      { id: b, submission: body('nouveau') },
+      await sealedItem(c, body('scellé')),
+      { id: d, submission: { ...body('inconnu'), assignmentId: 'pas-un-devoir' } },
+    ];
+    const first = await batch(lea, items);
+    expect(first.statusCode).toBe(200);
+    const results = first.json<SubmissionBatchReply>().results;
+    expect(results.map((r) => [r.id, r.status, r.error])).toEqual([
+      [a, 200, undefined],
+      [b, 201, undefined],
+      [c, 201, undefined],
+      [d, 422, 'unknown_assignment'],
+    ]);
+    const payload = JSON.parse(results[2]?.receipt?.payload ?? '{}') as ReceiptPayload;
+    expect([payload.submissionId, payload.pupilId]).toEqual([c, 'demo-lea']);
+    const text = await s.ctx.db.selectFrom('submissions').select('text').where('id', '=', c).executeTakeFirst();
+    expect(text?.text).toBe('scellé');
+
+    const again = (await batch(lea, items)).json<SubmissionBatchReply>().results;
+    expect(again.map((r) => r.status)).toEqual([200, 200, 200, 422]);
+    expect(again.map((r) => r.receipt)).toEqual(results.map((r) => r.receipt));
+    expect(await stored([a, b, c, d])).toEqual({ rows: 3, versions: 0 });
+  });
+
+  it('keeps other content under a known id as a version (409), and stores nothing under another pupil’s id', async () => {
+    const mine = randomUUID();
+    const theirs = randomUUID();
+    expect((await put(lea, mine, body('première version'))).statusCode).toBe(201);
+    expect((await put(hugo, theirs, body('la copie de Hugo'))).statusCode).toBe(201);
+    const results = (
+      await batch(lea, [
+        { id: mine, submission: body('deuxième version') },
+        { id: theirs, submission: body('par-dessus Hugo') },
+      ])
+    ).json<SubmissionBatchReply>().results;
+    expect(results.map((r) => [r.status, r.error])).toEqual([
+      [409, 'conflict'],
+      [409, 'conflict'],
+    ]);
+    expect(await stored([mine])).toEqual({ rows: 1, versions: 1 });
+    expect(await stored([theirs])).toEqual({ rows: 1, versions: 0 });
+  });
+
+  it('refuses a teacher whole, a tampered seal as bad_seal, and a malformed batch whole with 400', async () => {
+    const byTeacher = await batch(teacher, [{ id: randomUUID(), submission: body('x') }]);
+    expect([byTeacher.statusCode, byTeacher.json<{ error: string }>().error]).toEqual([403, 'pupils_only']);
+    const good = await sealedItem(randomUUID(), body('scellé'));
+    const tampered = { ...good, sealed: `${'sealed' in good ? good.sealed.slice(0, -4) : ''}AAAA` };
+    const sealedResults = (await batch(lea, [tampered])).json<SubmissionBatchReply>().results;
+    expect(sealedResults.map((r) => [r.status, r.error])).toEqual([[400, 'bad_seal']]);
+    const tooMany = Array.from({ length: 26 }, () => ({ id: randomUUID(), submission: body('x') }));
+    const res = await batch(lea, tooMany);
+    expect(res.statusCode).toBe(400);
+    expect(res.json<{ error: string }>().error).toBe('invalid_request');
+    const anonymous = await s.app.inject({ method: 'POST', url: submissionBatchUrl(), payload: { items: [] } });
+    expect(anonymous.statusCode).toBe(401);
   });
 });

@@ -8,6 +8,7 @@
  *   as the ciphertext it was stored as.
  */
 import { SEAL_INFO } from '../protocol/paths.ts';
+import { toBase64Url as encodeBase64Url } from '../sync/base64url.ts';
 
 /** Bytes sealed to a public key: ephemeral public key, IV, ciphertext, all base64url. */
 export interface Sealed {
@@ -30,10 +31,7 @@ export const PBKDF2_ITERATIONS = 600_000;
 const PROFILE_INFO = 'cartable-profile v1';
 
 export function toBase64Url(bytes: Uint8Array | ArrayBuffer): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  let binary = '';
-  for (let i = 0; i < view.length; i += 0x8000) binary += String.fromCharCode(...view.subarray(i, i + 0x8000));
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return encodeBase64Url(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes));
 }
 
 export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {

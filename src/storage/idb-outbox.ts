@@ -129,6 +129,46 @@ export class IdbOutboxStore implements OutboxStore {
     );
   }
 
+  /**
+   * Reads the records in one transaction, decides outside it (opening and resealing may await WebCrypto, which would
+   * end a transaction), then writes every one still unchanged in one transaction; one changed meanwhile (another tab
+   * withdrew it, the worker settled it) goes through `update`, which reads it again.
+   */
+  async updateMany(
+    ids: readonly string[],
+    change: (item: OutboxItem) => OutboxItem | undefined,
+  ): Promise<OutboxItem[]> {
+    const read = this.db.transaction('outbox', 'readonly');
+    const records = (await Promise.all(ids.map((id) => read.store.get(id)))).map(asRecord);
+    await read.done;
+    const decided = await Promise.all(
+      records.map(async (record) => {
+        if (!record) return undefined;
+        const next = change(await this.open(record));
+        if (!next) return undefined;
+        const write = this.sealing ? await resealRecord(this.sealing, record, next) : next;
+        return { record, next, write };
+      }),
+    );
+    const planned = decided.filter((d) => d !== undefined);
+    if (planned.length === 0) return [];
+    const tx = this.db.transaction('outbox', 'readwrite', { durability: 'relaxed' });
+    const moved: string[] = [];
+    for (const { record, write } of planned) {
+      const now = asRecord(await tx.store.get(record.id));
+      if (!now || now.rev !== record.rev || now.state !== record.state || now.attempts !== record.attempts)
+        moved.push(record.id);
+      else await tx.store.put(write);
+    }
+    await tx.done;
+    const again = new Map<string, OutboxItem | undefined>();
+    for (const id of moved) again.set(id, await this.update(id, change));
+    return planned.flatMap(({ record, next }) => {
+      const settled = again.has(record.id) ? again.get(record.id) : next;
+      return settled ? [settled] : [];
+    });
+  }
+
   async remove(id: string, allowed: (item: OutboxItem) => boolean): Promise<boolean> {
     return this.change(
       id,

@@ -3,6 +3,7 @@
  * fetch, Web Locks, WebCrypto randomness. Changes are announced on a BroadcastChannel so every tab and the worker
  * see the same queue.
  */
+import { SUBMISSION_BATCH_LIMITS } from '../protocol/submission-batch.ts';
 import { AdaptiveThrottle } from '../sync/adaptive-throttle.ts';
 import { OutboxRunner } from '../sync/outbox-runner.ts';
 import type { OutboxItem } from '../sync/ports.ts';
@@ -46,5 +47,7 @@ export function createOutboxRunner(
     },
     concurrency: 2,
     throttle: new AdaptiveThrottle(realClock),
+    // A week's queue leaves in batches of small items (under the server's limits, with room for the JSON around them).
+    batch: { maxItems: SUBMISSION_BATCH_LIMITS.maxItems, maxBytes: SUBMISSION_BATCH_LIMITS.maxBodyBytes - 16 * 1024 },
   });
 }

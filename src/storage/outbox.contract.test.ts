@@ -115,6 +115,31 @@ describe.each(implementations)('outbox contract: %s', (_name, make) => {
     expect(await outbox.update('missing', (i) => i)).toBeUndefined();
   });
 
+  it('updates several at once, in the order asked, leaving alone what the change skips and ids it does not know', async () => {
+    const { outbox } = await make();
+    for (const [id, at] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ] as const)
+      await outbox.add(item(id, at), []);
+    await outbox.update('b', (i) => ({ ...i, state: 'received' }));
+    const changed = await outbox.updateMany(['c', 'missing', 'b', 'a'], (i) =>
+      i.state === 'pending' ? { ...i, state: 'sending', attempts: i.attempts + 1 } : undefined,
+    );
+    expect(changed.map((i) => [i.id, i.state, i.attempts])).toEqual([
+      ['c', 'sending', 1],
+      ['a', 'sending', 1],
+    ]);
+    // Read back whole (a sealed record keeps its private fields through the change).
+    expect(await outbox.get('a')).toMatchObject({ state: 'sending', attempts: 1, text: 'texte a' });
+    expect(await outbox.get('b')).toMatchObject({ state: 'received', attempts: 0 });
+    const receipt = { payload: 'p', signature: 's', receivedAt: '2026-11-25T08:00:00.000Z' };
+    await outbox.updateMany(['a', 'c'], (i) => ({ ...i, state: 'received', receipt }));
+    expect(await outbox.get('c')).toMatchObject({ state: 'received', receipt, text: 'texte c' });
+    expect(await outbox.updateMany([], (i) => i)).toEqual([]);
+  });
+
   it('removes only what the condition allows', async () => {
     const { outbox } = await make();
     await outbox.add(item('a', 1), []);

@@ -181,6 +181,17 @@ export class MemoryOutboxStore implements OutboxStore {
     this.items.set(id, clone(next));
     return clone(next);
   }
+  async updateMany(
+    ids: readonly string[],
+    change: (item: OutboxItem) => OutboxItem | undefined,
+  ): Promise<OutboxItem[]> {
+    const changed: OutboxItem[] = [];
+    for (const id of ids) {
+      const next = await this.update(id, change);
+      if (next) changed.push(next);
+    }
+    return changed;
+  }
   async remove(id: string, allowed: (item: OutboxItem) => boolean): Promise<boolean> {
     const current = this.items.get(id);
     if (!current || !allowed(clone(current))) return false;

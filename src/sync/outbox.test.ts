@@ -248,6 +248,90 @@ describe('drainOutbox', () => {
   });
 });
 
+describe('batches', () => {
+  const batched = () => ({ ...deps, batch: { maxItems: 25, maxBytes: 200 * 1024 } });
+  const batchPosts = () => transport.log.filter((r) => r.path === '/api/submissions/batch').length;
+
+  it('send small items together once the probe succeeded: each received once with its own receipt', async () => {
+    const items = Array.from({ length: 60 }, () => item());
+    for (const i of items) await outbox.add(i, []);
+    expect(await drainOutbox(batched())).toEqual({ kind: 'drained', sent: 60 });
+    expect(server.submissions.size).toBe(60);
+    // The probe alone, then 59 items in groups of at most 25 (two lanes: 25 + 25, then 9).
+    expect([submissionPuts(), batchPosts()]).toEqual([1, 3]);
+    const received = (await outbox.list()).flatMap((e) => (e.ok ? [e.item] : []));
+    expect(received.every((i) => i.state === 'received' && i.receipt?.payload === `receipt-${i.id}`)).toBe(true);
+  });
+
+  it('keep items with files and other owners’ items out of a batch', async () => {
+    const p = photo('cahier');
+    deps.credentials = async (owner) => `token-${owner}`;
+    server.tokens.set('token-hugo', 'hugo');
+    await outbox.add(item(), []);
+    await outbox.add(item(), []);
+    await outbox.add(item({ files: [p.ref] }), [p.stored]);
+    await outbox.add(item({ owner: 'hugo' }), []);
+    await outbox.add(item(), []);
+    await outbox.add(item(), []);
+    expect(await drainOutbox({ ...batched(), concurrency: 1 })).toEqual({ kind: 'drained', sent: 6 });
+    const bodies = transport.log
+      .filter((r) => r.path === '/api/submissions/batch')
+      .map((r) => (JSON.parse(new TextDecoder().decode(r.body as Uint8Array)) as { items: unknown[] }).items.length);
+    // probe; then [2nd] alone (the photo follows it); photo alone; hugo alone; the last two together.
+    expect(bodies).toEqual([2]);
+    expect(server.submissions.size).toBe(6);
+    expect([...server.submissions.values()].filter((v) => v.owner === 'hugo')).toHaveLength(1);
+  });
+
+  it('settle each item by its own answer: refused, conflict and received side by side', async () => {
+    const [probe, ok, refused, conflict] = [item(), item(), item(), item()];
+    for (const i of [probe, ok, refused, conflict]) await outbox.add(i, []);
+    server.refuse.set(refused.id, { status: 422, error: 'unknown_assignment', message: 'x' });
+    server.submissions.set(conflict.id, { owner: 'lea', body: 'autre chose', receipt: 'r' });
+    expect(await drainOutbox(batched())).toEqual({ kind: 'drained', sent: 4 });
+    expect(await states()).toEqual(['received', 'received', 'refused', 'conflict']);
+    expect((await outbox.get(refused.id))?.refusal?.error).toBe('unknown_assignment');
+  });
+
+  it('put every item of a refused batch back, wait the Retry-After, then deliver each once', async () => {
+    for (let i = 0; i < 10; i++) await outbox.add(item(), []);
+    let calls = 0;
+    transport = new FakeTransport((req) => {
+      if (req.path === '/api/submissions/batch' && calls++ === 0)
+        return response(503, { error: 'overloaded', message: 'x' }, { 'retry-after': '30' });
+      return server.handle(req);
+    });
+    const first = await drainOutbox({ ...batched(), transport });
+    expect(first).toMatchObject({ kind: 'backing-off', sent: 1 });
+    expect(await states()).toEqual(['received', ...Array.from({ length: 9 }, () => 'pending')]);
+    const until = (await syncState.getBackoff()).nextAttemptAt;
+    expect(until - clock.now()).toBeGreaterThanOrEqual(30_000);
+    await clock.advance(until - clock.now());
+    expect(await drainOutbox({ ...batched(), transport })).toEqual({ kind: 'drained', sent: 9 });
+    expect(server.submissions.size).toBe(10);
+  });
+
+  it('fall back to one request per item when the server has no batches (404)', async () => {
+    server.batches = false;
+    for (let i = 0; i < 5; i++) await outbox.add(item(), []);
+    expect(await drainOutbox(batched())).toEqual({ kind: 'drained', sent: 5 });
+    expect(server.submissions.size).toBe(5);
+    expect(await states()).toEqual(Array.from({ length: 5 }, () => 'received'));
+  });
+
+  it('store nothing twice when the answer to a batch is lost after the server committed', async () => {
+    const items = Array.from({ length: 6 }, () => item());
+    for (const i of items) await outbox.add(i, []);
+    server.dropAnswerOnce.add(items[1]?.id ?? '');
+    expect((await drainOutbox(batched())).kind).toBe('backing-off');
+    expect(server.submissions.size).toBe(6);
+    await clock.advance((await syncState.getBackoff()).nextAttemptAt - clock.now());
+    expect(await drainOutbox(batched())).toEqual({ kind: 'drained', sent: 5 });
+    expect(server.submissions.size).toBe(6);
+    expect(await states()).toEqual(Array.from({ length: 6 }, () => 'received'));
+  });
+});
+
 describe('server pacing and local throttling', () => {
   it('never comes back before Retry-After; with a spread and no Retry-After, spreads over the window the server names', async () => {
     const delays = async (headers: Record<string, string>) => {

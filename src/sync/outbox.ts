@@ -21,9 +21,11 @@ import {
   RECOVERY_PERIOD_HEADER,
   RETRY_SPREAD_HEADER,
   SEAL_HEADER,
+  submissionBatchUrl,
   submissionUrl,
   uploadUrl,
 } from '../protocol/paths.ts';
+import { toBase64Url } from './base64url.ts';
 import type { AdaptiveThrottle } from './adaptive-throttle.ts';
 import {
   type BackoffPolicy,
@@ -67,6 +69,17 @@ export interface OutboxDeps {
   concurrency?: number;
   /** Refuses locally when the server has mostly been refusing (kept by the runner across passes). */
   throttle?: AdaptiveThrottle;
+  /**
+   * Sends an owner's small homework items together (POST /api/submissions/batch, each as idempotent as its own PUT)
+   * once the probe succeeded; without it, one request per item.
+   */
+  batch?: BatchPolicy;
+}
+
+/** How many items, and how many bytes of request body, one batch may carry. */
+export interface BatchPolicy {
+  maxItems: number;
+  maxBytes: number;
 }
 
 export type DrainResult =
@@ -190,13 +203,46 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   let sent = first === 'done' ? 1 : 0;
   let failure: Retry | undefined;
   let next = 0;
+  let batching = deps.batch !== undefined;
+  /** The next item, with the items after it that may travel in the same batch. */
+  const take = (): { item: OutboxItem; wire: BatchWire }[] => {
+    const item = rest[next++];
+    if (!item) return [];
+    const lead = batching && deps.batch ? batchWire(item) : undefined;
+    if (!lead || !deps.batch) return [{ item, wire: lead ?? { id: item.id, bytes: 0 } }];
+    const group = [{ item, wire: lead }];
+    let bytes = lead.bytes;
+    for (let candidate = rest[next]; candidate && group.length < deps.batch.maxItems; candidate = rest[next]) {
+      const wire = candidate.owner === item.owner ? batchWire(candidate) : undefined;
+      if (!wire || bytes + wire.bytes > deps.batch.maxBytes) break;
+      group.push({ item: candidate, wire });
+      bytes += wire.bytes;
+      next++;
+    }
+    return group;
+  };
   const worker = async () => {
     while (failure === undefined && next < rest.length) {
-      const item = rest[next++];
-      if (!item) break;
-      const outcome = await send(item);
-      if (isRetry(outcome)) failure ??= outcome;
-      else if (outcome === 'done') sent++;
+      const group = take();
+      const only = group[0];
+      if (!only) break;
+      const outcomes =
+        group.length === 1
+          ? [await send(only.item)]
+          : await sendBatch(listening, group, tokens.get(only.item.owner) ?? '', tokens);
+      if (outcomes === 'unsupported') {
+        batching = false; // an older server, or a proxy that does not pass it: one at a time from now on
+        for (const { item } of group) {
+          const outcome = await send(item);
+          if (isRetry(outcome)) failure ??= outcome;
+          else if (outcome === 'done') sent++;
+        }
+        continue;
+      }
+      for (const outcome of outcomes) {
+        if (isRetry(outcome)) failure ??= outcome;
+        else if (outcome === 'done') sent++;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, deps.concurrency ?? 2) }, worker));
@@ -243,6 +289,133 @@ async function backOff(
     ...(retry.spreadMs ? { lastSpreadMs: retry.spreadMs } : {}),
   });
   return { kind: 'backing-off', until, sent };
+}
+
+/** One item as a batch carries it, and its size in the request body (JSON, approximately). */
+interface BatchWire {
+  id: string;
+  bytes: number;
+  submission?: Record<string, unknown>;
+  seal?: string;
+  sealed?: string;
+}
+
+/** Homework without files may go in a batch (files are uploaded first, one by one); publications never. */
+function batchWire(item: OutboxItem): BatchWire | undefined {
+  if (item.publication || item.files.length > 0 || (item.state !== 'pending' && item.state !== 'sending'))
+    return undefined;
+  if (item.wire) {
+    const seal = `${item.wire.key}.${item.wire.bodyIv}`;
+    const sealed = toBase64Url(item.wire.body);
+    return { id: item.id, seal, sealed, bytes: seal.length + sealed.length + 80 };
+  }
+  const submission = submissionBody(item);
+  return { id: item.id, submission, bytes: encoder.encode(JSON.stringify(submission)).byteLength + 80 };
+}
+
+/**
+ * Sends a group of one owner's items in one request. Each item is answered as its own PUT would be and settled so:
+ * received with its receipt, conflict, refused, or back to pending (a retry for that item alone). A refusal of the
+ * whole request is settled for all as a single item's would be (retry, sign-in); 'unsupported' when the server does
+ * not take batches (404, 405) or refused its shape (400, 413, 415): the caller then sends them one by one.
+ */
+async function sendBatch(
+  deps: OutboxDeps,
+  group: { item: OutboxItem; wire: BatchWire }[],
+  token: string,
+  tokens: Map<string, string | undefined>,
+): Promise<Outcome[] | 'unsupported'> {
+  const owner = group[0]?.item.owner ?? '';
+  if (tokens.get(owner) === undefined) return group.map(() => 'skipped');
+  const wires = new Map(group.map((g) => [g.item.id, g.wire]));
+  const started = await deps.outbox.updateMany([...wires.keys()], (i) =>
+    i.state === 'pending' || i.state === 'sending' ? { ...i, state: 'sending', attempts: i.attempts + 1 } : undefined,
+  );
+  for (const item of started) deps.onItem?.(item);
+  if (started.length === 0) return [];
+  const settleAll = async (patch: (item: OutboxItem) => Partial<OutboxItem> | undefined) => {
+    const settled = await deps.outbox.updateMany(
+      started.map((i) => i.id),
+      (i) => {
+        const change = i.state === 'sending' ? patch(i) : undefined;
+        return change ? { ...i, ...change } : undefined;
+      },
+    );
+    for (const item of settled) deps.onItem?.(item);
+  };
+  const items = started.map((i) => {
+    const { bytes: _bytes, ...wire } = wires.get(i.id) ?? { id: i.id, bytes: 0 };
+    return wire;
+  });
+  let res: TransportResponse;
+  try {
+    res = await deps.transport.send({
+      method: 'POST',
+      path: submissionBatchUrl(),
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: encoder.encode(JSON.stringify({ items })),
+    });
+  } catch (err) {
+    if (!(err instanceof TransportError)) throw err;
+    await settleAll(() => ({ state: 'pending', lastError: 'network' }));
+    return [{ retryAfterMs: undefined, error: 'network' }];
+  }
+  if ([400, 404, 405, 413, 415].includes(res.status)) {
+    await settleAll(() => ({ state: 'pending' }));
+    return 'unsupported';
+  }
+  const verdict = classify(res.status);
+  const paced = verdict === 'retry' && res.headers['retry-after'] !== undefined;
+  if (!paced) deps.throttle?.record(verdict !== 'retry');
+  const body = bodyJson(res);
+  if (verdict === 'retry') {
+    const error = typeof body.error === 'string' ? body.error : `http_${res.status}`;
+    const spread = Number(res.headers[RETRY_SPREAD_HEADER]);
+    await settleAll(() => ({ state: 'pending', lastError: error }));
+    return [
+      {
+        retryAfterMs: parseRetryAfter(res.headers['retry-after'], deps.clock.now()),
+        spreadMs: Number.isFinite(spread) && spread > 0 ? spread * 1000 : undefined,
+        error,
+      },
+    ];
+  }
+  if (verdict === 'auth') {
+    tokens.set(owner, undefined);
+    deps.onAuthRejected?.(owner);
+    await settleAll(() => ({ state: 'pending', lastError: 'auth' }));
+    return ['auth'];
+  }
+  if (verdict !== 'ok') {
+    await settleAll(() => ({ state: 'pending' }));
+    return 'unsupported';
+  }
+  const results = new Map<string, Record<string, unknown>>();
+  if (Array.isArray(body.results))
+    for (const r of body.results as unknown[])
+      if (typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string')
+        results.set((r as { id: string }).id, r as Record<string, unknown>);
+  const outcomes: Outcome[] = [];
+  await settleAll((i) => {
+    const r = results.get(i.id);
+    const status = typeof r?.status === 'number' ? r.status : 0;
+    const itemVerdict = r ? classify(status) : 'retry';
+    const error = typeof r?.error === 'string' ? r.error : `http_${status}`;
+    const message = typeof r?.message === 'string' ? r.message : '';
+    if (itemVerdict === 'ok') {
+      outcomes.push('done');
+      const receipt = r?.receipt as OutboxItem['receipt'];
+      return { state: 'received', ...(receipt ? { receipt } : {}) };
+    }
+    if (itemVerdict === 'retry' || itemVerdict === 'auth') {
+      outcomes.push({ retryAfterMs: undefined, error });
+      return { state: 'pending', lastError: error };
+    }
+    outcomes.push('done');
+    const refusal = { status, error, message };
+    return itemVerdict === 'conflict' ? { state: 'conflict', refusal } : { state: 'refused', refusal };
+  });
+  return outcomes;
 }
 
 async function sendItem(

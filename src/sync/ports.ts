@@ -187,6 +187,11 @@ export interface OutboxStore {
   list(): Promise<OutboxEntry[]>;
   /** Read-modify-write in one transaction; `change` returns undefined to leave the item as it is. */
   update(id: string, change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem | undefined>;
+  /**
+   * `update` for several items at once (a batch changing state together), as few transactions as the store can:
+   * the items changed, in the order of `ids`; unknown ids and those `change` leaves alone are not in it.
+   */
+  updateMany(ids: readonly string[], change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem[]>;
   /** Deletes the item if `allowed(item)`, in one transaction; true when it was deleted. */
   remove(id: string, allowed: (item: OutboxItem) => boolean): Promise<boolean>;
   /** The bytes of a file attached to `item`, kept on the device until sent (ciphertext for a sealed item). */

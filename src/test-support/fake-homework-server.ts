@@ -21,7 +21,11 @@ export class FakeHomeworkServer {
   tokens = new Map<string, string>([['token-lea', 'lea']]);
   inFlight = 0;
   maxInFlight = 0;
+  /** Submissions received, one by one or in batches. */
   submissionPuts = 0;
+  /** Whether POST /api/submissions/batch exists (an older server answers 404). */
+  batches = true;
+  batchRequests = 0;
 
   constructor(private readonly tick: () => Promise<void> = async () => undefined) {}
 
@@ -36,6 +40,24 @@ export class FakeHomeworkServer {
       this.inFlight--;
     }
   };
+
+  /** One submission, as the PUT and each item of a batch take it. */
+  private submit(owner: string, id: string, body: string): { status: number; body: unknown } {
+    this.submissionPuts++;
+    const refusal = this.refuse.get(id);
+    if (refusal) return { status: refusal.status, body: refusal };
+    const files = (JSON.parse(body) as { files: { sha256: string }[] }).files;
+    if (files.some((f) => !this.uploads.has(f.sha256)))
+      return { status: 422, body: { error: 'missing_file', message: 'x' } };
+    const existing = this.submissions.get(id);
+    if (existing && existing.body !== body) return { status: 409, body: { error: 'conflict', message: 'both kept' } };
+    const receipt = existing?.receipt ?? `receipt-${id}`;
+    this.submissions.set(id, { owner, body, receipt });
+    return {
+      status: existing ? 200 : 201,
+      body: { receipt: { payload: receipt, signature: 'sig', receivedAt: '2026-11-25T08:00:00.000Z' } },
+    };
+  }
 
   private answer(req: TransportRequest): TransportResponse {
     if (this.mode === 'down') throw new TransportError('connection refused');
@@ -57,23 +79,27 @@ export class FakeHomeworkServer {
       this.uploads.add(upload[1]);
       return response(201, { sha256: upload[1], size: bytes.byteLength, stored: true });
     }
+    if (req.path === '/api/submissions/batch' && req.method === 'POST') {
+      if (!this.batches) return response(404, { error: 'not_found', message: 'x' });
+      this.batchRequests++;
+      const text = typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body);
+      const { items } = JSON.parse(text) as { items: { id: string; submission: unknown }[] };
+      const results = items.map((item) => {
+        const answer = this.submit(owner, item.id, JSON.stringify(item.submission));
+        return { id: item.id, status: answer.status, ...(answer.body as object) };
+      });
+      if (items.some((i) => this.dropAnswerOnce.delete(i.id)))
+        throw new TransportError('connection reset after commit');
+      return response(200, { results });
+    }
     const submission = /^\/api\/submissions\/(.+)$/.exec(req.path);
     if (submission?.[1] && req.method === 'PUT') {
-      this.submissionPuts++;
       const id = submission[1];
-      const refusal = this.refuse.get(id);
-      if (refusal) return response(refusal.status, refusal);
       const body = typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body);
-      const files = (JSON.parse(body) as { files: { sha256: string }[] }).files;
-      if (files.some((f) => !this.uploads.has(f.sha256))) return response(422, { error: 'missing_file', message: 'x' });
-      const existing = this.submissions.get(id);
-      if (existing && existing.body !== body) return response(409, { error: 'conflict', message: 'both kept' });
-      const receipt = existing?.receipt ?? `receipt-${id}`;
-      this.submissions.set(id, { owner, body, receipt });
-      if (this.dropAnswerOnce.delete(id)) throw new TransportError('connection reset after commit');
-      return response(existing ? 200 : 201, {
-        receipt: { payload: receipt, signature: 'sig', receivedAt: '2026-11-25T08:00:00.000Z' },
-      });
+      const answer = this.submit(owner, id, body);
+      if (answer.status < 300 && this.dropAnswerOnce.delete(id))
+        throw new TransportError('connection reset after commit');
+      return response(answer.status, answer.body);
     }
     return response(404, { error: 'not_found', message: 'x' });
   }

@@ -23,9 +23,14 @@ async function readableClasses(ctx: AppContext, user: UserRow): Promise<ClassRow
   return classes;
 }
 
+/** 403 for anyone but a pupil: only pupils hand in homework. */
+export function requirePupil(user: UserRow): void {
+  if (user.role !== 'pupil') throw new HttpError(403, 'pupils_only', 'Seuls les élèves rendent des devoirs.');
+}
+
 /** The class, if `user` is one of its pupils; 403 for other roles, 404 for a class that is not theirs. */
 export async function requirePupilOf(ctx: AppContext, user: UserRow, classId: string): Promise<ClassRow> {
-  if (user.role !== 'pupil') throw new HttpError(403, 'pupils_only', 'Seuls les élèves rendent des devoirs.');
+  requirePupil(user);
   return requireClassReader(ctx, user, classId);
 }
 

@@ -4,6 +4,7 @@
  * kept for the teacher. The answer comes only after the database has committed (synchronous=FULL).
  */
 import { Type } from 'typebox';
+import { Compile } from 'typebox/compile';
 import {
   AssignmentSubmissionsReply,
   ErrorBody,
@@ -11,13 +12,17 @@ import {
   IsoWeek,
   Receipt,
   Sha256,
+  SubmissionBatchBody,
+  type SubmissionBatchItem,
+  SubmissionBatchReply,
+  type SubmissionBatchResult,
   SubmissionBody,
   SubmissionId,
   type SubmittedFile,
   ClassAssignmentsReply,
 } from '../../protocol/schemas.ts';
 import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
-import { requirePupilOf, requireTeacherOf } from '../auth/policy.ts';
+import { requirePupil, requirePupilOf, requireTeacherOf } from '../auth/policy.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppContext } from '../context.ts';
 import {
@@ -33,12 +38,15 @@ import {
   versionsOf,
   assignmentsOfClass,
 } from '../db/homework-queries.ts';
-import { classesOfUser, listAllWeekVersions } from '../db/queries.ts';
+import { classesOfUser, listAllWeekVersions, type UserRow } from '../db/queries.ts';
 import type { SubmissionsTable } from '../db/schema.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
 import { HOMEWORK_LIMITS, isHomeworkFileType } from '../../protocol/homework-files.ts';
 import { sha256Hex } from '../publish.ts';
 import { GroupCommitter } from '../group-commit.ts';
+import { SUBMISSION_BATCH_LIMITS } from '../../protocol/submission-batch.ts';
+import { OVERLOADED } from '../admission.ts';
+import { openSealed, sealingKeys } from '../sealing.ts';
 import { currentSigningKey, type SigningKey, signReceipt } from '../receipts.ts';
 import { authErrors, bearer, megabytes } from './common.ts';
 
@@ -89,6 +97,96 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
     return keyPromise;
   };
 
+  /**
+   * One submission, as PUT /api/submissions/{id} and each item of a batch take it: 201 stored, 200 the same content
+   * again (same receipt); an HttpError otherwise (409 other content under this id, both kept; 4xx refused).
+   */
+  const submitOne = async (
+    user: UserRow,
+    id: string,
+    body: SubmissionBody,
+  ): Promise<{ status: 200 | 201; receipt: Receipt }> => {
+    await requirePupilOf(ctx, user, body.classId);
+    const assignment = await knownAssignment(ctx, body.classId, body.week, body.assignmentId);
+    if (!assignment) {
+      throw new HttpError(
+        422,
+        'unknown_assignment',
+        'Ce devoir n’existe pas (ou plus) dans cette classe : demande à ton enseignant.',
+      );
+    }
+    // Only files this pupil uploaded: a hash someone else's work holds is not a way to reach that work.
+    const present = await ownUploadsAmong(
+      ctx.db,
+      body.files.map((f) => f.sha256),
+      user.id,
+    );
+    // The limits the app checked before saving, from the same declaration (a client may not have).
+    const total = body.files.reduce((sum, f) => sum + f.size, 0);
+    const limits = ctx.homework ?? HOMEWORK_LIMITS;
+    if (total > limits.maxTotalBytes)
+      throw new HttpError(
+        413,
+        'homework_too_large',
+        `Devoir trop lourd : ${megabytes(total)} en tout, ${megabytes(limits.maxTotalBytes)} au plus.`,
+      );
+    const missing = body.files.filter((f) => !present.has(f.sha256));
+    if (missing.length) {
+      throw new HttpError(422, 'missing_file', `Fichier pas encore reçu : ${missing.map((f) => f.name).join(', ')}.`);
+    }
+    const submittedAt = requireDateTime(body.submittedAt, 'submittedAt');
+    const hash = contentHash(body);
+    const now = ctx.now().toISOString();
+    const files = JSON.stringify(body.files);
+
+    const existing = await findSubmission(ctx.db, id);
+    if (!existing) {
+      const key = await signingKey();
+      const receipt = signReceipt(key, {
+        submissionId: id,
+        pupilId: user.id,
+        classId: body.classId,
+        assignmentId: body.assignmentId,
+        contentHash: hash,
+        submittedAt,
+        receivedAt: now,
+        keyId: key.keyId,
+      });
+      const row: SubmissionsTable = {
+        id,
+        pupil_id: user.id,
+        class_id: body.classId,
+        week: body.week,
+        assignment_id: body.assignmentId,
+        content_hash: hash,
+        text: body.text,
+        files,
+        submitted_at: submittedAt,
+        received_at: now,
+        receipt_payload: receipt.payload,
+        receipt_signature: receipt.signature,
+      };
+      if (await store(row)) return { status: 201, receipt: receiptOf(row) };
+    }
+    // The id is known (now or from a concurrent request that just won): same content, same receipt.
+    const stored = existing ?? (await findSubmission(ctx.db, id));
+    if (!stored) throw new Error('submission vanished');
+    // Someone else's id: nothing is stored under it (their teacher sees no conflict), and the answer is the one a
+    // conflict gets, so the id's owner is not revealed.
+    if (stored.pupil_id !== user.id) throw idConflict();
+    if (stored.content_hash === hash) return { status: 200, receipt: receiptOf(stored) };
+    await insertSubmissionVersion(ctx.db, {
+      submission_id: id,
+      content_hash: hash,
+      pupil_id: user.id,
+      text: body.text,
+      files,
+      submitted_at: submittedAt,
+      received_at: now,
+    });
+    throw idConflict();
+  };
+
   app.put(
     '/submissions/:id',
     {
@@ -110,88 +208,59 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
       },
     },
     async (request, reply) => {
-      const user = currentUser(request);
-      const { id } = request.params;
-      const body = request.body;
-      await requirePupilOf(ctx, user, body.classId);
-      const assignment = await knownAssignment(ctx, body.classId, body.week, body.assignmentId);
-      if (!assignment) {
-        throw new HttpError(
-          422,
-          'unknown_assignment',
-          'Ce devoir n’existe pas (ou plus) dans cette classe : demande à ton enseignant.',
-        );
-      }
-      // Only files this pupil uploaded: a hash someone else's work holds is not a way to reach that work.
-      const present = await ownUploadsAmong(
-        ctx.db,
-        body.files.map((f) => f.sha256),
-        user.id,
-      );
-      // The limits the app checked before saving, from the same declaration (a client may not have).
-      const total = body.files.reduce((sum, f) => sum + f.size, 0);
-      const limits = ctx.homework ?? HOMEWORK_LIMITS;
-      if (total > limits.maxTotalBytes)
-        throw new HttpError(
-          413,
-          'homework_too_large',
-          `Devoir trop lourd : ${megabytes(total)} en tout, ${megabytes(limits.maxTotalBytes)} au plus.`,
-        );
-      const missing = body.files.filter((f) => !present.has(f.sha256));
-      if (missing.length) {
-        throw new HttpError(422, 'missing_file', `Fichier pas encore reçu : ${missing.map((f) => f.name).join(', ')}.`);
-      }
-      const submittedAt = requireDateTime(body.submittedAt, 'submittedAt');
-      const hash = contentHash(body);
-      const now = ctx.now().toISOString();
-      const files = JSON.stringify(body.files);
+      const { status, receipt } = await submitOne(currentUser(request), request.params.id, request.body);
+      return reply.status(status).send({ receipt });
+    },
+  );
 
-      const existing = await findSubmission(ctx.db, id);
-      if (!existing) {
-        const key = await signingKey();
-        const receipt = signReceipt(key, {
-          submissionId: id,
-          pupilId: user.id,
-          classId: body.classId,
-          assignmentId: body.assignmentId,
-          contentHash: hash,
-          submittedAt,
-          receivedAt: now,
-          keyId: key.keyId,
-        });
-        const row: SubmissionsTable = {
-          id,
-          pupil_id: user.id,
-          class_id: body.classId,
-          week: body.week,
-          assignment_id: body.assignmentId,
-          content_hash: hash,
-          text: body.text,
-          files,
-          submitted_at: submittedAt,
-          received_at: now,
-          receipt_payload: receipt.payload,
-          receipt_signature: receipt.signature,
-        };
-        if (await store(row)) return reply.status(201).send({ receipt: receiptOf(row) });
-      }
-      // The id is known (now or from a concurrent request that just won): same content, same receipt.
-      const stored = existing ?? (await findSubmission(ctx.db, id));
-      if (!stored) throw new Error('submission vanished');
-      // Someone else's id: nothing is stored under it (their teacher sees no conflict), and the answer is the one a
-      // conflict gets, so the id's owner is not revealed.
-      if (stored.pupil_id !== user.id) throw idConflict();
-      if (stored.content_hash === hash) return reply.status(200).send({ receipt: receiptOf(stored) });
-      await insertSubmissionVersion(ctx.db, {
-        submission_id: id,
-        content_hash: hash,
-        pupil_id: user.id,
-        text: body.text,
-        files,
-        submitted_at: submittedAt,
-        received_at: now,
-      });
-      throw idConflict();
+  // A device draining its queue sends its pupil's small submissions together: one request, each item answered as
+  // its own PUT would be (the same idempotency by id, the same checks), so a retried batch stores nothing twice.
+  const checkSubmission = Compile(SubmissionBody);
+  const openItem = async (item: SubmissionBatchItem): Promise<SubmissionBody> => {
+    if ('submission' in item) return item.submission;
+    const keys = await sealingKeys(ctx.db, ctx.now().toISOString());
+    const plain = await openSealed(keys, item.seal, Buffer.from(item.sealed, 'base64url'));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(plain.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'bad_seal', 'Contenu chiffré illisible (JSON) : l’appareil doit renvoyer le devoir.');
+    }
+    if (!checkSubmission.Check(parsed))
+      throw new HttpError(400, 'invalid_request', 'Devoir mal formé : l’appareil doit le renvoyer.');
+    return parsed;
+  };
+  app.post(
+    '/submissions/batch',
+    {
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
+      bodyLimit: SUBMISSION_BATCH_LIMITS.maxBodyBytes,
+      schema: {
+        summary: 'Submit several homeworks of the signed-in pupil at once (each idempotent by its id)',
+        security: bearer,
+        body: SubmissionBatchBody,
+        response: { 200: SubmissionBatchReply, ...authErrors, 413: ErrorBody },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      // Anyone but a pupil is refused whole, as their single PUT would be.
+      requirePupil(user);
+      const results = await Promise.all(
+        request.body.items.map(async (item): Promise<SubmissionBatchResult> => {
+          try {
+            const { status, receipt } = await submitOne(user, item.id, await openItem(item));
+            return { id: item.id, status, receipt };
+          } catch (err) {
+            if (err instanceof HttpError && err.statusCode < 500)
+              return { id: item.id, status: err.statusCode, error: err.code, message: err.message };
+            // The others are not held hostage by this one: it is answered as a retry, the device sends it again.
+            request.log.error({ err, submissionId: item.id }, 'batch item failed');
+            return { id: item.id, status: 503, error: 'overloaded', message: OVERLOADED.message };
+          }
+        }),
+      );
+      return { results };
     },
   );
 
