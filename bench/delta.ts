@@ -76,7 +76,15 @@ async function signIn(url: string, username: string, secret: string): Promise<st
   return String(r.token);
 }
 
-async function publish(url: string, token: string, week: string, lessons: LessonFile[][], changed = -1) {
+/** Publishes `lessons` as the version after `baseVersion` (0: the week's first). */
+async function publish(
+  url: string,
+  token: string,
+  week: string,
+  lessons: LessonFile[][],
+  changed = -1,
+  baseVersion = 0,
+) {
   for (const files of lessons)
     for (const f of files)
       await api(url, lessonFileUrl(sha256(f.bytes)), {
@@ -94,6 +102,7 @@ async function publish(url: string, token: string, week: string, lessons: Lesson
       attachments: files.map((f) => ({ sha256: sha256(f.bytes), name: f.name })),
     })),
     assignments: [],
+    baseVersion,
   };
   await api(url, publicationUrl(CLASS, week, randomUUID()), {
     method: 'PUT',
@@ -145,7 +154,7 @@ try {
   const corrected = lessons.map((files, i) =>
     i === 4 ? [...lessonFiles(5, 1).slice(0, 2), files[2] as LessonFile] : files,
   );
-  await publish(server.url, teacher, week, corrected, 4);
+  await publish(server.url, teacher, week, corrected, 4, 1);
   const changedFiles = corrected[4]?.slice(0, 2) ?? [];
   const changedFilesBytes = changedFiles.reduce((n, f) => n + f.bytes.byteLength, 0);
   const update = counting(new FetchTransport(server.url));

@@ -4,12 +4,17 @@
  * a bare Node client sends 10,000 submissions to the same server with the same concurrency (2): the ratio shows what
  * the device side costs. Also: how long "Mes envois" takes to show its first page with 10,000 items, and to turn a
  * page; the page's peak JS heap and the server's peak RSS; lost and duplicated items, counted in the database.
+ *
+ * Twice: items written straight into IndexedDB in the plain format, then items queued by the app's own code
+ * (bench/page/queue-sealed.ts: sealed at rest and for the server, as every device that knows the server's key
+ * queues them). Both drain in batches where the device makes them. Goal: device >= 0.5 x the bare client.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium } from '@playwright/test';
+import { build } from 'esbuild';
 import { signInAndInstall } from '../e2e/pupil.ts';
 import { startServer } from '../e2e/server.ts';
 import { CHROMIUM, LAUNCH_ARGS } from '../playwright.config.ts';
@@ -53,6 +58,12 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_A
 try {
   const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris' });
   const page = await context.newPage();
+  // Submission requests the device makes (single PUTs and batches), to say how many items each carried.
+  let submissionRequestCount = 0;
+  context.on('request', (r) => {
+    if (/\/api\/submissions\//.test(new URL(r.url()).pathname)) submissionRequestCount++;
+  });
+  const submissionRequests = () => submissionRequestCount;
   await signInAndInstall(page, server.url);
   await context.setOffline(true);
 
@@ -119,21 +130,45 @@ try {
   // Drain: back online, reload (the app drains at start), sample memory until everything is in the database.
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
-  let peakHeapMB = 0;
-  await context.setOffline(false);
-  started = Date.now();
-  await page.reload();
-  for (;;) {
-    const { metrics } = await cdp.send('Performance.getMetrics');
-    const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
-    peakHeapMB = Math.max(peakHeapMB, heap / 2 ** 20);
-    if (countSubmissions(server.dataDir, 'bench device').items >= ITEMS) break;
-    if (Date.now() - started > 600_000) throw new Error('the drain did not finish in 10 minutes');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  const deviceSeconds = (Date.now() - started) / 1000;
-  const device = countSubmissions(server.dataDir, 'bench device');
-  await page.getByText('Rien en attente').waitFor({ timeout: 30_000 });
+  const drain = async (prefix: string, count: number) => {
+    let peakHeapMB = 0;
+    await context.setOffline(false);
+    const began = Date.now();
+    await page.reload();
+    for (;;) {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
+      peakHeapMB = Math.max(peakHeapMB, heap / 2 ** 20);
+      if (countSubmissions(server.dataDir, prefix).items >= count) break;
+      if (Date.now() - began > 600_000) throw new Error('the drain did not finish in 10 minutes');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const seconds = (Date.now() - began) / 1000;
+    await page.getByText('Rien en attente').waitFor({ timeout: 30_000 });
+    return { seconds, peakHeapMB, stored: countSubmissions(server.dataDir, prefix) };
+  };
+  const plain = await drain('bench device', ITEMS);
+  const requestsPlain = submissionRequests();
+
+  // The same on records the app's own code sealed (a shared tablet, or any device that knows the server's key).
+  await context.setOffline(true);
+  const bundle = await build({
+    entryPoints: [join(import.meta.dirname, 'page/queue-sealed.ts')],
+    bundle: true,
+    format: 'iife',
+    write: false,
+    logLevel: 'warning',
+  });
+  await page.evaluate(bundle.outputFiles[0]?.text ?? '');
+  const sealedQueued = await page.evaluate(
+    (count) =>
+      (
+        globalThis as unknown as { cartableBenchQueueSealed: (n: number, prefix: string) => Promise<number> }
+      ).cartableBenchQueueSealed(count, 'bench sealed'),
+    ITEMS,
+  );
+  const sealed = await drain('bench sealed', sealedQueued);
+  const requestsSealed = submissionRequests() - requestsPlain;
 
   // Baseline: the same number of submissions from a bare HTTP client, same server, same concurrency.
   const token = (await (
@@ -173,18 +208,23 @@ try {
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const rawSeconds = (Date.now() - started) / 1000;
 
+  const rawRate = ITEMS / rawSeconds;
   const figures = {
     items: queued,
-    itemsPerSecond: queued / deviceSeconds,
-    drainSeconds: deviceSeconds,
-    baselineRawClientItemsPerSecond: ITEMS / rawSeconds,
-    deviceToRawRatio: queued / deviceSeconds / (ITEMS / rawSeconds),
-    peakMemoryMB: peakHeapMB,
+    itemsPerSecond: queued / plain.seconds,
+    drainSeconds: plain.seconds,
+    baselineRawClientItemsPerSecond: rawRate,
+    deviceToRawRatio: queued / plain.seconds / rawRate,
+    sealedItems: sealedQueued,
+    sealedItemsPerSecond: sealedQueued / sealed.seconds,
+    sealedDeviceToRawRatio: sealedQueued / sealed.seconds / rawRate,
+    submissionRequestsPerItem: { plain: requestsPlain / queued, sealed: requestsSealed / sealedQueued },
+    peakMemoryMB: Math.max(plain.peakHeapMB, sealed.peakHeapMB),
     serverPeakRssMB: peakRssMB(server.pid()),
     outboxScreenFirstPageMs: outboxScreenMs,
     outboxScreenNextPageMs: nextPageMs,
-    lost: queued - device.items,
-    duplicated: device.extra,
+    lost: queued - plain.stored.items + (sealedQueued - sealed.stored.items),
+    duplicated: plain.stored.extra + sealed.stored.extra,
     concurrency: CONCURRENCY,
   };
   printTable([
@@ -192,6 +232,12 @@ try {
     { measure: 'drain, items/s (device: Chromium + IndexedDB + sync core)', value: figures.itemsPerSecond },
     { measure: 'baseline, items/s (bare Node client, same server)', value: figures.baselineRawClientItemsPerSecond },
     { measure: 'device / baseline', value: figures.deviceToRawRatio },
+    { measure: 'drain, sealed items/s (the app sealed them)', value: figures.sealedItemsPerSecond },
+    { measure: 'sealed device / baseline', value: figures.sealedDeviceToRawRatio },
+    {
+      measure: 'submission requests per item, plain / sealed',
+      value: `${figures.submissionRequestsPerItem.plain.toFixed(3)} / ${figures.submissionRequestsPerItem.sealed.toFixed(3)}`,
+    },
     { measure: 'page JS heap, peak MB', value: figures.peakMemoryMB },
     { measure: 'server RSS, peak MB', value: figures.serverPeakRssMB },
     { measure: '"Mes envois" first page with all items, ms', value: figures.outboxScreenFirstPageMs },
