@@ -33,7 +33,11 @@ export function printTable(rows: Record<string, string | number>[]): void {
 export function gitCommit(): string {
   try {
     const commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim();
-    const dirty = execSync('git status --porcelain --untracked-files=no', { encoding: 'utf8' }).trim() !== '';
+    // Results written by an earlier benchmark of the same run are not code: they do not make the tree dirty.
+    const dirty =
+      execSync("git status --porcelain --untracked-files=no -- . ':(exclude)bench/results'", {
+        encoding: 'utf8',
+      }).trim() !== '';
     return dirty ? `${commit}+dirty` : commit;
   } catch {
     return 'unknown';

@@ -18,7 +18,13 @@ const ALL = [
 ];
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const names = only ? ALL.filter((n) => only.includes(n)) : ALL;
-const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout.trim();
+const dirty = spawnSync(
+  'git',
+  ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results'],
+  {
+    encoding: 'utf8',
+  },
+).stdout.trim();
 if (dirty) console.warn('bench: the work tree has changes: results will name the commit with "+dirty".');
 
 const outcomes = [];
