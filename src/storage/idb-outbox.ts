@@ -2,7 +2,14 @@
 import { isOutboxItem } from '../sync/outbox-guard.ts';
 import type { OutboxEntry, OutboxItem, OutboxStore, ServerBackoff, StoredFile, SyncStateStore } from '../sync/ports.ts';
 import type { CartableDb } from './db.ts';
-import { openRecord, resealRecord, type Sealing, sealNewItem, type StoredOutboxRecord } from './record-sealing.ts';
+import {
+  lockedView,
+  openRecord,
+  resealRecord,
+  type Sealing,
+  sealNewItem,
+  type StoredOutboxRecord,
+} from './record-sealing.ts';
 
 /**
  * Writes a pupil's work to the queue: the item and its files' bytes (and, when it came from a draft, the draft's
@@ -130,9 +137,10 @@ export class IdbOutboxStore implements OutboxStore {
   }
 
   /**
-   * Reads the records in one transaction, decides outside it (opening and resealing may await WebCrypto, which would
-   * end a transaction), then writes every one still unchanged in one transaction; one changed meanwhile (another tab
-   * withdrew it, the worker settled it) goes through `update`, which reads it again.
+   * Reads the records in one transaction, decides outside it (resealing a receipt awaits WebCrypto, which would end
+   * a transaction), then writes every one still unchanged in one transaction; one changed meanwhile (another tab
+   * withdrew it, the worker settled it) goes through `update`, which reads it again. `change` gets each item's locked
+   * view (no private fields, no decryption: a drain changes states), as the service worker sees every record.
    */
   async updateMany(
     ids: readonly string[],
@@ -144,7 +152,7 @@ export class IdbOutboxStore implements OutboxStore {
     const decided = await Promise.all(
       records.map(async (record) => {
         if (!record) return undefined;
-        const next = change(await this.open(record));
+        const next = change(lockedView(record));
         if (!next) return undefined;
         const write = this.sealing ? await resealRecord(this.sealing, record, next) : next;
         return { record, next, write };

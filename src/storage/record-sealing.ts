@@ -110,6 +110,15 @@ function blank(item: OutboxItem): OutboxItem {
   };
 }
 
+/**
+ * The item without its private fields (`locked`, as the service worker sees every record): what a change of state
+ * needs, at no WebCrypto cost.
+ */
+export function lockedView(record: StoredOutboxRecord): OutboxItem {
+  const { vault, receiptVault: _receipt, rev: _rev, ...item } = record;
+  return vault ? { ...item, locked: true } : item;
+}
+
 /** The item a record holds: whole when its owner's profile is unlocked here, `locked` with blank fields otherwise. */
 export async function openRecord(sealing: Sealing, record: StoredOutboxRecord): Promise<OutboxItem> {
   const { vault, receiptVault, rev: _rev, ...item } = record;
