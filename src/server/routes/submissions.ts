@@ -139,37 +139,35 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
     const now = ctx.now().toISOString();
     const files = JSON.stringify(body.files);
 
-    const existing = await findSubmission(ctx.db, id);
-    if (!existing) {
-      const key = await signingKey();
-      const receipt = signReceipt(key, {
-        submissionId: id,
-        pupilId: user.id,
-        classId: body.classId,
-        assignmentId: body.assignmentId,
-        contentHash: hash,
-        submittedAt,
-        receivedAt: now,
-        keyId: key.keyId,
-      });
-      const row: SubmissionsTable = {
-        id,
-        pupil_id: user.id,
-        class_id: body.classId,
-        week: body.week,
-        assignment_id: body.assignmentId,
-        content_hash: hash,
-        text: body.text,
-        files,
-        submitted_at: submittedAt,
-        received_at: now,
-        receipt_payload: receipt.payload,
-        receipt_signature: receipt.signature,
-      };
-      if (await store(row)) return { status: 201, receipt: receiptOf(row) };
-    }
-    // The id is known (now or from a concurrent request that just won): same content, same receipt.
-    const stored = existing ?? (await findSubmission(ctx.db, id));
+    // Written first, read only if the id was known: a new submission (the common case) costs no read.
+    const key = await signingKey();
+    const receipt = signReceipt(key, {
+      submissionId: id,
+      pupilId: user.id,
+      classId: body.classId,
+      assignmentId: body.assignmentId,
+      contentHash: hash,
+      submittedAt,
+      receivedAt: now,
+      keyId: key.keyId,
+    });
+    const row: SubmissionsTable = {
+      id,
+      pupil_id: user.id,
+      class_id: body.classId,
+      week: body.week,
+      assignment_id: body.assignmentId,
+      content_hash: hash,
+      text: body.text,
+      files,
+      submitted_at: submittedAt,
+      received_at: now,
+      receipt_payload: receipt.payload,
+      receipt_signature: receipt.signature,
+    };
+    if (await store(row)) return { status: 201, receipt: receiptOf(row) };
+    // The id is known (from before, or from a concurrent request that just won): same content, same receipt.
+    const stored = await findSubmission(ctx.db, id);
     if (!stored) throw new Error('submission vanished');
     // Someone else's id: nothing is stored under it (their teacher sees no conflict), and the answer is the one a
     // conflict gets, so the id's owner is not revealed.
