@@ -4,8 +4,10 @@
  * modelled from their documented behaviour, in the same run. Prints a table, writes bench/results/herd.json and an
  * SVG of arrivals per second per arm.
  *
- *   outage: N devices each with one queued submission; the server is unreachable for 30 minutes, then returns.
- *   rush:   N devices submit within N / 2C seconds (twice capacity), no outage.
+ *   outage:  N devices each with one queued submission; the server is unreachable for 30 minutes, then returns.
+ *   network: the same, but it is the devices' network that is down (a region's): they know they are offline, send
+ *            nothing, and all fire `online` when it returns; every arm faces that same synchronised reconnect.
+ *   rush:    N devices submit within N / 2C seconds (twice capacity), no outage.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +20,7 @@ import { ServerModel } from './sim/server-model.ts';
 import { SimClock } from './sim/sim-clock.ts';
 
 interface Scenario {
-  name: 'outage' | 'rush';
+  name: 'outage' | 'network' | 'rush';
   devices: number;
   capacity: number;
   /** Server unreachable until this time (ms); 0 for none. */
@@ -31,6 +33,13 @@ const SCALE = Number(process.env.HERD_SCALE ?? 1);
 const SCENARIOS: Scenario[] = [
   {
     name: 'outage',
+    devices: Math.round(10_000 * SCALE),
+    capacity: 100,
+    outageUntilMs: 30 * 60_000,
+    createWithinMs: 60_000,
+  },
+  {
+    name: 'network',
     devices: Math.round(10_000 * SCALE),
     capacity: 100,
     outageUntilMs: 30 * 60_000,
@@ -103,8 +112,10 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
     server.heldBackUntil = (now) => calendar.heldBackUntil(now);
   }
   if (scenario.outageUntilMs > 0) {
+    // For the devices either way the server cannot be reached; in `network` they also know they are offline.
     server.down = true;
     world.reconnectAt = scenario.outageUntilMs;
+    if (scenario.name === 'network') world.networkDownUntil = scenario.outageUntilMs;
     const recover = async () => {
       await clock.sleep(scenario.outageUntilMs);
       server.down = false;
@@ -209,7 +220,9 @@ for (const scenario of SCENARIOS) {
   const title =
     scenario.name === 'outage'
       ? `${scenario.devices} devices after a 30-minute outage: arrivals per second at the server`
-      : `${scenario.devices} devices at twice capacity: arrivals per second at the server`;
+      : scenario.name === 'network'
+        ? `${scenario.devices} devices whose network returns at once after 30 minutes: arrivals per second`
+        : `${scenario.devices} devices at twice capacity: arrivals per second at the server`;
   writeFileSync(
     join(import.meta.dirname, 'results', `herd-${scenario.name}.svg`),
     svg(title, scenario.capacity, series, 600),

@@ -22,6 +22,8 @@ export interface World {
   abandoned: Set<string>;
   /** When the devices' network comes back (the Background Sync "reconnect"), if the scenario has one. */
   reconnectAt?: number;
+  /** Until then the devices know they are offline (navigator.onLine false), and at that time they fire `online`. */
+  networkDownUntil?: number;
   /** The server's peak hours as its sync policy announced them the night before (Cartable's arm only), in UTC. */
   sendPeaks?: SendPeak[];
 }
@@ -61,6 +63,8 @@ function syncCore(pacing: boolean): Arm {
         nextAttemptAt: 0,
         recoveryPeriodMs: recoveryPeriodSeconds(world.devices, server.capacity) * 1000,
         phase: random.next(),
+        // The last answer, the evening before.
+        lastContactAt: -12 * 3600_000,
       });
     }
     const base = server.transport();
@@ -81,12 +85,17 @@ function syncCore(pacing: boolean): Arm {
       random,
       credentials: async () => 'token',
       lock: new InProcessLock(),
-      isOnline: () => true,
+      isOnline: () => world.networkDownUntil === undefined || clock.now() >= world.networkDownUntil,
       concurrency: 2,
       ...(pacing ? { throttle: new AdaptiveThrottle(clock) } : {}),
     });
     // Held-back work and backoffs are picked up by the runner's own wake-ups (on the simulated clock).
     await runner.kick();
+    // The network returns: every device's `online` event at the same instant, a kick as in the app.
+    if (world.networkDownUntil !== undefined) {
+      await clock.sleep(Math.max(0, world.networkDownUntil - clock.now()));
+      await runner.kick();
+    }
   };
 }
 

@@ -1,7 +1,8 @@
 /**
- * When the page drains the outbox: at start, when the network comes back (after a random delay, not at once), on a
- * timer while the app is open, and when the page becomes visible again. Browsers with Background Sync also drain
- * from the service worker after the page is gone (see src/sw/sw.ts).
+ * When the page drains the outbox: at start, when the network comes back, on a timer while the app is open, and when
+ * the page becomes visible again. Browsers with Background Sync also drain from the service worker after the page is
+ * gone (see src/sw/sw.ts). Every trigger is the same kick: the drain itself decides when work that waited through a
+ * silence leaves (sync/outbox.ts, rejoining), so a school whose network returns at once does not knock at once.
  */
 import type { Services } from './services.ts';
 
@@ -10,16 +11,15 @@ export const OUTBOX_TIMER_MS = 30_000;
 
 export function startOutboxTriggers(services: Services): () => void {
   const kick = () => void services.runner.kick().catch((err: unknown) => console.warn('outbox', err));
-  const onOnline = () => void services.runner.kickSoon().catch((err: unknown) => console.warn('outbox', err));
   const onVisible = () => {
     if (document.visibilityState === 'visible') kick();
   };
   kick();
-  addEventListener('online', onOnline);
+  addEventListener('online', kick);
   document.addEventListener('visibilitychange', onVisible);
   const timer = setInterval(kick, OUTBOX_TIMER_MS);
   return () => {
-    removeEventListener('online', onOnline);
+    removeEventListener('online', kick);
     document.removeEventListener('visibilitychange', onVisible);
     clearInterval(timer);
     services.runner.stop();

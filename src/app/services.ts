@@ -17,7 +17,7 @@ import type { OutboxRunner } from '../sync/outbox-runner.ts';
 import type { Clock, Hasher, Transport } from '../sync/ports.ts';
 
 /** What the page asks of the outbox runner. */
-export type Runner = Pick<OutboxRunner, 'kick' | 'kickSoon' | 'stop'>;
+export type Runner = Pick<OutboxRunner, 'kick' | 'stop'>;
 
 /** A runner built by `make` on first use (a failed load is tried again on the next kick). */
 export function lazyRunner(make: () => Promise<OutboxRunner>): Runner {
@@ -29,7 +29,6 @@ export function lazyRunner(make: () => Promise<OutboxRunner>): Runner {
     }));
   return {
     kick: async () => (await get()).kick(),
-    kickSoon: async (spreadMs?: number) => (await get()).kickSoon(spreadMs),
     stop: () => void runner?.then((r) => r.stop()).catch(() => undefined),
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Runs the outbox drain when something happens: app start, the `online` event (after a random delay, so a whole
- * school coming back online does not knock at once), a timer while the app is open, Background Sync in the worker.
- * One drainer at a time (the lock); when the server asked to wait, it wakes itself at the end of the wait.
+ * Runs the outbox drain when something happens: app start, the `online` event, a timer while the app is open,
+ * Background Sync in the worker. Every trigger is the same kick; the drain paces what waited through a silence (a
+ * whole school coming back online does not knock at once: outbox.ts, rejoining). One drainer at a time (the lock);
+ * when the server asked to wait, or it is not this device's time yet, it wakes itself then.
  */
 import { type DrainResult, drainOutbox, type OutboxDeps } from './outbox.ts';
 import type { ExclusiveLock } from './ports.ts';
@@ -14,9 +15,6 @@ export interface RunnerDeps extends OutboxDeps {
 }
 
 export type KickResult = DrainResult | { kind: 'offline' } | { kind: 'busy' };
-
-/** Longest random wait before draining after the `online` event. */
-export const ONLINE_SPREAD_MS = 10_000;
 
 export class OutboxRunner {
   private wakeAt = Number.POSITIVE_INFINITY;
@@ -33,12 +31,6 @@ export class OutboxRunner {
     if (result.kind === 'waiting' || result.kind === 'backing-off') this.wakeUpAt(result.until);
     else if (result.kind === 'drained' && result.nextDueAt !== undefined) this.wakeUpAt(result.nextDueAt);
     return this.report(result);
-  }
-
-  /** For the `online` event: drains after a random delay in [0, spreadMs). */
-  async kickSoon(spreadMs = ONLINE_SPREAD_MS): Promise<KickResult> {
-    await this.deps.clock.sleep(Math.floor(this.deps.random.next() * spreadMs));
-    return this.kick();
   }
 
   /** Stops pending wake-ups (the page is going away, or the pupil signed out). */

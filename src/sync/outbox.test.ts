@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { FakeHomeworkServer } from '../test-support/fake-homework-server.ts';
 import { backoffCeiling } from './backoff.ts';
 import { FakeClock, FakeTransport, MemoryOutboxStore, MemorySyncStateStore, response, SeededRandom } from './fakes.ts';
-import { type OutboxDeps, drainOutbox } from './outbox.ts';
+import { type OutboxDeps, drainOutbox, REJOIN_AFTER_SILENCE_MS, REJOIN_JITTER_CAP_MS } from './outbox.ts';
 import type { OutboxItem, StoredFile } from './ports.ts';
 
 const policy = { baseMs: 1000, capMs: 60_000 };
@@ -49,7 +49,8 @@ function item(overrides: Partial<OutboxItem> = {}): OutboxItem {
     text: `réponse ${seq}`,
     files: [],
     submittedAt: '2026-11-24T19:00:00.000Z',
-    createdAt: seq,
+    // Queued just now (work older than a minute with no answer since would rejoin on its phase, tested apart).
+    createdAt: clock.now() - 50_000 + (seq % 40_000),
     state: 'pending',
     attempts: 0,
     ...overrides,
@@ -380,6 +381,89 @@ describe('server pacing and local throttling', () => {
     }
     expect(refusedLocally).toBeGreaterThan(sent);
     expect((await syncState.getBackoff()).lastError).toMatch(/throttled|unavailable/);
+  });
+});
+
+describe('rejoining after a silence', () => {
+  const PERIOD = 600_000;
+  /** One device that last heard from the server two hours ago and queued its work offline half an hour ago. */
+  async function cutOffDevice(seed: number, period: number | undefined) {
+    const store = new MemoryOutboxStore();
+    const state = new MemorySyncStateStore();
+    const random = new SeededRandom(seed);
+    await state.putBackoff({
+      failures: 0,
+      nextAttemptAt: 0,
+      lastContactAt: clock.now() - 2 * 3600_000,
+      phase: random.next(),
+      ...(period ? { recoveryPeriodMs: period } : {}),
+    });
+    await store.add(item({ createdAt: clock.now() - 30 * 60_000 }), []);
+    return { ...deps, outbox: store, syncState: state, random };
+  }
+
+  it('sends work queued offline at the device’s own phase of the recovery period, whatever woke it', async () => {
+    const device = await cutOffDevice(1, PERIOD);
+    const phase = (await device.syncState.getBackoff()).phase ?? -1;
+    // Woken by the network coming back (or the app opening, a timer…): nothing is sent now.
+    const woken = await drainOutbox(device);
+    if (woken.kind !== 'waiting') throw new Error(woken.kind);
+    expect(transport.log).toHaveLength(0);
+    const onGrid = (woken.until - phase * PERIOD) % PERIOD;
+    expect(Math.min(onGrid, PERIOD - onGrid)).toBeLessThan(1);
+    expect(woken.until - clock.now()).toBeLessThanOrEqual(PERIOD + 1000);
+    // Woken again before its time (another trigger): still nothing, and the time does not move.
+    expect(await drainOutbox(device)).toEqual({ kind: 'waiting', until: woken.until });
+    await clock.advance(woken.until - clock.now());
+    expect(await drainOutbox(device)).toEqual({ kind: 'drained', sent: 1 });
+    expect(server.submissions.size).toBe(1);
+  });
+
+  it('spreads a thousand devices woken at the same instant evenly over one period', async () => {
+    const untils: number[] = [];
+    for (let d = 0; d < 1000; d++) {
+      const result = await drainOutbox(await cutOffDevice(100 + d, PERIOD));
+      if (result.kind !== 'waiting') throw new Error(result.kind);
+      untils.push(result.until - clock.now());
+    }
+    expect(transport.log).toHaveLength(0);
+    const bins = Array.from({ length: 10 }, (_, b) => untils.filter((u) => Math.floor(u / (PERIOD / 10)) === b).length);
+    // 100 per tenth of the period on average; the busiest tenth holds at most 1.3 × that (seeded, so exact).
+    expect(Math.max(...bins)).toBeLessThanOrEqual(130);
+    expect(Math.max(...untils)).toBeLessThanOrEqual(PERIOD + 1000);
+  });
+
+  it('without a learnt period, waits a random time below the cap', async () => {
+    const untils: number[] = [];
+    for (let d = 0; d < 500; d++) {
+      const result = await drainOutbox(await cutOffDevice(3000 + d, undefined));
+      if (result.kind !== 'waiting') throw new Error(result.kind);
+      untils.push(result.until - clock.now());
+    }
+    expect(Math.min(...untils)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...untils)).toBeLessThan(REJOIN_JITTER_CAP_MS);
+    const mean = untils.reduce((a, b) => a + b, 0) / untils.length;
+    expect(mean / REJOIN_JITTER_CAP_MS).toBeGreaterThan(0.4);
+    expect(mean / REJOIN_JITTER_CAP_MS).toBeLessThan(0.6);
+  });
+
+  it('sends at once work queued while the server answers, and work the server’s own pacing already delayed', async () => {
+    // Heard from the server ten seconds ago: at once.
+    await syncState.putBackoff({ failures: 0, nextAttemptAt: 0, lastContactAt: clock.now() - 10_000, phase: 0.5 });
+    await outbox.add(item({ createdAt: clock.now() - 5 * 60_000 }), []);
+    expect(await drainOutbox(deps)).toEqual({ kind: 'drained', sent: 1 });
+    // Queued just now, whatever the last contact: at once.
+    await syncState.putBackoff({ failures: 0, nextAttemptAt: 0, lastContactAt: clock.now() - 3600_000, phase: 0.5 });
+    await outbox.add(item({ createdAt: clock.now() - REJOIN_AFTER_SILENCE_MS / 2 }), []);
+    expect(await drainOutbox(deps)).toEqual({ kind: 'drained', sent: 1 });
+    // The server went down while the device was trying: its grid paces the return, not a second wait on top.
+    await outbox.add(item(), []);
+    server.mode = 'down';
+    const failed = await drainOutbox(deps);
+    if (failed.kind !== 'backing-off') throw new Error(failed.kind);
+    await clock.advance(failed.until - clock.now() + 20 * 60_000);
+    server.mode = 'up';
+    expect(await drainOutbox(deps)).toEqual({ kind: 'drained', sent: 1 });
   });
 });
 

@@ -13,6 +13,12 @@
  *   2xx received (receipt kept) | 409 conflict (both versions kept by the server) | other 4xx refused (kept, shown)
  *   | 401 back to pending until the pupil signs in | network, 408, 429, 5xx back to pending (retry later).
  * Nothing is ever deleted here. An item left in `sending` by a crash is sent again: the server's PUT is idempotent.
+ *
+ * Rejoining: work that has waited more than REJOIN_AFTER_SILENCE_MS with no answer from the server since it was
+ * queued (the device's network or the server was down) is not sent at once, whatever woke the device (the `online`
+ * event, app start, a timer, Background Sync): it goes at this device's own phase of the server's recovery period,
+ * so a school or a region whose network returns all at once comes back spread over one period; without a learnt
+ * period, at a random moment below REJOIN_JITTER_CAP_MS. Work queued while the server answers leaves at once.
  */
 import {
   latestWeekUrl,
@@ -111,6 +117,11 @@ function bodyJson(res: TransportResponse): Record<string, unknown> {
 
 const isRetry = (o: Outcome): o is Retry => typeof o === 'object';
 
+/** A silence longer than this (no answer from the server) makes the device rejoin on its phase rather than at once. */
+export const REJOIN_AFTER_SILENCE_MS = 60_000;
+/** Without a recovery period learnt, a rejoining device waits a random time below this (bench:herd, docs). */
+export const REJOIN_JITTER_CAP_MS = 5 * 60_000;
+
 /** Merges tried for one publication in one pass (another device publishing the same week at that very moment). */
 const REBASE_TRIES = 3;
 const isStaleBase = (res: TransportResponse) => res.status === 409 && bodyJson(res).error === 'stale_base';
@@ -165,12 +176,36 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   if (ready.length === 0) return { kind: 'idle' };
 
   // The server's recovery period, learnt from any answer, and this device's own phase in it (drawn once, kept).
-  const pacing: Pacing = { periodMs: backoff.recoveryPeriodMs, phase: backoff.phase ?? deps.random.next() };
+  const pacing: Pacing = {
+    periodMs: backoff.recoveryPeriodMs,
+    phase: backoff.phase ?? deps.random.next(),
+    contactAt: backoff.lastContactAt,
+  };
+  // Back after a silence: work that has waited longer than the threshold with no answer from the server since it
+  // was queued (the device was offline, or the server down) goes at this device's phase, not at the moment the
+  // network or the app woke it: devices cut off together then come back spread over one period.
+  const waitingSince = Math.min(...ready.map((i) => Math.max(i.createdAt, i.notBefore ?? 0)));
+  const heardSince = backoff.lastContactAt !== undefined && backoff.lastContactAt >= waitingSince;
+  const paced = backoff.rejoinAt !== undefined && backoff.rejoinAt >= waitingSince;
+  if (now - waitingSince > REJOIN_AFTER_SILENCE_MS && !heardSince && !paced) {
+    const until = pacing.periodMs
+      ? nextGridTime(now, pacing.periodMs, pacing.phase)
+      : now + Math.floor(deps.random.next() * REJOIN_JITTER_CAP_MS);
+    await deps.syncState.putBackoff({
+      ...backoff,
+      ...remembered(pacing),
+      nextAttemptAt: until,
+      rejoinAt: until,
+      lastError: 'rejoin',
+    });
+    return { kind: 'waiting', until };
+  }
   const listening = {
     ...deps,
     transport: {
       send: async (request: TransportRequest) => {
         const res = await deps.transport.send(request);
+        pacing.contactAt = deps.clock.now();
         const period = Number(res.headers[RECOVERY_PERIOD_HEADER]);
         if (Number.isFinite(period) && period > 0) pacing.periodMs = period * 1000;
         return res;
@@ -251,13 +286,18 @@ export async function drainOutbox(deps: OutboxDeps): Promise<DrainResult> {
   return nextDueAt === undefined ? { kind: 'drained', sent } : { kind: 'drained', sent, nextDueAt };
 }
 
-/** What the server said about spreading out, and where this device sits in it. */
+/** What the server said about spreading out, where this device sits in it, and when the server last answered. */
 interface Pacing {
   periodMs: number | undefined;
   phase: number;
+  contactAt: number | undefined;
 }
 
-const remembered = (p: Pacing) => ({ ...(p.periodMs ? { recoveryPeriodMs: p.periodMs } : {}), phase: p.phase });
+const remembered = (p: Pacing) => ({
+  ...(p.periodMs ? { recoveryPeriodMs: p.periodMs } : {}),
+  phase: p.phase,
+  ...(p.contactAt !== undefined ? { lastContactAt: p.contactAt } : {}),
+});
 
 async function backOff(
   deps: OutboxDeps,
@@ -284,6 +324,8 @@ async function backOff(
   await deps.syncState.putBackoff({
     failures,
     nextAttemptAt: until,
+    // Already paced (the server's slot, or this device's grid): coming back then is not a second silence to pace.
+    rejoinAt: until,
     lastError: retry.error,
     ...remembered(pacing),
     ...(retry.spreadMs ? { lastSpreadMs: retry.spreadMs } : {}),

@@ -189,7 +189,8 @@ export interface OutboxStore {
   update(id: string, change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem | undefined>;
   /**
    * `update` for several items at once (a batch changing state together), as few transactions as the store can:
-   * the items changed, in the order of `ids`; unknown ids and those `change` leaves alone are not in it.
+   * the items changed, in the order of `ids`; unknown ids and those `change` leaves alone are not in it. A sealing
+   * store may hand `change` (and return) items `locked`, without their private fields: for changes of state.
    */
   updateMany(ids: readonly string[], change: (item: OutboxItem) => OutboxItem | undefined): Promise<OutboxItem[]>;
   /** Deletes the item if `allowed(item)`, in one transaction; true when it was deleted. */
@@ -211,6 +212,10 @@ export interface ServerBackoff {
   phase?: number;
   /** The spread (ms) the server advised with its last refusal. */
   lastSpreadMs?: number;
+  /** The last time the server answered this device anything (device clock, ms). */
+  lastContactAt?: number;
+  /** When this device comes back after a silence, on its own phase (set once per silence; see outbox.ts). */
+  rejoinAt?: number;
 }
 
 export interface SyncStateStore {

@@ -40,12 +40,19 @@ export function useServerBackoff(services: Services): ServerBackoff | undefined 
 export function ServerWait(props: { services: Services; waiting: number; timeZone: string }): JSX.Element | null {
   const { t, locale } = useI18n();
   const backoff = useServerBackoff(props.services);
-  if (!backoff || props.waiting === 0 || backoff.failures === 0 || backoff.nextAttemptAt <= Date.now()) return null;
+  // A wait after a failure, or the device's own slot to come back after a silence (sync/outbox.ts, rejoining).
+  const rejoin = backoff?.lastError === 'rejoin';
+  if (!backoff || props.waiting === 0 || (backoff.failures === 0 && !rejoin) || backoff.nextAttemptAt <= Date.now())
+    return null;
   const time = formatClock(backoff.nextAttemptAt, locale, props.timeZone);
   const busy = BUSY.has(backoff.lastError ?? '');
   return (
     <p role="status" class="server-wait">
-      {busy ? t('outbox.serverBusy', { time }) : t('outbox.serverDown', { time })}
+      {rejoin
+        ? t('outbox.rejoin', { time })
+        : busy
+          ? t('outbox.serverBusy', { time })
+          : t('outbox.serverDown', { time })}
     </p>
   );
 }

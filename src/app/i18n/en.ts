@@ -98,6 +98,8 @@ export const en: Record<MessageKey, string> = {
     '{done, plural, =0 {None of the {total} pupils handed this in} one {# of {total} pupils handed this in} other {# of {total} pupils handed this in}}',
   'outbox.receipt': 'Download the signed receipt',
   'outbox.serverBusy': 'The server is very busy — your homework will leave by itself at about {time}.',
+  'outbox.rejoin':
+    'Back online — so that everyone does not reconnect at the same moment, your homework will leave by itself at about {time}.',
   'outbox.serverDown':
     'The server does not answer — next automatic try at about {time}. Your work is kept on this device.',
   'size.kb': '{n} KB',

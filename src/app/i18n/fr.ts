@@ -72,6 +72,8 @@ export const fr = {
   'teacher.viewSubmissions': 'Voir les devoirs rendus',
   'outbox.receipt': 'Télécharger le reçu signé',
   'outbox.serverBusy': 'Serveur très chargé — ton devoir partira automatiquement vers {time}.',
+  'outbox.rejoin':
+    'De retour en ligne — pour que tout le monde ne se reconnecte pas en même temps, ton devoir partira automatiquement vers {time}.',
   'outbox.serverDown':
     'Le serveur ne répond pas — nouvel essai automatique vers {time}. Ton travail est gardé sur cet appareil.',
   'size.kb': '{n} Ko',
