@@ -1,6 +1,6 @@
 // A shared tablet's storage: what another pupil (or a thief reading IndexedDB) finds of a pupil who has left.
 import 'fake-indexeddb/auto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { openSealed } from '../server/sealing.ts';
 import type { OutboxItem } from '../sync/ports.ts';
 import { sealedDevice } from '../test-support/sealed-device.ts';
@@ -58,6 +58,30 @@ describe('records sealed to their pupil', () => {
     if (!wire) throw new Error('not sealed');
     const body = JSON.parse((await openSealed(device.serverKeys, `${wire.key}.${wire.bodyIv}`, wire.body)).toString());
     expect(body).toMatchObject({ text: SECRET_TEXT, assignmentId: 'redaction', files: [{ name: 'cahier-lea.jpg' }] });
+  });
+
+  it('opens each sealed record once per key: reading the queue again costs no agreement, and a key gone opens nothing', async () => {
+    const device = await sealedDevice('sealed-once');
+    await device.signIn('lea', '1234');
+    const outbox = new IdbOutboxStore(device.db, device.sealing);
+    for (let i = 0; i < 5; i++) await outbox.add({ ...item(`o${i}`, 'lea'), files: [] }, []);
+    const agreements = vi.spyOn(crypto.subtle, 'deriveBits');
+    try {
+      const first = await outbox.list();
+      const afterFirst = agreements.mock.calls.length;
+      expect(afterFirst).toBeGreaterThanOrEqual(5);
+      const again = await outbox.list();
+      expect(agreements.mock.calls.length).toBe(afterFirst);
+      expect(again.map((e) => e.ok && e.item.text)).toEqual(first.map((e) => e.ok && e.item.text));
+      expect(again.every((e) => e.ok && e.item.text === SECRET_TEXT)).toBe(true);
+      // Léa's turn ends: what was opened with her key is not reachable without it.
+      device.keyring.clear();
+      await device.signIn('hugo', '9876');
+      const hugo = await outbox.list();
+      expect(hugo.every((e) => e.ok && e.item.locked === true && e.item.text === '')).toBe(true);
+    } finally {
+      agreements.mockRestore();
+    }
   });
 
   it('shows a locked pupil’s work to nobody, still lets the runner send it, and seals its receipt for them', async () => {

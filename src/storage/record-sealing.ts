@@ -119,6 +119,30 @@ export function lockedView(record: StoredOutboxRecord): OutboxItem {
   return vault ? { ...item, locked: true } : item;
 }
 
+/**
+ * What this page has already opened, per private key. A queued record's vault never changes, nor its receipt's once
+ * set, so reading the queue again ("Mes envois" while a week's queue drains, each drain's pass) costs no ECDH after
+ * the first read: without it, every re-read of 10,000 sealed items made 10,000 agreements. Held per CryptoKey: when
+ * the keyring forgets a pupil's key (another pupil's turn), nothing opened with it can be reached any more.
+ */
+const opened = new WeakMap<CryptoKey, Map<string, unknown>>();
+const OPENED_MAX = 50_000;
+
+async function openOnce<T extends object>(key: CryptoKey, sealed: Sealed): Promise<T> {
+  let cache = opened.get(key);
+  if (!cache) {
+    cache = new Map();
+    opened.set(key, cache);
+  }
+  // The ephemeral public key is new for every seal: it names this sealed value.
+  const known = cache.get(sealed.e);
+  if (known) return known as T;
+  const value = Object.freeze(await openJson<T>(key, sealed));
+  if (cache.size >= OPENED_MAX) cache.clear();
+  cache.set(sealed.e, value);
+  return value;
+}
+
 /** The item a record holds: whole when its owner's profile is unlocked here, `locked` with blank fields otherwise. */
 export async function openRecord(sealing: Sealing, record: StoredOutboxRecord): Promise<OutboxItem> {
   const { vault, receiptVault, rev: _rev, ...item } = record;
@@ -126,8 +150,10 @@ export async function openRecord(sealing: Sealing, record: StoredOutboxRecord): 
   const key = sealing.keyring.get(record.owner);
   if (!key) return { ...item, locked: true };
   try {
-    const p = await openJson<PrivatePart>(key, vault);
-    const receipt = receiptVault ? await openJson<NonNullable<OutboxItem['receipt']>>(key, receiptVault) : undefined;
+    const p = await openOnce<PrivatePart>(key, vault);
+    const receipt = receiptVault
+      ? { ...(await openOnce<NonNullable<OutboxItem['receipt']>>(key, receiptVault)) }
+      : undefined;
     return {
       ...item,
       classId: p.classId,
