@@ -437,27 +437,29 @@ async function sendBatch(
     for (const r of body.results as unknown[])
       if (typeof r === 'object' && r !== null && typeof (r as { id?: unknown }).id === 'string')
         results.set((r as { id: string }).id, r as Record<string, unknown>);
-  const outcomes: Outcome[] = [];
-  await settleAll((i) => {
-    const r = results.get(i.id);
+  /** Each item's own answer, as the change to make and what it counts for the pass. */
+  const settle = (id: string): { patch: Partial<OutboxItem>; outcome: Outcome } => {
+    const r = results.get(id);
     const status = typeof r?.status === 'number' ? r.status : 0;
     const itemVerdict = r ? classify(status) : 'retry';
     const error = typeof r?.error === 'string' ? r.error : `http_${status}`;
     const message = typeof r?.message === 'string' ? r.message : '';
     if (itemVerdict === 'ok') {
-      outcomes.push('done');
       const receipt = r?.receipt as OutboxItem['receipt'];
-      return { state: 'received', ...(receipt ? { receipt } : {}) };
+      return { patch: { state: 'received', ...(receipt ? { receipt } : {}) }, outcome: 'done' };
     }
-    if (itemVerdict === 'retry' || itemVerdict === 'auth') {
-      outcomes.push({ retryAfterMs: undefined, error });
-      return { state: 'pending', lastError: error };
-    }
-    outcomes.push('done');
+    if (itemVerdict === 'retry' || itemVerdict === 'auth')
+      return { patch: { state: 'pending', lastError: error }, outcome: { retryAfterMs: undefined, error } };
     const refusal = { status, error, message };
-    return itemVerdict === 'conflict' ? { state: 'conflict', refusal } : { state: 'refused', refusal };
-  });
-  return outcomes;
+    return {
+      patch: itemVerdict === 'conflict' ? { state: 'conflict', refusal } : { state: 'refused', refusal },
+      outcome: 'done',
+    };
+  };
+  // The store may run a change twice (a record moved meanwhile is read again): decide once, apply as often.
+  const decided = new Map(started.map((i) => [i.id, settle(i.id)]));
+  await settleAll((i) => decided.get(i.id)?.patch);
+  return [...decided.values()].map((d) => d.outcome);
 }
 
 async function sendItem(
