@@ -41,9 +41,11 @@ test('homework written offline leaves at the device’s own moment once the netw
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await expect(page.getByText('Semaine prête hors ligne')).toBeVisible();
 
-  // The network goes: the homework is written and kept on the device.
-  await context.setOffline(true);
+  // The network goes (the assignment's screen already open: without a service worker the page cannot load a screen
+  // it never loaded): the homework is written and kept on the device.
   await page.getByRole('link', { name: /Rendre ce devoir : Rédaction/ }).click();
+  await expect(page.getByLabel('Ta réponse')).toBeVisible();
+  await context.setOffline(true);
   await page.getByLabel('Ta réponse').fill('Écrit sans réseau, envoyé plus tard.');
   await page.getByRole('button', { name: 'Envoyer' }).click();
   await expect(

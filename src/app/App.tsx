@@ -14,6 +14,7 @@ import {
   type Locale,
   LOCALE_STORAGE_KEY,
   loadCatalogue,
+  loadScreenMessages,
   translator,
   useI18n,
 } from './i18n/index.ts';
@@ -37,6 +38,27 @@ const SchoolView = lazyScreen(() => import('./SchoolView/index.tsx').then((m) =>
 const PublishView = lazyScreen(() => import('./PublishView/index.tsx').then((m) => m.PublishView));
 const LessonView = lazyScreen(() => import('./LessonView/index.tsx').then((m) => m.LessonView));
 const AssignmentView = lazyScreen(() => import('./AssignmentView/index.tsx').then((m) => m.AssignmentView));
+
+/**
+ * Once the first screen is up and the page is idle, the pupil's other screens (a lesson, an assignment) and their
+ * words are loaded too: the service worker precaches them anyway, but a browser without one (or before it is
+ * installed) still opens them after the network has gone.
+ */
+function preloadPupilScreens(locale: Locale): () => void {
+  const load = () => {
+    void Promise.all([
+      import('./LessonView/index.tsx'),
+      import('./AssignmentView/index.tsx'),
+      loadScreenMessages(locale),
+    ]).catch(() => undefined);
+  };
+  if (typeof requestIdleCallback === 'function') {
+    const handle = requestIdleCallback(load, { timeout: 5_000 });
+    return () => cancelIdleCallback(handle);
+  }
+  const timer = setTimeout(load, 1_000);
+  return () => clearTimeout(timer);
+}
 
 function readStoredLocale(): string | null {
   try {
@@ -78,6 +100,8 @@ function SignedIn(props: { services: Services; session: ActiveSession }): JSX.El
   useEffect(() => {
     if (import.meta.env.PROD) requestPeriodicPrefetch(PREFETCH_SYNC_TAG).catch(() => undefined);
   }, []);
+  const { locale } = useI18n();
+  useEffect(() => preloadPupilScreens(locale), [locale]);
   // An admin's start page is the school: they have no class of their own to read.
   if (props.session.user.role === 'admin' && (route.name === 'school' || !klass))
     return <SchoolView services={props.services} session={props.session} />;

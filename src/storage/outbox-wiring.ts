@@ -6,7 +6,6 @@
 import { SUBMISSION_BATCH_LIMITS } from '../protocol/submission-batch.ts';
 import { AdaptiveThrottle } from '../sync/adaptive-throttle.ts';
 import { OutboxRunner } from '../sync/outbox-runner.ts';
-import type { OutboxItem } from '../sync/ports.ts';
 import { OUTBOX_CHANNEL } from './channels.ts';
 import type { CartableDb } from './db.ts';
 import { FetchTransport } from './fetch-transport.ts';
@@ -17,10 +16,14 @@ import { dbSealing } from './record-sealing.ts';
 import { LegacySessionStore } from './session-store.ts';
 import { WebLock } from './web-lock.ts';
 
+/**
+ * `onChanged` is told when an item or the server backoff changed (only needed where there is no BroadcastChannel:
+ * the channel tells every tab and the worker, this one included).
+ */
 export function createOutboxRunner(
   db: CartableDb,
   isOnline: () => boolean,
-  onItem?: (item: OutboxItem) => void,
+  onChanged?: () => void,
   keyring: Keyring = new Keyring(),
 ): OutboxRunner {
   const profiles = new ProfileStore(db);
@@ -42,8 +45,15 @@ export function createOutboxRunner(
       channel?.postMessage({ type: 'auth-rejected', owner });
     },
     onItem: (item) => {
-      onItem?.(item);
+      onChanged?.();
       channel?.postMessage({ type: 'outbox-changed', id: item.id });
+    },
+    // A wait decided without any item changing (the server's backoff, or this device's slot to rejoin): the screens
+    // that say when the work will leave read it again.
+    onResult: (result) => {
+      if (result.kind !== 'waiting' && result.kind !== 'backing-off') return;
+      onChanged?.();
+      channel?.postMessage({ type: 'outbox-changed' });
     },
     concurrency: 2,
     throttle: new AdaptiveThrottle(realClock),
