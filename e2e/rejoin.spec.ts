@@ -71,22 +71,19 @@ test('homework written offline leaves at the device’s own moment once the netw
   // Looked at on a desk and a phone, in French and in English.
   const dir = process.env.SCREENSHOTS ? 'docs/screenshots' : test.info().outputPath('');
   mkdirSync(dir, { recursive: true });
-  for (const [name, size] of [
-    ['desk', { width: 1280, height: 800 }],
-    ['phone', { width: 390, height: 844 }],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: `${dir}/rejoin-${name}-fr.png`, fullPage: true });
-  }
+  const shoot = async (lang: 'fr' | 'en') => {
+    for (const [name, size] of [
+      ['desk', { width: 1280, height: 800 }],
+      ['phone', { width: 390, height: 844 }],
+    ] as const) {
+      await page.setViewportSize(size);
+      await page.screenshot({ path: `${dir}/rejoin-${name}-${lang}.png`, fullPage: true });
+    }
+  };
+  await shoot('fr');
   await page.getByRole('button', { name: 'Switch to English' }).click();
   await expect(page.getByText(/^Back online — so that everyone does not reconnect at the same moment/)).toBeVisible();
-  for (const [name, size] of [
-    ['desk', { width: 1280, height: 800 }],
-    ['phone', { width: 390, height: 844 }],
-  ] as const) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: `${dir}/rejoin-${name}-en.png`, fullPage: true });
-  }
+  await shoot('en');
 
   // Its moment comes: the runner's own wake-up sends it, exactly once.
   await page.clock.fastForward(wait + 1_000);
