@@ -96,7 +96,13 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
   const writer = useDebouncedWrite(([nextText, nextFiles]: [string, PickedFile[]]) =>
     services.drafts
       .save({ key, owner, text: nextText, files: toDraftFiles(nextFiles), updatedAt: Date.now() })
-      .then(() => setNotice({ kind: 'status', key: 'assignment.draftSaved' }))
+      // A draft saved just after files were refused must not hide why they were (a later pick or send says more);
+      // it does replace an earlier failure to save.
+      .then(() =>
+        setNotice((current) =>
+          current?.key === 'assignment.filesRefused' ? current : { kind: 'status', key: 'assignment.draftSaved' },
+        ),
+      )
       .catch((err: unknown) => setNotice(failure(err))),
   );
   const saveDraft = (nextText: string, nextFiles: PickedFile[]) => writer.schedule([nextText, nextFiles]);
