@@ -29,6 +29,7 @@ export function createOutboxRunner(
   const profiles = new ProfileStore(db);
   const legacy = new LegacySessionStore(db);
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(OUTBOX_CHANNEL) : undefined;
+  let announcedUntil: number | undefined;
   return new OutboxRunner({
     transport: new FetchTransport(),
     outbox: new IdbOutboxStore(db, dbSealing(db, keyring)),
@@ -50,8 +51,12 @@ export function createOutboxRunner(
     },
     // A wait decided without any item changing (the server's backoff, or this device's slot to rejoin): the screens
     // that say when the work will leave read it again.
+    // Only a new time is news: a kick that finds the same wait (the 30 s timer, the page coming back into view) would
+    // otherwise make every tab re-read the whole queue for nothing.
     onResult: (result) => {
       if (result.kind !== 'waiting' && result.kind !== 'backing-off') return;
+      if (result.until === announcedUntil) return;
+      announcedUntil = result.until;
       onChanged?.();
       channel?.postMessage({ type: 'outbox-changed' });
     },
