@@ -136,6 +136,24 @@ export type WeekListReply = Static<typeof WeekListReply>;
 export const HealthReply = Type.Object({ status: Type.Literal('ok'), database: Type.Literal('ok') });
 export type HealthReply = Static<typeof HealthReply>;
 
+/** What an instance measured it can take (capacity-meter.ts), as /api/ready shows it to people and load balancers. */
+export const CapacityStatus = Type.Object({
+  writesPerSecond: Type.Number({ description: 'sustainable writes per second this instance measured' }),
+  source: Type.Union([Type.Literal('configured'), Type.Literal('projected'), Type.Literal('saturated')], {
+    description: 'SERVER_CAPACITY until measured; then projected from busy time, or measured while saturated',
+  }),
+  concurrencyLimit: Type.Integer({ description: 'write slots, as the adaptive limit learnt them' }),
+  deploymentWritesPerSecond: Type.Number({ description: 'the sum over the instances reporting to this database' }),
+  instances: Type.Integer({ minimum: 1 }),
+});
+export type CapacityStatus = Static<typeof CapacityStatus>;
+
+export const ReadyReply = Type.Object({
+  status: Type.Literal('ok'),
+  database: Type.Literal('ok'),
+  capacity: CapacityStatus,
+});
+
 /** A file a pupil attaches to homework: uploaded by content (PUT /api/uploads/{sha256}) before the submission. */
 export const SubmittedFile = Type.Object(
   {

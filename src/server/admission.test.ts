@@ -8,6 +8,7 @@ import { demoHomework } from '../test-support/demo-homework.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
 import { RetrySlots, WriteGate } from './admission.ts';
+import { VegasLimit } from './concurrency-limit.ts';
 import { buildApp } from './app.ts';
 import { DEFAULT_WINDOW } from './routes/sync.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
@@ -41,7 +42,7 @@ describe('RetrySlots', () => {
 
 describe('WriteGate', () => {
   it('runs at most N at once, queues up to M, refuses beyond, and hands a freed slot to the next in line', async () => {
-    const gate = new WriteGate(2, 1, () => 0);
+    const gate = new WriteGate(2, 1);
     const a = await (gate.enter() as Promise<() => void>);
     const b = await (gate.enter() as Promise<() => void>);
     const queued = gate.enter();
@@ -57,13 +58,67 @@ describe('WriteGate', () => {
     expect(gate.backlog()).toBe(0);
   });
 
-  it('measures completions per second over the last 10 s', async () => {
-    let now = 0;
-    const gate = new WriteGate(10, 0, () => now);
-    for (let i = 0; i < 50; i++) (await (gate.enter() as Promise<() => void>))();
-    expect(gate.capacity()).toBe(5);
-    now = 20_000;
-    expect(gate.capacity()).toBe(1);
+  it('counts what it completed and how long requests waited, for the capacity meter', async () => {
+    let t = 0;
+    const gate = new WriteGate(1, 10, undefined, () => t);
+    const a = await (gate.enter() as Promise<() => void>);
+    const queued = gate.enter() as Promise<() => void>;
+    t = 300;
+    a();
+    const b = await queued;
+    t = 400;
+    expect(gate.takeStats()).toEqual({ completed: 1, queuedMs: 300 });
+    const waiting = gate.enter() as Promise<() => void>;
+    t = 1000;
+    // Still waiting at the sample: counted up to it, and from it on in the next one.
+    expect(gate.takeStats()).toEqual({ completed: 0, queuedMs: 600 });
+    t = 1200;
+    b();
+    (await waiting)();
+    expect(gate.takeStats()).toEqual({ completed: 2, queuedMs: 200 });
+  });
+
+  it('with a limiter, has the slots it learnt from each request’s time in its slot, within its maximum', async () => {
+    let t = 0;
+    const limiter = new VegasLimit({ initial: 16, min: 2, max: 16, windowSamples: 4, windowMs: 0 }, () => t);
+    const gate = new WriteGate(8, 100, limiter, () => t);
+    expect(gate.limit()).toBe(8);
+    // One worker behind the gate: a request takes 10 ms per request in a slot.
+    const running: (() => void)[] = [];
+    for (let i = 0; i < 8; i++) running.push(await (gate.enter() as Promise<() => void>));
+    const release = (n: number) => {
+      for (let i = 0; i < n; i++) {
+        t += 10 * Math.max(1, running.length);
+        running.shift()?.();
+      }
+    };
+    // Windows at 1 in flight say what no queue costs, then full windows show a queue: the limit comes down.
+    const one = async () => {
+      const r = await (gate.enter() as Promise<() => void>);
+      t += 10;
+      r();
+    };
+    release(8);
+    for (let i = 0; i < 8; i++) await one();
+    for (let round = 0; round < 6; round++) {
+      const n = gate.limit();
+      for (let i = 0; i < n; i++) running.push(await (gate.enter() as Promise<() => void>));
+      release(n);
+    }
+    expect(gate.limit()).toBeLessThan(8);
+    expect(gate.limit()).toBeGreaterThanOrEqual(2);
+    // The slots are the limit's: one more request than the limit waits.
+    const held: (() => void)[] = [];
+    for (let i = 0; i < gate.limit(); i++) held.push(await (gate.enter() as Promise<() => void>));
+    const extra = gate.enter();
+    let admitted = false;
+    void (extra as Promise<() => void>).then(() => (admitted = true));
+    await Promise.resolve();
+    expect(admitted).toBe(false);
+    held.shift()?.();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(admitted).toBe(true);
   });
 });
 

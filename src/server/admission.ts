@@ -8,10 +8,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { ConnectionGuard, isSignIn } from './connection-guard.ts';
 import { TokenBucket } from './token-bucket.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
+import { type CapacityReading, CapacityMeter } from './capacity-meter.ts';
+import { VegasLimit } from './concurrency-limit.ts';
 
 export interface AdmissionOptions {
   /**
@@ -36,8 +39,14 @@ export interface AdmissionOptions {
   maxHeapUsedBytes: number;
   /** How often the event loop and heap are sampled. */
   sampleIntervalMs?: number;
-  /** Requests/s the deployment takes (SERVER_CAPACITY): the slot rate when the measured rate is lower. */
+  /** Writes/s the server takes until it has measured itself (SERVER_CAPACITY): see capacity-meter.ts. */
   capacityPerSecond?: number;
+  /** Never announce more writes/s than this (SERVER_CAPACITY_CEILING); none when unset. */
+  capacityCeiling?: number;
+  /** Learn the number of write slots from their latency, up to maxConcurrentWrites (default on). */
+  adaptiveWrites?: boolean;
+  /** How often the server samples itself for the capacity meter, ms; 0 keeps the configured figure (tests). */
+  capacitySampleMs?: number;
   /** During an announced peak, when the held-back work has been sent (epoch ms); 0 outside peaks. */
   heldBackUntil?: () => number;
 }
@@ -53,63 +62,103 @@ export const DEFAULT_ADMISSION: AdmissionOptions = {
 };
 
 import { RETRY_SPREAD_HEADER } from '../protocol/paths.ts';
+/** The adaptive limit never goes below this many write slots: the group commit needs concurrent writes to batch. */
+const MIN_WRITE_SLOTS = 8;
 const MIN_SPREAD_S = 5;
 const MAX_SPREAD_S = 30 * 60;
 
-/** A counting semaphore with a bounded queue, which also measures how many requests it completes per second. */
+/** What a gate did since it was last asked: for the capacity meter's one-second samples. */
+export interface GateStats {
+  completed: number;
+  /** Time some request waited for a slot, ms (on the monotonic clock). */
+  queuedMs: number;
+}
+
+/**
+ * A counting semaphore with a bounded queue, which also counts what it completes and how long requests waited. With a
+ * limiter, the number of slots is the limiter's (never above `maxConcurrent`), fed with each request's time in its
+ * slot: the server learns how many writes it can run at once (concurrency-limit.ts).
+ */
 export class WriteGate {
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
-  private readonly completions: number[] = [];
+  private completedSinceStats = 0;
+  private queuedMs = 0;
+  private queueSince: number | undefined;
   constructor(
     private readonly maxConcurrent: number,
     private readonly maxQueued: number,
-    /** The server's clock (epoch ms): the one injected into the app, never a second reading of the real time. */
-    private readonly now: () => number,
+    private readonly limiter?: VegasLimit,
+    /** A monotonic clock for durations (the slot times the limiter learns from). */
+    private readonly monotonic: () => number = () => performance.now(),
   ) {}
+
+  /** Slots now: the limiter's, within the configured maximum. */
+  limit(): number {
+    return this.limiter ? Math.min(this.maxConcurrent, this.limiter.limit) : this.maxConcurrent;
+  }
 
   /** True when a new expensive request would be refused now (every slot busy, the queue full). */
   full(): boolean {
-    return this.inFlight >= this.maxConcurrent && this.waiting.length >= this.maxQueued;
+    return this.inFlight >= this.limit() && this.waiting.length >= this.maxQueued;
   }
 
   /** True when every slot is busy and the queue at least half full: a load balancer should send work elsewhere. */
   saturated(): boolean {
-    return this.inFlight >= this.maxConcurrent && this.waiting.length >= this.maxQueued / 2;
+    return this.inFlight >= this.limit() && this.waiting.length >= this.maxQueued / 2;
   }
 
   /** A release function once a slot is free, or 'shed' at once when the queue is full. */
   enter(): Promise<() => void> | 'shed' {
-    if (this.inFlight < this.maxConcurrent) {
+    if (this.inFlight < this.limit() && this.waiting.length === 0) {
       this.inFlight++;
       return Promise.resolve(this.releaser());
     }
     if (this.waiting.length >= this.maxQueued) return 'shed';
+    if (this.waiting.length === 0) this.queueSince = this.monotonic();
     return new Promise((resolve) => this.waiting.push(() => resolve(this.releaser())));
   }
 
   private releaser(): () => void {
     let released = false;
+    const started = this.monotonic();
+    const inFlightAtStart = this.inFlight;
     return () => {
       if (released) return;
       released = true;
-      this.completions.push(this.now());
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.inFlight--;
+      this.completedSinceStats++;
+      this.limiter?.sample(this.monotonic() - started, inFlightAtStart);
+      this.inFlight--;
+      this.pump();
     };
+  }
+
+  /** Hands free slots to the requests waiting, in order (the limit may have grown or shrunk meanwhile). */
+  private pump(): void {
+    while (this.waiting.length > 0 && this.inFlight < this.limit()) {
+      this.inFlight++;
+      this.waiting.shift()?.();
+    }
+    if (this.waiting.length === 0 && this.queueSince !== undefined) {
+      this.queuedMs += this.monotonic() - this.queueSince;
+      this.queueSince = undefined;
+    }
+  }
+
+  /** What the gate did since the last call (completions, time with a queue), and starts counting again. */
+  takeStats(): GateStats {
+    const at = this.monotonic();
+    const queuedMs = this.queuedMs + (this.queueSince === undefined ? 0 : at - this.queueSince);
+    if (this.queueSince !== undefined) this.queueSince = at;
+    const stats = { completed: this.completedSinceStats, queuedMs };
+    this.completedSinceStats = 0;
+    this.queuedMs = 0;
+    return stats;
   }
 
   /** Requests running or waiting. */
   backlog(): number {
     return this.inFlight + this.waiting.length;
-  }
-
-  /** Completions per second over the last 10 seconds (at least 1). */
-  capacity(): number {
-    const since = this.now() - 10_000;
-    while (this.completions.length && (this.completions[0] ?? 0) < since) this.completions.shift();
-    return Math.max(1, this.completions.length / 10);
   }
 }
 
@@ -199,8 +248,16 @@ export interface SecretChecks {
 }
 const WRONG_SECRET_COST = 4;
 
+/** This instance's measured capacity and its write slots, for the advice, readiness and the access log. */
+export interface CapacityView {
+  reading(): CapacityReading & { concurrencyLimit: number };
+  /** Takes one sample now (the timer does it every capacitySampleMs). */
+  sample(): void;
+}
+
 /** The gates and the advice they give, for the early refusal before Fastify and for readiness. */
 export interface Admission {
+  capacity: CapacityView;
   gates: Record<GateName, WriteGate>;
   /** The budget of secret checks (sign-in): see SecretChecks. */
   secretChecks: SecretChecks;
@@ -266,12 +323,45 @@ export async function installAdmission(
   /** Told of every answer once sent (the connection guard: lingering, the penalty box), from the hook that runs anyway. */
   answered?: (req: IncomingMessage, status: number) => void,
 ): Promise<Admission> {
+  const limiter =
+    (options.adaptiveWrites ?? true) && options.maxConcurrentWrites > 0
+      ? new VegasLimit(
+          {
+            initial: options.maxConcurrentWrites,
+            min: Math.min(options.maxConcurrentWrites, MIN_WRITE_SLOTS),
+            max: options.maxConcurrentWrites,
+          },
+          () => performance.now(),
+        )
+      : undefined;
   const gates: Record<GateName, WriteGate> = {
-    writes: new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites, now),
-    signIn: new WriteGate(options.maxConcurrentSignIns, options.maxQueuedSignIns, now),
+    writes: new WriteGate(options.maxConcurrentWrites, options.maxQueuedWrites, limiter),
+    signIn: new WriteGate(options.maxConcurrentSignIns, options.maxQueuedSignIns),
   };
+  const meter = new CapacityMeter(options.capacityPerSecond ?? 100, options.capacityCeiling);
+  let loop = performance.eventLoopUtilization();
+  let sampledAt = performance.now();
+  const capacityView: CapacityView = {
+    reading: () => ({ ...meter.reading(now()), concurrencyLimit: gates.writes.limit() }),
+    sample: () => {
+      const at = performance.now();
+      const used = performance.eventLoopUtilization(loop);
+      loop = performance.eventLoopUtilization();
+      const intervalMs = at - sampledAt;
+      sampledAt = at;
+      const { completed, queuedMs } = gates.writes.takeStats();
+      // Saturated: writes waited for a slot through most of the second (demand above what the server takes).
+      meter.add({ intervalMs, completed, busyMs: used.active, saturated: queuedMs >= 0.9 * intervalMs, at: now() });
+    },
+  };
+  const sampleMs = options.capacitySampleMs ?? 1000;
+  if (sampleMs > 0) {
+    const timer = setInterval(() => capacityView.sample(), sampleMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
   const slots = new RetrySlots(now);
-  const capacity = () => Math.max(gates.writes.capacity(), options.capacityPerSecond ?? 1);
+  const capacity = () => meter.reading(now()).writesPerSecond;
   const advise = () => slots.assign(capacity(), options.heldBackUntil?.() ?? 0);
   const body = OVERLOADED;
   /** Sets a 503 with its advice on `reply` and returns the body to send. */
@@ -325,6 +415,7 @@ export async function installAdmission(
       ? new TokenBucket(options.maxSignInsPerSecond, Math.max(2, 2 * options.maxSignInsPerSecond))
       : undefined;
   return {
+    capacity: capacityView,
     gates,
     advise,
     saturated: () => gates.writes.saturated() || gates.signIn.saturated(),

@@ -2,7 +2,10 @@
  * Builds the Cartable server as a Fastify instance: the JSON API under /api (schemas validate input and document
  * the API as OpenAPI 3 at /api/openapi.json) and, when a built client is given, the PWA itself.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { CapacityStatus } from '../protocol/schemas.ts';
+import { SharedCapacity } from './capacity-share.ts';
 import { installAccessLog } from './access-log.ts';
 import { revalidationFastPath } from './revalidation-fast-path.ts';
 import { HotCaches } from './hot-cache.ts';
@@ -44,8 +47,17 @@ export interface BuildOptions {
   bodyLimit?: number;
   /** Load shedding thresholds (see admission.ts). */
   admission?: Partial<AdmissionOptions>;
-  /** Requests per second the deployment absorbs after an outage (sets the recovery period devices spread over). */
+  /**
+   * Writes per second the server takes until it has measured itself (SERVER_CAPACITY): the recovery period devices
+   * spread over, the rate of return slots and the learnt peaks then follow the measured figure (capacity-meter.ts).
+   */
   capacityPerSecond?: number;
+  /** Never announce more writes/s than this (SERVER_CAPACITY_CEILING). */
+  capacityCeiling?: number;
+  /** How often this instance reports its capacity to the database and reads the others', ms; 0 never (tests). */
+  shareCapacityMs?: number;
+  /** This instance's name in the shared reports; a random one when unset. */
+  instanceId?: string;
   /** Batch concurrent submissions into one transaction (default on). */
   groupCommit?: boolean;
   /** Bounds on sockets, timeouts and bodies in flight (connection-guard.ts). */
@@ -83,8 +95,17 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
 
   installErrorHandler(app);
   installSecurityHeaders(app);
-  const recoveryPeriod = installRecoveryPeriod(app, ctx, options.capacityPerSecond ?? 100);
-  const accessLog = options.accessLog ? installAccessLog(app, options.accessLog) : undefined;
+  // The capacity until the server has measured itself; then what this instance measured it can take, and the
+  // deployment with it (set once admission is installed).
+  const prior = options.capacityPerSecond ?? ctx.capacityPerSecond ?? 100;
+  let capacity: (() => CapacityStatus) | undefined;
+  const recoveryPeriod = installRecoveryPeriod(app, ctx, () => capacity?.().deploymentWritesPerSecond ?? prior);
+  const accessLog = options.accessLog
+    ? installAccessLog(app, options.accessLog, () => {
+        const c = capacity?.();
+        return c ? { capacity: c.writesPerSecond, slots: c.concurrencyLimit } : {};
+      })
+    : undefined;
   fastPath = revalidationFastPath(ctx, recoveryPeriod, accessLog);
   // A 304 has no body. The route's schema serialises its null as "null", and Fastify would then announce
   // content-length: 4, which makes HTTP clients drop the connection instead of reusing it; hand Fastify a null
@@ -105,7 +126,8 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
     app,
     {
       ...DEFAULT_ADMISSION,
-      capacityPerSecond: options.capacityPerSecond ?? 100,
+      capacityPerSecond: prior,
+      ...(options.capacityCeiling === undefined ? {} : { capacityCeiling: options.capacityCeiling }),
       heldBackUntil: () => peaks.heldBackUntil(ctx.now().getTime()),
       ...options.admission,
     },
@@ -113,6 +135,34 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
     (req, status) => guard.answered(req, status),
   );
   ctx.overloaded = () => admission.saturated();
+  const shared = new SharedCapacity(
+    ctx.db,
+    options.instanceId ?? randomUUID(),
+    () => ctx.now().getTime(),
+    () => admission.capacity.reading().writesPerSecond,
+  );
+  capacity = () => {
+    const own = admission.capacity.reading();
+    const deployment = shared.deployment();
+    return {
+      writesPerSecond: own.writesPerSecond,
+      source: own.source,
+      concurrencyLimit: own.concurrencyLimit,
+      deploymentWritesPerSecond: deployment.writesPerSecond,
+      instances: deployment.instances,
+    };
+  };
+  ctx.capacity = capacity;
+  const shareMs = options.shareCapacityMs ?? 10_000;
+  if (shareMs > 0) {
+    void shared.refresh();
+    const timer = setInterval(() => void shared.refresh(), shareMs);
+    timer.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(timer);
+      await shared.leave();
+    });
+  }
   ctx.secretChecks = admission.secretChecks;
   shedPath = shedBeforeFastify(
     admission,

@@ -21,8 +21,10 @@ export interface Config {
   redisUrl: string | undefined;
   /** Prefix of Cartable's keys in Redis, so several deployments can share one Redis. */
   redisPrefix: string;
-  /** Requests per second the deployment absorbs after an outage (sets the devices' recovery period). */
+  /** Writes per second the server takes until it has measured itself (SERVER_CAPACITY; capacity-meter.ts). */
   capacityPerSecond: number;
+  /** Never announce more writes per second than this (SERVER_CAPACITY_CEILING); undefined for no ceiling. */
+  capacityCeiling: number | undefined;
   /** A file that receives one line per API request, or undefined for none. */
   accessLog: string | undefined;
   /** When devices prefetch (SYNC_WINDOW, SYNC_DAYS, KEEP_PREVIOUS_WEEKS). */
@@ -39,6 +41,8 @@ export interface Config {
     maxSignInsPerSecond: number;
     maxEventLoopDelayMs: number;
     maxHeapUsedBytes: number;
+    /** Learn the write slots from their latency, up to maxConcurrentWrites (ADAPTIVE_WRITES, default 1). */
+    adaptiveWrites: boolean;
   };
 }
 
@@ -162,6 +166,9 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
         integer('HOMEWORK_MAX_TOTAL_MB', env.HOMEWORK_MAX_TOTAL_MB, HOMEWORK_LIMITS.maxTotalBytes / MB, 1, 40) * MB,
     },
     capacityPerSecond: integer('SERVER_CAPACITY', env.SERVER_CAPACITY, 100, 1, 1_000_000),
+    capacityCeiling: env.SERVER_CAPACITY_CEILING
+      ? integer('SERVER_CAPACITY_CEILING', env.SERVER_CAPACITY_CEILING, 0, 1, 1_000_000)
+      : undefined,
     guard: guardSettings(env),
     admission: {
       maxConcurrentWrites: integer('MAX_CONCURRENT_WRITES', env.MAX_CONCURRENT_WRITES, 32, 0, 10_000),
@@ -171,6 +178,7 @@ export function readConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       maxSignInsPerSecond: integer('MAX_SIGN_INS_PER_SECOND', env.MAX_SIGN_INS_PER_SECOND, 10, 0, 100_000),
       maxEventLoopDelayMs: integer('MAX_EVENT_LOOP_DELAY_MS', env.MAX_EVENT_LOOP_DELAY_MS, 1000, 0, 60_000),
       maxHeapUsedBytes: integer('MAX_HEAP_USED_MB', env.MAX_HEAP_USED_MB, 0, 0, 1_000_000) * 1024 * 1024,
+      adaptiveWrites: integer('ADAPTIVE_WRITES', env.ADAPTIVE_WRITES, 1, 0, 1) === 1,
     },
   };
 }

@@ -1,5 +1,6 @@
 /** What every route plugin receives: the database, the file storage and the clock. */
 import type { HomeworkLimits } from '../protocol/homework-files.ts';
+import type { CapacityStatus } from '../protocol/schemas.ts';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { SecretChecks } from './admission.ts';
 import type { UserRow } from './db/queries.ts';
@@ -23,8 +24,10 @@ export interface AppContext {
   offPeak?: OffPeakWindow;
   /** What one piece of homework may carry; HOMEWORK_LIMITS when unset. */
   homework?: HomeworkLimits;
-  /** SERVER_CAPACITY, for peaks learnt from history (SEND_PEAKS=auto). */
+  /** SERVER_CAPACITY: the capacity until the server has measured itself (see `capacity`). */
   capacityPerSecond?: number;
+  /** What the server measured it can take, and the deployment with it (capacity-share.ts); buildApp sets it. */
+  capacity?: () => CapacityStatus;
   /** The peaks announced to each school; buildApp makes it (peak-calendar.ts). */
   peaks?: PeakCalendar;
   /** True while this instance's write or sign-in gate is saturated (admission.ts); buildApp sets it. */

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     admission: config.admission,
     guard: config.guard,
     capacityPerSecond: config.capacityPerSecond,
+    ...(config.capacityCeiling === undefined ? {} : { capacityCeiling: config.capacityCeiling }),
     accessLog: config.accessLog,
     groupCommit: process.env.GROUP_COMMIT !== '0',
   });

@@ -1,6 +1,7 @@
 /**
  * The recovery period every API answer carries (cartable-recovery-period): how widely, in seconds, this server's
- * devices should spread their attempts while it cannot be reached. With P = 1.25 × pupils / capacity, devices that
+ * devices should spread their attempts while it cannot be reached. With P = 1.25 × pupils / capacity (the capacity the
+ * deployment measured, capacity-meter.ts, not a typed figure), devices that
  * each retry on their own phase of P come back at about 0.8 × capacity when it returns, and all within P.
  */
 import { RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
@@ -20,14 +21,15 @@ export function recoveryPeriodSeconds(pupils: number, capacityPerSecond: number)
 export function installRecoveryPeriod(
   app: FastifyInstance,
   ctx: AppContext,
-  capacityPerSecond: number,
+  /** The deployment's writes/s as measured now (capacity-share.ts), read once a minute with the pupils. */
+  capacityPerSecond: () => number,
 ): () => string | undefined {
   let cached: { header: string; at: number } | undefined;
   let counting: Promise<void> | undefined;
   const refresh = async () => {
     const pupils = await countPupils(ctx.db).catch(() => undefined);
     if (pupils !== undefined)
-      cached = { header: String(recoveryPeriodSeconds(pupils, capacityPerSecond)), at: ctx.now().getTime() };
+      cached = { header: String(recoveryPeriodSeconds(pupils, capacityPerSecond())), at: ctx.now().getTime() };
   };
   app.addHook('onSend', (request, reply, payload, done) => {
     if (!request.url.startsWith('/api/')) {

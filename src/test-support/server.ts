@@ -39,9 +39,12 @@ export async function startTestServer(
   await ensureDemo(db, ctx.storage, now);
   // The event-loop shedder and the budget of secret checks are off unless a test asks for them: a busy machine, or a
   // test that signs in often, must not be refused (admission.test.ts drives shedding deterministically).
+  // The capacity meter and its sharing are off too (the configured figure stands), so that the figures the tests
+  // assert do not depend on how fast the machine is; capacity.test.ts drives them with samples it chooses.
   const app = await buildApp(ctx, {
+    shareCapacityMs: 0,
     ...options,
-    admission: { maxEventLoopDelayMs: 0, maxSignInsPerSecond: 0, ...options.admission },
+    admission: { maxEventLoopDelayMs: 0, maxSignInsPerSecond: 0, capacitySampleMs: 0, ...options.admission },
   });
   return {
     app,

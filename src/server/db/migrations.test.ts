@@ -10,6 +10,7 @@ import { MIGRATION_NAMES, migrateTo, migrateToLatest } from './migrations.ts';
 
 const TABLES = [
   'assignments',
+  'capacity_reports',
   'class_pupils',
   'classes',
   'device_seats',

@@ -209,6 +209,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('devices').execute();
     },
   },
+  '0006_capacity_reports': {
+    async up(db: Kysely<unknown>) {
+      // What each instance measured it can take (capacity-meter.ts), so that instances on one database announce the
+      // deployment's figure: one row per instance, rewritten every few seconds; rows not rewritten lately are ignored.
+      await db.schema
+        .createTable('capacity_reports')
+        .addColumn('instance_id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('writes_per_second', 'double precision', (c) => c.notNull())
+        .addColumn('reported_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

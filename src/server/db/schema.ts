@@ -143,7 +143,16 @@ export interface SealingKeysTable {
   created_at: string;
 }
 
+/** One instance's measured capacity (capacity-share.ts). */
+export interface CapacityReportsTable {
+  instance_id: string;
+  writes_per_second: number;
+  /** Epoch ms; PostgreSQL answers a bigint as a string. */
+  reported_at: number | string;
+}
+
 export interface Database {
+  capacity_reports: CapacityReportsTable;
   sealing_keys: SealingKeysTable;
   schools: SchoolsTable;
   users: UsersTable;

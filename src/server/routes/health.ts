@@ -1,5 +1,5 @@
 /** Liveness and readiness for people and load balancers. */
-import { ErrorBody, HealthReply } from '../../protocol/schemas.ts';
+import { ErrorBody, HealthReply, ReadyReply } from '../../protocol/schemas.ts';
 import { ping } from '../db/queries.ts';
 import type { RoutePlugin } from '../context.ts';
 
@@ -20,8 +20,8 @@ export const healthRoutes: RoutePlugin = async (app, { ctx }) => {
     '/ready',
     {
       schema: {
-        summary: 'Ready for new work: database usable and not shedding load',
-        response: { 200: HealthReply, 503: ErrorBody },
+        summary: 'Ready for new work: database usable and not shedding load; with the capacity it measured',
+        response: { 200: ReadyReply, 503: ErrorBody },
       },
     },
     async (_request, reply) => {
@@ -30,7 +30,14 @@ export const healthRoutes: RoutePlugin = async (app, { ctx }) => {
         return reply.status(503).send({ error: 'database_unavailable', message: 'La base de données ne répond pas.' });
       if (app.isUnderPressure() || ctx.overloaded?.())
         return reply.status(503).send({ error: 'overloaded', message: 'Instance surchargée.' });
-      return { status: 'ok' as const, database: 'ok' as const };
+      const capacity = ctx.capacity?.() ?? {
+        writesPerSecond: ctx.capacityPerSecond ?? 100,
+        source: 'configured' as const,
+        concurrencyLimit: 0,
+        deploymentWritesPerSecond: ctx.capacityPerSecond ?? 100,
+        instances: 1,
+      };
+      return { status: 'ok' as const, database: 'ok' as const, capacity };
     },
   );
 };

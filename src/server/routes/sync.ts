@@ -44,7 +44,7 @@ export const syncRoutes: RoutePlugin = async (app, { ctx }) => {
     const peaks = forecastPeaks(
       ctx.db,
       { id: school.id, timeZone: school.time_zone },
-      ctx.capacityPerSecond ?? 100,
+      ctx.capacity?.().deploymentWritesPerSecond ?? ctx.capacityPerSecond ?? 100,
       learnPeaks?.days ?? [1, 2, 3, 4, 5],
       now,
     ).catch((): SendPeak[] => []);

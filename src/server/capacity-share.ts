@@ -1,0 +1,73 @@
+/**
+ * Instances on one database share what they measured (capacity-meter.ts): each rewrites its own row every few
+ * seconds and reads the others', so the recovery period and the learnt peaks are the deployment's, not one
+ * instance's. Through the database rather than Redis: it is the one thing every deployment has, SQLite included.
+ */
+import type { Db } from './db/schema.ts';
+
+/** A report older than this is an instance that stopped (or cannot reach the database): not counted. */
+export const REPORT_FRESH_MS = 60_000;
+/** Rows of instances gone for a day are deleted. */
+const FORGET_AFTER_MS = 24 * 3600_000;
+
+export class SharedCapacity {
+  private others = 0;
+  private peers = 0;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    readonly instanceId: string,
+    /** The server's clock (epoch ms). */
+    private readonly now: () => number,
+    /** This instance's measured writes/s. */
+    private readonly own: () => number,
+  ) {}
+
+  /** The deployment's writes/s: this instance's figure now, and the others' last reports. */
+  deployment(): { writesPerSecond: number; instances: number } {
+    return { writesPerSecond: this.own() + this.others, instances: 1 + this.peers };
+  }
+
+  /** Reports this instance's figure and reads the others'; one at a time, errors kept out (the next one retries). */
+  refresh(): Promise<void> {
+    this.refreshing ??= this.exchange()
+      .catch(() => undefined)
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  /** Removes this instance's report (it is closing): the deployment's figure drops at once, not a minute later. */
+  async leave(): Promise<void> {
+    await this.refreshing;
+    await this.db
+      .deleteFrom('capacity_reports')
+      .where('instance_id', '=', this.instanceId)
+      .execute()
+      .catch(() => undefined);
+  }
+
+  private async exchange(): Promise<void> {
+    const at = this.now();
+    const mine = { writes_per_second: this.own(), reported_at: at };
+    await this.db
+      .insertInto('capacity_reports')
+      .values({ instance_id: this.instanceId, ...mine })
+      .onConflict((oc) => oc.column('instance_id').doUpdateSet(mine))
+      .execute();
+    const rows = await this.db
+      .selectFrom('capacity_reports')
+      .select(['instance_id', 'writes_per_second'])
+      .where('reported_at', '>=', at - REPORT_FRESH_MS)
+      .where('instance_id', '<>', this.instanceId)
+      .execute();
+    this.others = rows.reduce((sum, r) => sum + r.writes_per_second, 0);
+    this.peers = rows.length;
+    await this.db
+      .deleteFrom('capacity_reports')
+      .where('reported_at', '<', at - FORGET_AFTER_MS)
+      .execute();
+  }
+}
