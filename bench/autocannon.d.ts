@@ -5,6 +5,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     pipelining?: number;
+    /** Requests per second over all connections (a fixed rate instead of as fast as the server answers). */
+    overallRate?: number;
     headers?: Record<string, string>;
     /** Requests sent in turn on each connection; setupRequest may rewrite each one before it is sent. */
     requests?: {
@@ -28,6 +30,8 @@ declare module 'autocannon' {
     statusCodeStats: Record<string, { count: number }>;
     errors: number;
     timeouts: number;
+    /** Response times, ms. */
+    latency: { p50: number; p99: number; average: number };
   }
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;

@@ -12,6 +12,7 @@ const ALL = [
   'delta',
   'refusal-cost',
   'abuse',
+  'capacity',
   'herd',
   'herd-http',
   'power-loss',

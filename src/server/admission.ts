@@ -251,6 +251,8 @@ const WRONG_SECRET_COST = 4;
 /** This instance's measured capacity and its write slots, for the advice, readiness and the access log. */
 export interface CapacityView {
   reading(): CapacityReading & { concurrencyLimit: number };
+  /** The meter itself: its saturated figure is kept across restarts (capacity-share.ts). */
+  meter: CapacityMeter;
   /** Takes one sample now (the timer does it every capacitySampleMs). */
   sample(): void;
 }
@@ -342,6 +344,7 @@ export async function installAdmission(
   let loop = performance.eventLoopUtilization();
   let sampledAt = performance.now();
   const capacityView: CapacityView = {
+    meter,
     reading: () => ({ ...meter.reading(now()), concurrencyLimit: gates.writes.limit() }),
     sample: () => {
       const at = performance.now();

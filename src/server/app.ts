@@ -56,7 +56,7 @@ export interface BuildOptions {
   capacityCeiling?: number;
   /** How often this instance reports its capacity to the database and reads the others', ms; 0 never (tests). */
   shareCapacityMs?: number;
-  /** This instance's name in the shared reports; a random one when unset. */
+  /** This instance's name in the shared reports, kept across its restarts (INSTANCE_ID); a random one when unset. */
   instanceId?: string;
   /** Batch concurrent submissions into one transaction (default on). */
   groupCommit?: boolean;
@@ -135,12 +135,11 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
     (req, status) => guard.answered(req, status),
   );
   ctx.overloaded = () => admission.saturated();
-  const shared = new SharedCapacity(
-    ctx.db,
-    options.instanceId ?? randomUUID(),
-    () => ctx.now().getTime(),
-    () => admission.capacity.reading().writesPerSecond,
-  );
+  const shared = new SharedCapacity(ctx.db, options.instanceId ?? randomUUID(), () => ctx.now().getTime(), {
+    writesPerSecond: () => admission.capacity.reading().writesPerSecond,
+    saturated: () => admission.capacity.meter.saturated(),
+    restore: (kept) => admission.capacity.meter.restore(kept),
+  });
   capacity = () => {
     const own = admission.capacity.reading();
     const deployment = shared.deployment();

@@ -29,8 +29,19 @@ describe('CapacityMeter', () => {
     // The database got slower: five saturated seconds at 60 move it most of the way.
     for (let t = 110; t < 115; t++) meter.add(second(t * 1000, 60, 1000, true));
     expect(meter.reading(115_000).writesPerSecond).toBeLessThan(80);
-    // A day later with no saturation, the projection (kept up to date) is the figure again.
-    expect(meter.reading(115_000 + 25 * 3600_000).source).toBe('projected');
+    // Six days later it still stands; eight days later with no saturation, the projection is the figure again.
+    expect(meter.reading(115_000 + 6 * 24 * 3600_000).source).toBe('saturated');
+    expect(meter.reading(115_000 + 8 * 24 * 3600_000).source).toBe('projected');
+  });
+
+  it('takes back a saturated figure kept from before a restart, unless it has measured a newer one', () => {
+    const meter = new CapacityMeter(100);
+    meter.restore({ writesPerSecond: 900, at: 5000 });
+    expect(meter.reading(6000)).toEqual({ writesPerSecond: 900, source: 'saturated' });
+    // A saturated second since: it moves the kept figure (0.7 × 900 + 0.3 × 300), and the old one is not taken back.
+    meter.add(second(7000, 300, 1000, true));
+    meter.restore({ writesPerSecond: 900, at: 5000 });
+    expect(meter.saturated()).toEqual({ writesPerSecond: 720, at: 7000 });
   });
 
   it('never reads above its ceiling; a saturated second that completed nothing is no measure', () => {

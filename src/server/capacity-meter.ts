@@ -6,10 +6,12 @@
  * eventLoopUtilization), and whether demand exceeded what it could take (writes waiting for a slot).
  * - A saturated second measures capacity directly: what was completed is what it can do. Those seconds win.
  * - Otherwise each write is charged the loop's busy time of the seconds it ran in, all of it (reads, timers and the
- *   collector included): 1000 / (busy ms per write) is what a fully busy loop would complete. That errs low (the
- *   group commit makes a write cheaper at high load; other work is charged to writes) and misses work done off the
- *   loop (a remote database, the thread pool): bench:capacity measures how far it is from the saturated figure on
- *   the real server, and bench:herd simulates with that error.
+ *   collector included): 1000 / (busy ms per write) is what a fully busy loop would complete. That is a lower bound,
+ *   and a loose one: at low load a write pays alone for its disk flush, its wake-ups and the loop's idle work, which
+ *   the group commit and a busy loop share between many writes at high load (bench:capacity: a tenth of the saturated
+ *   figure on SQLite); it also misses work done off the loop (a remote database, the thread pool), which errs high.
+ *   bench:herd simulates both cases with the errors bench:capacity measured.
+ * - The saturated figure outlives a restart: the server keeps it with its report (capacity-share.ts).
  *
  * Pure: the samples are given, so the tests and the herd simulation feed it the same way the server does.
  */
@@ -36,8 +38,12 @@ export interface CapacityReading {
   source: CapacitySource;
 }
 
-/** Saturated seconds stay the estimate for a day; then the projection (kept up to date meanwhile) takes over. */
-const SATURATED_TRUSTED_MS = 24 * 3600_000;
+/**
+ * Saturated seconds stay the estimate for a week (a machine's capacity changes with its hardware, its database and its
+ * software, rarely from one day to the next; a drop shows at the next saturated second); then the projection takes
+ * over.
+ */
+export const SATURATED_TRUSTED_MS = 7 * 24 * 3600_000;
 /** Seconds with fewer writes tell little about a write's cost (the loop's idle overhead dominates). */
 const MIN_WRITES_PER_SAMPLE = 2;
 /** Writes it takes for the projection to move most of the way to a new cost. */
@@ -68,6 +74,19 @@ export class CapacityMeter {
       const weight = Math.min(1, sample.completed / COST_MEMORY_WRITES);
       this.costMs = this.costMs === undefined ? cost : this.costMs * (1 - weight) + cost * weight;
     }
+  }
+
+  /** The last saturated figure and when it was measured, to keep across a restart. */
+  saturated(): { writesPerSecond: number; at: number } | undefined {
+    return this.saturatedRate === undefined ? undefined : { writesPerSecond: this.saturatedRate, at: this.saturatedAt };
+  }
+
+  /** A saturated figure kept from before a restart; ignored when one was measured since. */
+  restore(kept: { writesPerSecond: number; at: number }): void {
+    if (this.saturatedRate !== undefined && this.saturatedAt >= kept.at) return;
+    if (!(kept.writesPerSecond > 0)) return;
+    this.saturatedRate = kept.writesPerSecond;
+    this.saturatedAt = kept.at;
   }
 
   reading(now: number): CapacityReading {

@@ -113,4 +113,57 @@ describe('the capacity a server measures', () => {
       await s.close();
     }
   });
+
+  it('is measured directly while writes wait for a slot, and that figure outlives a restart of the instance', async () => {
+    const s = await startTestServer();
+    const options = {
+      instanceId: 'école-1',
+      shareCapacityMs: 50,
+      // One slot: writes sent 20 at a time always have some waiting, so every sample is saturated.
+      admission: {
+        maxEventLoopDelayMs: 0,
+        maxSignInsPerSecond: 0,
+        capacitySampleMs: 100,
+        maxConcurrentWrites: 1,
+        adaptiveWrites: false,
+      },
+    };
+    const first = await buildApp(s.ctx, options);
+    let second: Awaited<ReturnType<typeof buildApp>> | undefined;
+    try {
+      const token = await s.signIn('lea');
+      // Ten pupils sending without pause, one slot: nine always wait.
+      const sending = { on: true };
+      const loops = Array.from({ length: 10 }, async (_, n) => {
+        for (let i = 0; sending.on; i++)
+          await first.inject({
+            method: 'PUT',
+            url: `/api/submissions/${crypto.randomUUID()}`,
+            headers: { authorization: `Bearer ${token}` },
+            payload: demoHomework(`réponse ${n}-${i}`),
+          });
+      });
+      const measured = await until(
+        () => readiness(first),
+        (c) => c.source === 'saturated',
+      );
+      sending.on = false;
+      await Promise.all(loops);
+      expect(measured.source).toBe('saturated');
+      // Let a report carry it (every 50 ms), then restart under the same name.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const kept = (await readiness(first)).writesPerSecond;
+      await first.close();
+      second = await buildApp(s.ctx, { ...options, admission: { ...options.admission, capacitySampleMs: 0 } });
+      const restarted = await until(
+        () => readiness(second as typeof first),
+        (c) => c.source === 'saturated',
+      );
+      expect(restarted).toMatchObject({ source: 'saturated', writesPerSecond: kept, instances: 1 });
+    } finally {
+      await first.close();
+      await second?.close();
+      await s.close();
+    }
+  });
 });

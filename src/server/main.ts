@@ -1,4 +1,5 @@
 /** Starts the Cartable server: opens the database, seeds the demo, serves the API and the PWA. */
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
 import { readConfig } from './config.ts';
@@ -38,6 +39,10 @@ async function main(): Promise<void> {
     guard: config.guard,
     capacityPerSecond: config.capacityPerSecond,
     ...(config.capacityCeiling === undefined ? {} : { capacityCeiling: config.capacityCeiling }),
+    // The same name after a restart, so the capacity it measured saturated is its own again (capacity-share.ts).
+    ...(process.env.INSTANCE_ID || config.port !== 0
+      ? { instanceId: process.env.INSTANCE_ID || `${hostname()}:${config.port}` }
+      : {}),
     accessLog: config.accessLog,
     groupCommit: process.env.GROUP_COMMIT !== '0',
   });

@@ -218,6 +218,9 @@ const migrations: Record<string, Migration> = {
         .addColumn('instance_id', 'varchar(64)', (c) => c.primaryKey())
         .addColumn('writes_per_second', 'double precision', (c) => c.notNull())
         .addColumn('reported_at', 'bigint', (c) => c.notNull())
+        // The last figure measured saturated and when: kept across a restart of the instance (same INSTANCE_ID).
+        .addColumn('saturated_per_second', 'double precision')
+        .addColumn('saturated_at', 'bigint')
         .execute();
     },
   },

@@ -149,6 +149,8 @@ export interface CapacityReportsTable {
   writes_per_second: number;
   /** Epoch ms; PostgreSQL answers a bigint as a string. */
   reported_at: number | string;
+  saturated_per_second: number | null;
+  saturated_at: number | string | null;
 }
 
 export interface Database {
