@@ -8,7 +8,7 @@ import { demoHomework } from '../test-support/demo-homework.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { RETRY_SPREAD_HEADER as SPREAD_HEADER } from '../protocol/paths.ts';
 import { RetrySlots, WriteGate } from './admission.ts';
-import { VegasLimit } from './concurrency-limit.ts';
+import { AdaptiveLimit } from './concurrency-limit.ts';
 import { buildApp } from './app.ts';
 import { DEFAULT_WINDOW } from './routes/sync.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
@@ -80,7 +80,7 @@ describe('WriteGate', () => {
 
   it('with a limiter, has the slots it learnt from each request’s time in its slot, within its maximum', async () => {
     let t = 0;
-    const limiter = new VegasLimit({ initial: 16, min: 2, max: 16, windowSamples: 4, windowMs: 0 }, () => t);
+    const limiter = new AdaptiveLimit({ initial: 16, min: 2, max: 16, windowSamples: 4, windowMs: 0 }, () => t);
     const gate = new WriteGate(8, 100, limiter, () => t);
     expect(gate.limit()).toBe(8);
     // One worker behind the gate: a request takes 10 ms per request in a slot.

@@ -14,7 +14,7 @@ import { TokenBucket } from './token-bucket.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 import { type CapacityReading, CapacityMeter } from './capacity-meter.ts';
-import { VegasLimit } from './concurrency-limit.ts';
+import { AdaptiveLimit } from './concurrency-limit.ts';
 
 export interface AdmissionOptions {
   /**
@@ -88,7 +88,7 @@ export class WriteGate {
   constructor(
     private readonly maxConcurrent: number,
     private readonly maxQueued: number,
-    private readonly limiter?: VegasLimit,
+    private readonly limiter?: AdaptiveLimit,
     /** A monotonic clock for durations (the slot times the limiter learns from). */
     private readonly monotonic: () => number = () => performance.now(),
   ) {}
@@ -327,7 +327,7 @@ export async function installAdmission(
 ): Promise<Admission> {
   const limiter =
     (options.adaptiveWrites ?? true) && options.maxConcurrentWrites > 0
-      ? new VegasLimit(
+      ? new AdaptiveLimit(
           {
             initial: options.maxConcurrentWrites,
             min: Math.min(options.maxConcurrentWrites, MIN_WRITE_SLOTS),
