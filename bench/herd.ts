@@ -8,6 +8,18 @@
  *   network: the same, but it is the devices' network that is down (a region's): they know they are offline, send
  *            nothing, and all fire `online` when it returns; every arm faces that same synchronised reconnect.
  *   rush:    N devices submit within N / 2C seconds (twice capacity), no outage.
+ *   capacity-high, capacity-low: the outage, with SERVER_CAPACITY typed 2 × too high and 2 × too low. The
+ *            baselines read no capacity: their figures are the outage's, and are not run again.
+ *
+ * Cartable's devices start with the recovery period their server announced the day before, from the capacity it had
+ * measured then (capacity-meter.ts, fed by the simulated server as admission.ts feeds it), never the true figure:
+ *   cartable                  the server was saturated at some point in the week (a morning rush): it measured its
+ *                             capacity directly, with the error bench:capacity found for that reading;
+ *   cartable-never-saturated  it never was: its figure is the projection from light load, with the error
+ *                             bench:capacity found for it (a large underestimate);
+ *   cartable-typed            a server that trusts SERVER_CAPACITY as typed, as Cartable did before it measured.
+ * During the drain the simulated server feeds the meter each second, so the return slots it gives follow what it
+ * measures then.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,16 +29,21 @@ import { peakShares } from '../src/protocol/send-peaks.ts';
 import { PeakCalendar } from '../src/server/peak-calendar.ts';
 import { ARMS, type World } from './sim/arms.ts';
 import { ServerModel } from './sim/server-model.ts';
+import { CapacityMeter } from '../src/server/capacity-meter.ts';
 import { SimClock } from './sim/sim-clock.ts';
 
 interface Scenario {
-  name: 'outage' | 'network' | 'rush';
+  name: 'outage' | 'network' | 'rush' | 'capacity-high' | 'capacity-low';
   devices: number;
   capacity: number;
   /** Server unreachable until this time (ms); 0 for none. */
   outageUntilMs: number;
   /** Items are created uniformly in [0, createWithinMs). */
   createWithinMs: number;
+  /** SERVER_CAPACITY as typed, when it is not the true capacity. */
+  typed?: number;
+  /** The arms run; every arm when unset. */
+  arms?: string[];
 }
 
 const SCALE = Number(process.env.HERD_SCALE ?? 1);
@@ -46,6 +63,17 @@ const SCENARIOS: Scenario[] = [
     createWithinMs: 60_000,
   },
   { name: 'rush', devices: Math.round(100_000 * SCALE), capacity: 500, outageUntilMs: 0, createWithinMs: 0 },
+  ...([200, 50] as const).map(
+    (typed): Scenario => ({
+      name: typed > 100 ? 'capacity-high' : 'capacity-low',
+      devices: Math.round(10_000 * SCALE),
+      capacity: 100,
+      outageUntilMs: 30 * 60_000,
+      createWithinMs: 60_000,
+      typed,
+      arms: ['cartable', 'cartable-never-saturated', 'cartable-typed'],
+    }),
+  ),
 ];
 
 /**
@@ -63,6 +91,30 @@ const REFUSAL_COST = ((): number => {
     // not measured yet
   }
   throw new Error('run npm run bench:refusal-cost first, or set HERD_REFUSAL_COST');
+})();
+
+/**
+ * How far the real server's own figures are from what it takes saturated (reading / actual), as bench:capacity
+ * measured them: the projection from light load, and the reading while saturated. HERD_PROJECTION_ERROR and
+ * HERD_SATURATED_ERROR override them.
+ */
+const MEASURE_ERRORS = ((): { projection: number; saturated: number } => {
+  if (process.env.HERD_PROJECTION_ERROR && process.env.HERD_SATURATED_ERROR)
+    return {
+      projection: Number(process.env.HERD_PROJECTION_ERROR),
+      saturated: Number(process.env.HERD_SATURATED_ERROR),
+    };
+  try {
+    const measured = JSON.parse(readFileSync(join(import.meta.dirname, 'results', 'capacity.json'), 'utf8')) as {
+      adaptive?: { projectionError?: number; saturatedError?: number };
+    };
+    const { projectionError, saturatedError } = measured.adaptive ?? {};
+    if (typeof projectionError === 'number' && typeof saturatedError === 'number')
+      return { projection: projectionError, saturated: saturatedError };
+  } catch {
+    // not measured yet
+  }
+  throw new Error('run npm run bench:capacity first, or set HERD_PROJECTION_ERROR and HERD_SATURATED_ERROR');
 })();
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
@@ -87,18 +139,43 @@ interface Row {
  */
 const FORECASTS: Record<string, number> = { cartable: 2, 'cartable-forecast-1.5x': 1.5, 'cartable-forecast-2.5x': 2.5 };
 
+/** Cartable's arms: the real sync core with the server's advice. */
+const CARTABLE_VARIANTS = ['cartable-never-saturated', 'cartable-typed'];
+const isCartable = (armName: string) => CARTABLE_VARIANTS.includes(armName) || armName in FORECASTS;
+
 async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arrivals: number[] }> {
-  const arm = ARMS[armName] ?? (armName in FORECASTS ? ARMS.cartable : undefined);
+  const arm = ARMS[armName] ?? (isCartable(armName) ? ARMS.cartable : undefined);
   if (!arm) throw new Error(armName);
   const clock = new SimClock();
   // Cartable's server recognises a repeated id; the baselines POST, so a repeat would be stored again.
   const server = new ServerModel(
     clock,
     scenario.capacity,
-    armName === 'cartable' || armName === 'full-jitter-no-pacing',
+    armName === 'cartable' || isCartable(armName) || armName === 'full-jitter-no-pacing',
   );
   const createWithin = scenario.createWithinMs || (scenario.devices / (2 * scenario.capacity)) * 1000;
-  const world: World = { clock, server, devices: scenario.devices, abandoned: new Set() };
+  const typed = scenario.typed ?? scenario.capacity;
+  let learntCapacity = typed;
+  if (armName === 'cartable-typed') {
+    server.advisedCapacity = () => typed;
+  } else if (isCartable(armName)) {
+    // What the server measured the day before: saturated in a rush, or only at a tenth of its capacity.
+    const meter = new CapacityMeter(typed);
+    const costMs = 1000 / (scenario.capacity * MEASURE_ERRORS.projection);
+    const light = Math.round(scenario.capacity / 10);
+    const dayBefore = -86_400_000;
+    for (let k = 0; k < 600; k++)
+      meter.add({ intervalMs: 1000, completed: light, busyMs: light * costMs, saturated: false, at: dayBefore + k });
+    if (armName !== 'cartable-never-saturated') {
+      const rush = Math.round(scenario.capacity * MEASURE_ERRORS.saturated);
+      for (let k = 0; k < 60; k++)
+        meter.add({ intervalMs: 1000, completed: rush, busyMs: 1000, saturated: true, at: dayBefore + 600 + k });
+    }
+    learntCapacity = meter.reading(0).writesPerSecond;
+    server.advisedCapacity = () => meter.reading(clock.now()).writesPerSecond;
+    void server.measure(meter, costMs, scenario.outageUntilMs + 3 * 3600_000);
+  }
+  const world: World = { clock, server, devices: scenario.devices, abandoned: new Set(), learntCapacity };
   const forecast = FORECASTS[armName];
   if (scenario.name === 'rush' && forecast !== undefined) {
     // The simulated clock starts on Thursday 1 January 1970, 00:00 UTC; the peak covers the rush (to the minute).
@@ -205,7 +282,8 @@ const started = Date.now();
 const rows: Row[] = [];
 for (const scenario of SCENARIOS) {
   const series: Record<string, number[]> = {};
-  for (const arm of Object.keys(ARMS)) {
+  const everyArm = [...Object.keys(ARMS), ...(scenario.name === 'rush' ? [] : ['cartable-never-saturated'])];
+  for (const arm of scenario.arms ?? everyArm) {
     const { row, arrivals } = await run(scenario, arm);
     rows.push(row);
     series[arm] = arrivals;
@@ -222,7 +300,9 @@ for (const scenario of SCENARIOS) {
       ? `${scenario.devices} devices after a 30-minute outage: arrivals per second at the server`
       : scenario.name === 'network'
         ? `${scenario.devices} devices whose network returns at once after 30 minutes: arrivals per second`
-        : `${scenario.devices} devices at twice capacity: arrivals per second at the server`;
+        : scenario.name === 'rush'
+          ? `${scenario.devices} devices at twice capacity: arrivals per second at the server`
+          : `${scenario.devices} devices after a 30-minute outage, SERVER_CAPACITY typed ${scenario.typed}: arrivals per second`;
   writeFileSync(
     join(import.meta.dirname, 'results', `herd-${scenario.name}.svg`),
     svg(title, scenario.capacity, series, 600),
@@ -252,7 +332,10 @@ const goodputBound = (1 - OVERLOAD * REFUSAL_COST) / (1 - REFUSAL_COST);
 console.log(
   `goodput bound at ${OVERLOAD} × capacity with refusals at ${REFUSAL_COST} of a submission: ${goodputBound.toFixed(2)}`,
 );
+console.log(
+  `the servers' figures, as bench:capacity measured them: projected ${MEASURE_ERRORS.projection}, saturated ${MEASURE_ERRORS.saturated} of what they take`,
+);
 console.log(`simulated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 console.log(
-  `written: ${writeResults('herd', { rows, scenarios: SCENARIOS, refusalCost: REFUSAL_COST, goodputBound })}`,
+  `written: ${writeResults('herd', { rows, scenarios: SCENARIOS, refusalCost: REFUSAL_COST, measureErrors: MEASURE_ERRORS, goodputBound })}`,
 );

@@ -18,6 +18,8 @@ export interface World {
   server: ServerModel;
   /** Devices in the scenario, for the recovery period they learnt before. */
   devices: number;
+  /** The capacity the server announced the recovery period with, the day before (Cartable's arm). */
+  learntCapacity: number;
   /** Set by an arm when it stops trying an item for good (given up, or a 5xx taken as delivered). */
   abandoned: Set<string>;
   /** When the devices' network comes back (the Background Sync "reconnect"), if the scenario has one. */
@@ -61,7 +63,7 @@ function syncCore(pacing: boolean): Arm {
       await syncState.putBackoff({
         failures: 0,
         nextAttemptAt: 0,
-        recoveryPeriodMs: recoveryPeriodSeconds(world.devices, server.capacity) * 1000,
+        recoveryPeriodMs: recoveryPeriodSeconds(world.devices, world.learntCapacity) * 1000,
         phase: random.next(),
         // The last answer, the evening before.
         lastContactAt: -12 * 3600_000,

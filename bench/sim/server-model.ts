@@ -3,9 +3,13 @@
  * request that would wait more than a second is refused with 503 and the real server's advice (admission.ts's
  * RetrySlots: a return slot for each refused client). While `down`, every request fails to
  * connect. Items are stored by their id, and counted each time they are stored, so duplicates show.
+ *
+ * The rate its advice is given at is `advisedCapacity`: the true capacity unless the scenario says otherwise (a typed
+ * figure, or the real server's capacity meter fed by `measure`).
  */
 import { RETRY_SPREAD_HEADER } from '../../src/protocol/paths.ts';
 import { RetrySlots } from '../../src/server/admission.ts';
+import type { CapacityMeter } from '../../src/server/capacity-meter.ts';
 import { response } from '../../src/sync/fakes.ts';
 import { type TransportRequest, type TransportResponse, TransportError } from '../../src/sync/ports.ts';
 import type { SimClock } from './sim-clock.ts';
@@ -21,6 +25,8 @@ export class ServerModel {
   /** Stored items: logical item → times stored. */
   readonly stored = new Map<string, number>();
   lastStoredAt = 0;
+  /** The writes/s the server's advice (return slots) is computed at. */
+  advisedCapacity: () => number = () => this.capacity;
   private nextFree = 0;
   private readonly slots: RetrySlots;
 
@@ -46,7 +52,7 @@ export class ServerModel {
     this.bump(this.arrivals, t);
     const start = Math.max(t, this.nextFree);
     if (start - t > this.maxQueueMs) {
-      const advice = this.slots.assign(this.capacity, this.heldBackUntil(t));
+      const advice = this.slots.assign(this.advisedCapacity(), this.heldBackUntil(t));
       return response(
         503,
         { error: 'overloaded', message: 'busy' },
@@ -62,6 +68,22 @@ export class ServerModel {
     return response(times > 0 && this.idempotent ? 200 : 201, {
       receipt: { payload: item, signature: 'sim', receivedAt: new Date(this.clock.now()).toISOString() },
     });
+  }
+
+  /**
+   * Feeds the real server's capacity meter once a simulated second, as admission.ts does: the writes stored in it, the
+   * busy time they cost (`costMs` each: 1000 / capacity when the meter's projection is exact) and whether the queue
+   * was busy through the second (saturated). Runs until `untilMs`.
+   */
+  async measure(meter: CapacityMeter, costMs: number, untilMs: number): Promise<void> {
+    while (this.clock.now() + 1000 <= untilMs) {
+      await this.clock.sleep(1000);
+      const at = this.clock.now();
+      const completed = this.served[Math.floor(at / 1000) - 1] ?? 0;
+      // The server was never idle in the second: what it stored is what it can do.
+      const saturated = completed >= 0.95 * this.capacity;
+      meter.add({ intervalMs: 1000, completed, busyMs: Math.min(1000, completed * costMs), saturated, at });
+    }
   }
 
   /** A transport for the real sync core: PUT /api/submissions/{id} submits item {id}. */
