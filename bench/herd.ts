@@ -21,11 +21,15 @@
  * During the drain the simulated server feeds the meter each second, so the return slots it gives follow what it
  * measures then.
  */
+import { fork } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '../src/sync/fakes.ts';
 import { printTable, writeResults } from './report.ts';
 import { peakShares } from '../src/protocol/send-peaks.ts';
+import type { SendPeak } from '../src/protocol/schemas.ts';
+import { peaksFromMinutes } from '../src/server/peak-forecast.ts';
 import { PeakCalendar } from '../src/server/peak-calendar.ts';
 import { ARMS, type World } from './sim/arms.ts';
 import { ServerModel } from './sim/server-model.ts';
@@ -128,6 +132,11 @@ interface Row {
   goodputPerCapacity: number | null;
   /** The same, with each refusal charged REFUSAL_COST of the server's time (see below). */
   goodputChargedPerCapacity: number | null;
+  /**
+   * Over the whole rush, until the last item is stored: items stored per second of it, against capacity, with the
+   * refusals' cost (REFUSAL_COST of a submission each) added to the server's time when it would not have fitted.
+   */
+  goodputToLastItemPerCapacity: number | null;
   lost: number;
   duplicated: number;
 }
@@ -140,7 +149,34 @@ interface Row {
 const FORECASTS: Record<string, number> = { cartable: 2, 'cartable-forecast-1.5x': 1.5, 'cartable-forecast-2.5x': 2.5 };
 
 /** Cartable's arms: the real sync core with the server's advice. */
-const CARTABLE_VARIANTS = ['cartable-never-saturated', 'cartable-typed'];
+const CARTABLE_VARIANTS = ['cartable-never-saturated', 'cartable-typed', 'cartable-unannounced', 'cartable-learnt'];
+
+/** The creation times of the items, as every arm of a scenario gets them. */
+function creationTimes(scenario: Scenario, createWithin: number): number[] {
+  const created = new SeededRandom(99);
+  return Array.from({ length: scenario.devices }, () => Math.floor(created.next() * createWithin));
+}
+
+/**
+ * Day 2 of the rush: the peaks SEND_PEAKS=auto learns from day 1, the unannounced rush. The real server counts, per
+ * minute, the submission times devices stamped on day 1's submissions (the same times every arm is given: the
+ * rush's demand, not the server's pace) and announces the minutes above the capacity it measured on day 1
+ * (saturated throughout the rush); peakShares sizes the admitted share and the spread from that forecast.
+ */
+function learntPeaks(scenario: Scenario, createWithin: number): SendPeak[] {
+  const perMinute = new Map<string, number>();
+  for (const at of creationTimes(scenario, createWithin)) {
+    const minute = new Date(at).toISOString().slice(0, 16);
+    perMinute.set(minute, (perMinute.get(minute) ?? 0) + 1);
+  }
+  // The simulated days are Thursdays (1 January 1970): the school's day of the week.
+  return peaksFromMinutes(
+    [...perMinute].map(([minute, n]) => ({ minute, n })),
+    'UTC',
+    scenario.capacity * MEASURE_ERRORS.saturated,
+    [4],
+  );
+}
 const isCartable = (armName: string) => CARTABLE_VARIANTS.includes(armName) || armName in FORECASTS;
 
 async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arrivals: number[] }> {
@@ -177,11 +213,14 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
   }
   const world: World = { clock, server, devices: scenario.devices, abandoned: new Set(), learntCapacity };
   const forecast = FORECASTS[armName];
+  if (scenario.name === 'rush' && armName === 'cartable-learnt') world.sendPeaks = learntPeaks(scenario, createWithin);
   if (scenario.name === 'rush' && forecast !== undefined) {
     // The simulated clock starts on Thursday 1 January 1970, 00:00 UTC; the peak covers the rush (to the minute).
     const { admit, spreadSeconds } = peakShares(forecast, createWithin / 1000);
     const end = Math.ceil(createWithin / 60_000);
     world.sendPeaks = [{ start: '00:00', end: `00:${String(end).padStart(2, '0')}`, days: [4], admit, spreadSeconds }];
+  }
+  if (world.sendPeaks) {
     // The server announced it, so it sends the clients it refuses during the peak past the held-back window
     // (the real server's calendar of announced peaks).
     const calendar = new PeakCalendar();
@@ -199,9 +238,9 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
     };
     void recover();
   }
-  const created = new SeededRandom(99);
+  const created = creationTimes(scenario, createWithin);
   for (let d = 0; d < scenario.devices; d++) {
-    void arm(world, d, `item-${d}`, Math.floor(created.next() * createWithin)).catch((err: unknown) => {
+    void arm(world, d, `item-${d}`, created[d] ?? 0).catch((err: unknown) => {
       throw err;
     });
   }
@@ -216,6 +255,15 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
   const drainMs = server.lastStoredAt - scenario.outageUntilMs;
   const attempts = after.reduce((a, b) => a + b, 0);
   const rush = scenario.name === 'rush';
+  const goodputToLast = () => {
+    const attemptsAll = server.arrivals.reduce((a, b) => a + (b ?? 0), 0);
+    const stores = server.served.reduce((a, b) => a + (b ?? 0), 0);
+    const seconds = Math.max(
+      server.lastStoredAt / 1000,
+      (stores + REFUSAL_COST * (attemptsAll - stores)) / scenario.capacity,
+    );
+    return delivered / seconds / scenario.capacity;
+  };
   const window = Array.from({ length: Math.floor(createWithin / 1000) }, (_, k) => ({
     arrivals: server.arrivals[k] ?? 0,
     served: server.served[k] ?? 0,
@@ -243,6 +291,7 @@ async function run(scenario: Scenario, armName: string): Promise<{ row: Row; arr
           window.length /
           scenario.capacity
         : null,
+      goodputToLastItemPerCapacity: rush && delivered ? goodputToLast() : null,
       lost: scenario.devices - delivered,
       duplicated: storedTimes - delivered,
     },
@@ -278,64 +327,129 @@ function svg(title: string, capacity: number, series: Record<string, number[]>, 
   ].join('\n');
 }
 
-const started = Date.now();
-const rows: Row[] = [];
-for (const scenario of SCENARIOS) {
-  const series: Record<string, number[]> = {};
-  const everyArm = [...Object.keys(ARMS), ...(scenario.name === 'rush' ? [] : ['cartable-never-saturated'])];
-  for (const arm of scenario.arms ?? everyArm) {
-    const { row, arrivals } = await run(scenario, arm);
-    rows.push(row);
-    series[arm] = arrivals;
-  }
-  if (scenario.name === 'rush') {
-    for (const variant of Object.keys(FORECASTS).filter((a) => a !== 'cartable')) {
-      const { row, arrivals } = await run(scenario, variant);
-      rows.push(row);
-      series[variant] = arrivals;
+/** Every (scenario, arm) the run simulates, in the order of the table. */
+function tasks(): { scenario: Scenario['name']; arm: string }[] {
+  return SCENARIOS.flatMap((scenario) => {
+    const everyArm = [...Object.keys(ARMS), ...(scenario.name === 'rush' ? [] : ['cartable-never-saturated'])];
+    const rushVariants = [
+      ...Object.keys(FORECASTS).filter((a) => a !== 'cartable'),
+      'cartable-unannounced',
+      'cartable-learnt',
+    ];
+    const arms = scenario.arms ?? [...everyArm, ...(scenario.name === 'rush' ? rushVariants : [])];
+    return arms.map((arm) => ({ scenario: scenario.name, arm }));
+  });
+}
+
+const scenarioNamed = (name: string): Scenario => {
+  const found = SCENARIOS.find((s) => s.name === name);
+  if (!found) throw new Error(name);
+  return found;
+};
+
+/**
+ * The runs are independent: HERD_WORKERS processes (the machine's cores by default) take them in turn, the longest
+ * first, and this process puts the table together. Each run is single-threaded and deterministic, so the figures
+ * are the same as in one process.
+ */
+async function runAll(): Promise<Map<string, { row: Row; arrivals: number[] }>> {
+  const all = tasks();
+  const results = new Map<string, { row: Row; arrivals: number[] }>();
+  const workers = Math.max(1, Math.min(all.length, Number(process.env.HERD_WORKERS ?? availableParallelism())));
+  // The rush has ten times the devices: its runs go first so that no worker is left with one at the end.
+  const queue = [...all].sort((a, b) => scenarioNamed(b.scenario).devices - scenarioNamed(a.scenario).devices);
+  await Promise.all(
+    Array.from(
+      { length: workers },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const child = fork(import.meta.filename, [], {
+            execArgv: process.execArgv,
+            env: { ...process.env, HERD_WORKER: '1' },
+          });
+          const next = () => {
+            const task = queue.shift();
+            if (task) child.send(task);
+            else child.disconnect();
+          };
+          child.on('message', (message: { key: string; row: Row; arrivals: number[] }) => {
+            results.set(message.key, { row: message.row, arrivals: message.arrivals });
+            next();
+          });
+          child.on('error', reject);
+          child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`herd worker exited ${code}`))));
+          next();
+        }),
+    ),
+  );
+  return results;
+}
+
+if (process.env.HERD_WORKER) {
+  process.on('message', (task: { scenario: Scenario['name']; arm: string }) => {
+    void run(scenarioNamed(task.scenario), task.arm).then(({ row, arrivals }) =>
+      process.send?.({ key: `${task.scenario}/${task.arm}`, row, arrivals }),
+    );
+  });
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const results = await runAll();
+  const rows: Row[] = [];
+  for (const scenario of SCENARIOS) {
+    const series: Record<string, number[]> = {};
+    for (const task of tasks().filter((t) => t.scenario === scenario.name)) {
+      const result = results.get(`${task.scenario}/${task.arm}`);
+      if (!result) throw new Error(`no result for ${task.scenario}/${task.arm}`);
+      rows.push(result.row);
+      series[task.arm] = result.arrivals;
     }
+    const title =
+      scenario.name === 'outage'
+        ? `${scenario.devices} devices after a 30-minute outage: arrivals per second at the server`
+        : scenario.name === 'network'
+          ? `${scenario.devices} devices whose network returns at once after 30 minutes: arrivals per second`
+          : scenario.name === 'rush'
+            ? `${scenario.devices} devices at twice capacity: arrivals per second at the server`
+            : `${scenario.devices} devices after a 30-minute outage, SERVER_CAPACITY typed ${scenario.typed}: arrivals per second`;
+    writeFileSync(
+      join(import.meta.dirname, 'results', `herd-${scenario.name}.svg`),
+      svg(title, scenario.capacity, series, 600),
+    );
   }
-  const title =
-    scenario.name === 'outage'
-      ? `${scenario.devices} devices after a 30-minute outage: arrivals per second at the server`
-      : scenario.name === 'network'
-        ? `${scenario.devices} devices whose network returns at once after 30 minutes: arrivals per second`
-        : scenario.name === 'rush'
-          ? `${scenario.devices} devices at twice capacity: arrivals per second at the server`
-          : `${scenario.devices} devices after a 30-minute outage, SERVER_CAPACITY typed ${scenario.typed}: arrivals per second`;
-  writeFileSync(
-    join(import.meta.dirname, 'results', `herd-${scenario.name}.svg`),
-    svg(title, scenario.capacity, series, 600),
+  printTable(
+    rows.map((r) => ({
+      scenario: r.scenario,
+      arm: r.arm,
+      'peak/capacity': r.peakPerCapacity,
+      'attempts/item': r.attemptsPerItem ?? '-',
+      'drain/ideal': r.drainPerIdeal ?? '-',
+      'goodput/capacity': r.goodputPerCapacity ?? '-',
+      'goodput, refusals charged': r.goodputChargedPerCapacity ?? '-',
+      'goodput to last item, charged': r.goodputToLastItemPerCapacity ?? '-',
+      lost: r.lost,
+      duplicated: r.duplicated,
+    })),
+  );
+  /**
+   * The most any client policy can keep when new work arrives at `overload` × capacity and each item's first attempt
+   * reaches the server: per second, stored (S) + refusals (≥ overload·C − S) × REFUSAL_COST ≤ C, hence
+   * S ≤ C (1 − overload·r) / (1 − r). Retries only lower it. Only work that never reaches the server in the rush (sent
+   * before or after it, or refused by something in front of it) escapes this bound.
+   */
+  const OVERLOAD = 2;
+  const goodputBound = (1 - OVERLOAD * REFUSAL_COST) / (1 - REFUSAL_COST);
+  console.log(
+    `goodput bound at ${OVERLOAD} × capacity with refusals at ${REFUSAL_COST} of a submission: ${goodputBound.toFixed(2)}`,
+  );
+  console.log(
+    `the servers' figures, as bench:capacity measured them: projected ${MEASURE_ERRORS.projection}, saturated ${MEASURE_ERRORS.saturated} of what they take`,
+  );
+  console.log(`simulated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `written: ${writeResults('herd', { rows, scenarios: SCENARIOS, refusalCost: REFUSAL_COST, measureErrors: MEASURE_ERRORS, goodputBound })}`,
   );
 }
-printTable(
-  rows.map((r) => ({
-    scenario: r.scenario,
-    arm: r.arm,
-    'peak/capacity': r.peakPerCapacity,
-    'attempts/item': r.attemptsPerItem ?? '-',
-    'drain/ideal': r.drainPerIdeal ?? '-',
-    'goodput/capacity': r.goodputPerCapacity ?? '-',
-    'goodput, refusals charged': r.goodputChargedPerCapacity ?? '-',
-    lost: r.lost,
-    duplicated: r.duplicated,
-  })),
-);
-/**
- * The most any client policy can keep when new work arrives at `overload` × capacity and each item's first attempt
- * reaches the server: per second, stored (S) + refusals (≥ overload·C − S) × REFUSAL_COST ≤ C, hence
- * S ≤ C (1 − overload·r) / (1 − r). Retries only lower it. Only work that never reaches the server in the rush (sent
- * before or after it, or refused by something in front of it) escapes this bound.
- */
-const OVERLOAD = 2;
-const goodputBound = (1 - OVERLOAD * REFUSAL_COST) / (1 - REFUSAL_COST);
-console.log(
-  `goodput bound at ${OVERLOAD} × capacity with refusals at ${REFUSAL_COST} of a submission: ${goodputBound.toFixed(2)}`,
-);
-console.log(
-  `the servers' figures, as bench:capacity measured them: projected ${MEASURE_ERRORS.projection}, saturated ${MEASURE_ERRORS.saturated} of what they take`,
-);
-console.log(`simulated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(
-  `written: ${writeResults('herd', { rows, scenarios: SCENARIOS, refusalCost: REFUSAL_COST, measureErrors: MEASURE_ERRORS, goodputBound })}`,
-);

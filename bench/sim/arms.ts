@@ -132,6 +132,60 @@ export const pRetryDefaults: Arm = async ({ clock, server, abandoned }, _device,
 };
 
 /**
+ * p-retry with `randomize: true`: the same 10 retries, factor 2 from 1 s, each delay multiplied by a random factor in
+ * [1, 2); then it gives up.
+ */
+export const pRetryRandomize: Arm = async ({ clock, server, abandoned }, device, item, createdAt) => {
+  await clock.sleep(createdAt - clock.now());
+  const random = new SeededRandom(7000 + device);
+  for (let attempt = 0; attempt <= 10; attempt++) {
+    const ok = await server.submit(item).then(
+      (r) => r.status < 300,
+      () => false,
+    );
+    if (ok) return;
+    if (attempt < 10) await clock.sleep(1000 * 2 ** attempt * (1 + random.next()));
+  }
+  abandoned.add(item);
+};
+
+/** Exponential backoff with full jitter (AWS's): a delay drawn in [0, min(cap, 2 s × 2^n)), retried until it works. */
+export function fullJitter(capMs: number): Arm {
+  return async ({ clock, server }, device, item, createdAt) => {
+    await clock.sleep(createdAt - clock.now());
+    const random = new SeededRandom(9000 + device);
+    for (let attempt = 0; ; attempt++) {
+      const ok = await server.submit(item).then(
+        (r) => r.status < 300,
+        () => false,
+      );
+      if (ok) return;
+      await clock.sleep(Math.floor(random.next() * Math.min(capMs, 2000 * 2 ** attempt)));
+    }
+  };
+}
+
+/**
+ * A client that honours Retry-After with jitter: after a 503 it waits the time asked, plus up to half of it again at
+ * random; when the server cannot be reached (no answer to honour) it backs off with full jitter capped at 5 minutes.
+ */
+export const retryAfterJitter: Arm = async ({ clock, server }, device, item, createdAt) => {
+  await clock.sleep(createdAt - clock.now());
+  const random = new SeededRandom(11_000 + device);
+  for (let failures = 0; ; ) {
+    const res = await server.submit(item).catch(() => undefined);
+    if (res && res.status < 300) return;
+    const asked = Number(res?.headers['retry-after']);
+    if (res && Number.isFinite(asked) && asked > 0) {
+      await clock.sleep(asked * 1000 * (1 + 0.5 * random.next()));
+    } else {
+      await clock.sleep(Math.floor(random.next() * Math.min(5 * 60_000, 2000 * 2 ** failures)));
+      failures++;
+    }
+  }
+};
+
+/**
  * (a) Workbox background sync on Chromium: the request is queued; the browser's sync event replays the queue, and
  * retries it 5 and 15 minutes after a failed replay, then stops until the next trigger; a 5xx answer counts as
  * delivered and the request is dropped. The devices' network coming back fires the sync at once on every device.
@@ -172,5 +226,9 @@ export const ARMS: Record<string, Arm> = {
   'workbox-background-sync': workboxBackgroundSync,
   'fixed-5s': fixedFiveSeconds,
   'p-retry-defaults': pRetryDefaults,
+  'p-retry-randomize': pRetryRandomize,
+  'full-jitter-2min': fullJitter(2 * 60_000),
+  'full-jitter-5min': fullJitter(5 * 60_000),
   'full-jitter-no-pacing': fullJitterNoPacing,
+  'retry-after-jitter': retryAfterJitter,
 };

@@ -36,16 +36,35 @@ export async function forecastPeaks(
     .where('submissions.submitted_at', '>=', since)
     .groupBy(minuteOf)
     .execute();
+  return peaksFromMinutes(
+    rows.map((r) => ({ minute: r.minute, n: Number(r.n) })),
+    school.timeZone,
+    capacityPerSecond,
+    days,
+  );
+}
+
+/**
+ * The peaks in submissions counted per UTC minute (`minute`: "YYYY-MM-DDTHH:MM", of the device's submission time),
+ * at `capacityPerSecond`, on the school's `days` in its time zone. Pure: bench:herd learns its day-2 peaks with it from
+ * the simulated day 1.
+ */
+export function peaksFromMinutes(
+  rows: { minute: string; n: number }[],
+  timeZone: string,
+  capacityPerSecond: number,
+  days: number[],
+): SendPeak[] {
   const perMinute = new Map<number, number>();
   const schoolDays = new Set<string>();
   for (const row of rows) {
     const at = Date.parse(`${row.minute}:00Z`);
     if (!Number.isFinite(at)) continue;
-    const l = wallClock(at, school.timeZone);
+    const l = wallClock(at, timeZone);
     if (!days.includes(isoWeekday(l))) continue;
     schoolDays.add(`${l.year}-${l.month}-${l.day}`);
     const minute = l.hour * 60 + l.minute;
-    perMinute.set(minute, (perMinute.get(minute) ?? 0) + Number(row.n));
+    perMinute.set(minute, (perMinute.get(minute) ?? 0) + row.n);
   }
   if (schoolDays.size === 0) return [];
   const perMinuteCapacity = capacityPerSecond * 60;
