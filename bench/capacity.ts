@@ -7,6 +7,7 @@
  * MAX_CONCURRENT_WRITES=32. For each, in turn:
  *   light:     LIGHT_RATE submissions/s for LIGHT_SECONDS (autocannon at a fixed overall rate); then /api/ready gives
  *              the capacity the server projected from what those writes cost it;
+ *   moderate:  MODERATE_RATE submissions/s (about a tenth of what it takes) for as long; the projection again;
  *   saturated: 64 connections for SATURATED_SECONDS; the 201s per second are what it can actually take, here, with
  *              the load generator on the same two cores; then /api/ready gives the capacity measured saturated.
  * The projection error (projected / actual) is the figure bench:herd simulates the learnt recovery period with.
@@ -21,6 +22,7 @@ import { median, printTable, writeResults } from './report.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LIGHT_RATE = 20;
 const LIGHT_SECONDS = 12;
+const MODERATE_RATE = 300;
 const SATURATED_SECONDS = 6;
 const CONNECTIONS = 64;
 
@@ -67,6 +69,7 @@ async function capacityOf(url: string): Promise<CapacityStatus> {
 
 interface Arm {
   projected: number[];
+  projectedModerate: number[];
   actual: number[];
   saturatedReading: number[];
   limit: number[];
@@ -76,6 +79,7 @@ interface Arm {
 }
 const arm = (): Arm => ({
   projected: [],
+  projectedModerate: [],
   actual: [],
   saturatedReading: [],
   limit: [],
@@ -101,6 +105,12 @@ for (let round = 0; round < ROUNDS; round++) {
       const projected = await capacityOf(session.url);
       if (projected.source !== 'projected') throw new Error(`${name}: capacity ${projected.source} after light load`);
       a.projected.push(projected.writesPerSecond);
+      const moderate = await submit(session, { connections: 16, seconds: LIGHT_SECONDS, overallRate: MODERATE_RATE });
+      a.refusedOrFailed += moderate.other;
+      const projectedModerate = await capacityOf(session.url);
+      if (projectedModerate.source !== 'projected')
+        throw new Error(`${name}: capacity ${projectedModerate.source} after moderate load`);
+      a.projectedModerate.push(projectedModerate.writesPerSecond);
       const heavy = await submit(session, { connections: CONNECTIONS, seconds: SATURATED_SECONDS });
       a.actual.push(heavy.created / SATURATED_SECONDS);
       a.p50.push(heavy.p50);
@@ -122,6 +132,8 @@ const summary = (a: Arm) => ({
   saturatedReadingPerSecond: median(a.saturatedReading),
   /** Median over rounds of projected / actual, each round's own pair. */
   projectionError: median(a.projected.map((p, i) => p / (a.actual[i] ?? 1))),
+  projectedModeratePerSecond: median(a.projectedModerate),
+  moderateProjectionError: median(a.projectedModerate.map((p, i) => p / (a.actual[i] ?? 1))),
   saturatedError: median(a.saturatedReading.map((p, i) => p / (a.actual[i] ?? 1))),
   concurrencyLimit: median(a.limit),
   p50Ms: median(a.p50),
@@ -136,6 +148,7 @@ const figures = {
   throughputAdaptiveOverFixed: adaptive.actualPerSecond / fixed.actualPerSecond,
   p99AdaptiveOverFixed: adaptive.p99Ms / fixed.p99Ms,
   light: `${LIGHT_RATE}/s for ${LIGHT_SECONDS} s, 4 connections`,
+  moderate: `${MODERATE_RATE}/s for ${LIGHT_SECONDS} s, 16 connections`,
   saturated: `${CONNECTIONS} connections for ${SATURATED_SECONDS} s (autocannon, same machine)`,
   rounds: ROUNDS,
   samples: arms,
@@ -148,6 +161,8 @@ printTable(
       'projected at 20/s': f.projectedPerSecond,
       'saturated, actual': f.actualPerSecond,
       'projected / actual': f.projectionError,
+      [`projected at ${MODERATE_RATE}/s`]: f.projectedModeratePerSecond,
+      'moderate: projected / actual': f.moderateProjectionError,
       'reading saturated / actual': f.saturatedError,
       'slots learnt': f.concurrencyLimit,
       'p50 ms': f.p50Ms,

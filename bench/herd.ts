@@ -338,8 +338,11 @@ function tasks(): { scenario: Scenario['name']; arm: string }[] {
     ];
     const arms = scenario.arms ?? [...everyArm, ...(scenario.name === 'rush' ? rushVariants : [])];
     return arms.map((arm) => ({ scenario: scenario.name, arm }));
-  });
+  }).filter((t) => !ONLY || ONLY.includes(`${t.scenario}/${t.arm}`) || ONLY.includes(t.scenario));
 }
+
+/** HERD_ONLY=rush,outage/cartable runs only those scenarios or scenario/arm pairs. */
+const ONLY = process.env.HERD_ONLY?.split(',').map((s) => s.trim());
 
 const scenarioNamed = (name: string): Scenario => {
   const found = SCENARIOS.find((s) => s.name === name);
@@ -407,6 +410,8 @@ async function main(): Promise<void> {
       rows.push(result.row);
       series[task.arm] = result.arrivals;
     }
+    // A partial run (HERD_ONLY) prints its table and leaves the recorded results and charts alone.
+    if (ONLY) continue;
     const title =
       scenario.name === 'outage'
         ? `${scenario.devices} devices after a 30-minute outage: arrivals per second at the server`
@@ -449,6 +454,7 @@ async function main(): Promise<void> {
     `the servers' figures, as bench:capacity measured them: projected ${MEASURE_ERRORS.projection}, saturated ${MEASURE_ERRORS.saturated} of what they take`,
   );
   console.log(`simulated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (ONLY) return;
   console.log(
     `written: ${writeResults('herd', { rows, scenarios: SCENARIOS, refusalCost: REFUSAL_COST, measureErrors: MEASURE_ERRORS, goodputBound })}`,
   );

@@ -53,12 +53,15 @@ export function firstSendAt(
 /**
  * The admitted share and spread for a peak whose new work arrives at `demandPerCapacity` × the server's capacity for
  * `peakSeconds`: the server takes 1 / demand of it as it comes, and the rest after the peak at `share` of capacity.
+ * When the demand is not even over the peak, `demandPerCapacity` is its busiest part (the admitted share must fit
+ * there) and `meanDemandPerCapacity` its mean (what is held back is a share of all of it).
  */
 export function peakShares(
   demandPerCapacity: number,
   peakSeconds: number,
   share = 0.95,
+  meanDemandPerCapacity = demandPerCapacity,
 ): { admit: number; spreadSeconds: number } {
   const admit = Math.min(1, 1 / Math.max(demandPerCapacity, 1e-9));
-  return { admit, spreadSeconds: Math.ceil(((1 - admit) * demandPerCapacity * peakSeconds) / share) };
+  return { admit, spreadSeconds: Math.ceil(((1 - admit) * meanDemandPerCapacity * peakSeconds) / share) };
 }

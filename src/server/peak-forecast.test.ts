@@ -5,7 +5,7 @@ import type { SyncPolicyReply } from '../protocol/schemas.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { buildApp } from './app.ts';
 import type { SubmissionsTable } from './db/schema.ts';
-import { forecastPeaks } from './peak-forecast.ts';
+import { forecastPeaks, peaksFromMinutes } from './peak-forecast.ts';
 import { DEFAULT_WINDOW } from './routes/sync.ts';
 
 const SCHOOL = { id: 'demo-jules-ferry', timeZone: 'Europe/Paris' };
@@ -76,5 +76,24 @@ describe('peaks learnt from history', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('a peak whose demand is uneven', () => {
+  it('admits the share its busiest minute can take, and spreads what is held back of the whole peak', () => {
+    // 60 submissions a second for a minute, then 40 a second: capacity 30 a second (1,800 a minute).
+    const peaks = peaksFromMinutes(
+      [
+        { minute: '2026-11-26T07:00', n: 3600 },
+        { minute: '2026-11-26T07:01', n: 2400 },
+      ],
+      'UTC',
+      30,
+      [4],
+    );
+    expect(peaks).toHaveLength(1);
+    expect(peaks[0]).toMatchObject({ start: '07:00', end: '07:02', admit: 0.5 });
+    // Held back: half of 6,000, sent at 0.95 × 30 a second.
+    expect(peaks[0]?.spreadSeconds).toBe(Math.ceil(3000 / (0.95 * 30)));
   });
 });

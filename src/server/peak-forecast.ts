@@ -3,7 +3,8 @@
  * "Envoyer" faster than the server stores. The device's submission time is the demand (the server's receipt time is
  * capped at its capacity, so it cannot show a rush). For each minute of the school day, the mean number of
  * submissions over the school days that had any; minutes above capacity are merged into peaks, each announced with
- * the share the server takes as it comes and the spread for the rest (peakShares, as an operator sizing one by hand).
+ * the share the server takes as it comes (sized for the peak's busiest minute) and the spread for the rest
+ * (peakShares, as an operator sizing one by hand).
  */
 import { sql } from 'kysely';
 import type { SendPeak } from '../protocol/schemas.ts';
@@ -78,8 +79,11 @@ export function peaksFromMinutes(
     const first = run[0];
     const last = run.at(-1);
     if (!first || !last || last.minute + 1 >= 24 * 60) return;
-    const demand = run.reduce((sum, m) => sum + m.mean, 0) / (run.length * perMinuteCapacity);
-    peaks.push({ start: hhmm(first.minute), end: hhmm(last.minute + 1), days, ...peakShares(demand, run.length * 60) });
+    // The admitted share must fit the busiest minute; what is held back is a share of the whole peak's demand.
+    const mean = run.reduce((sum, m) => sum + m.mean, 0) / (run.length * perMinuteCapacity);
+    const busiest = Math.max(...run.map((m) => m.mean)) / perMinuteCapacity;
+    const shares = peakShares(busiest, run.length * 60, 0.95, mean);
+    peaks.push({ start: hhmm(first.minute), end: hhmm(last.minute + 1), days, ...shares });
   };
   for (const m of busy) {
     if (run.length > 0 && m.minute !== (run.at(-1)?.minute ?? -2) + 1) {

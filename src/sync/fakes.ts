@@ -150,8 +150,19 @@ export class MemoryPrefetchStateStore implements PrefetchStateStore {
   }
 }
 
+/**
+ * A deep copy of stored data, as IndexedDB's structured clone makes one (undefined fields kept, unlike a JSON round
+ * trip): plain objects and arrays copied field by field, anything else structured-cloned. A JSON round trip here was
+ * a third of bench:herd's time.
+ */
 function clone<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => clone(v)) as T;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) copy[k] = clone(v);
+  return copy as T;
 }
 
 /** The outbox in memory; `corrupt` ids are listed as unreadable records, as a damaged database would. */
