@@ -7,3 +7,5 @@ declare class TextDecoder {
   constructor(label?: string);
   decode(input?: Uint8Array): string;
 }
+// structuredClone, likewise (the memory fakes copy stored data with it, as IndexedDB does).
+declare function structuredClone<T>(value: T): T;
