@@ -1,6 +1,6 @@
 /**
- * bench:herd-http — the outage scenario of bench:herd, over real HTTP: the real server (built, on loopback, with a
- * configured capacity and its access log on), a few thousand devices in this process, each running the real sync
+ * bench:herd-http — the outage scenario of bench:herd, over real HTTP: the real server (built, on loopback, with its
+ * announced capacity capped at CAPACITY and its access log on), a few thousand devices in this process, each running the real sync
  * core (OutboxRunner, drainOutbox, backoff, recovery grid, adaptive throttle) through the real fetch transport, and
  * a real outage: the server process killed, then started again 60 s later on the same data.
  *
@@ -87,6 +87,9 @@ const accessLog = join(logDir, 'access.log');
 const server = await startServer({
   LOG_LEVEL: 'error',
   SERVER_CAPACITY: String(CAPACITY),
+  // The server measures its capacity (thousands of writes/s here); capped at CAPACITY, the recovery period it
+  // announces is that of a server of CAPACITY, which is what the figures below are relative to.
+  SERVER_CAPACITY_CEILING: String(CAPACITY),
   ACCESS_LOG: accessLog,
   MAX_CONNECTIONS_PER_ADDRESS: '1000000',
   NEW_CONNECTIONS_PER_SECOND: '1000000',
