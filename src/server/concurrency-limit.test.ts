@@ -90,4 +90,17 @@ describe('AdaptiveLimit', () => {
     expect(limiter.limit).toBeGreaterThanOrEqual(8);
     expect(limiter.limit).toBeLessThanOrEqual(16);
   });
+
+  it('is not held down in a rush by how fast writes were alone before it', () => {
+    const clock = { t: 0 };
+    const limiter = new AdaptiveLimit({ initial: 8, min: 8, max: 256 }, () => clock.t);
+    // A quiet evening: one write at a time, each 1 ms (no batch to wait for).
+    for (let i = 0; i < 5000; i++) {
+      clock.t += 100;
+      limiter.sample(1, 1);
+    }
+    // The rush, on 32 workers of 10 ms: every worker busy within 2 s, not after the next probe of the no-load latency.
+    drive(limiter, clock, 2, () => ({ workers: 32, serviceMs: 10 }));
+    expect(limiter.limit).toBeGreaterThanOrEqual(32);
+  });
 });

@@ -11,9 +11,9 @@
  * - Throughput is the most completions per ms over the last 2 s of windows; windows in which the limit was not used
  *   (fewer than half of it in flight) count only if they beat it, so a quiet hour keeps the limit the last rush
  *   learnt (unused slots cost nothing) and the next rush starts with it; from the minimum it doubles window by window.
- * - The no-load latency is the lowest window average, measured again by one window at the minimum concurrency when it
- *   has not been seen for 10 s (as BBR probes its minimum round trip): a queue that lasts would otherwise pass for the
- *   base latency and the limit would drift up with it.
+ * - The no-load latency is the lowest window average among windows with at least the minimum in flight, measured
+ *   again by one window at the minimum concurrency when it has not been seen for 10 s (as BBR probes its minimum
+ *   round trip): a queue that lasts would otherwise pass for the base latency and the limit would drift up with it.
  * Against a fake server of K workers it settles between K and 2 K (every worker busy, latency at most twice the
  * no-load one) and follows a drop within a few windows (concurrency-limit.test.ts).
  *
@@ -50,6 +50,9 @@ export class AdaptiveLimit {
   private readonly throughputs: { at: number; perMs: number }[] = [];
   private sum = 0;
   private count = 0;
+  /** The same, of the samples that had at least the minimum in flight. */
+  private loadedSum = 0;
+  private loadedCount = 0;
   private peakInFlight = 0;
   private windowStart: number | undefined;
   private noLoad: number | undefined;
@@ -91,30 +94,47 @@ export class AdaptiveLimit {
     this.windowStart ??= now;
     this.sum += rttMs;
     this.count++;
+    if (inFlight >= this.options.min) {
+      this.loadedSum += rttMs;
+      this.loadedCount++;
+    }
     this.peakInFlight = Math.max(this.peakInFlight, inFlight);
     if (this.count < this.windowSamples || now - this.windowStart < this.windowMs) return;
-    this.update(this.sum / this.count, this.count / Math.max(0.001, now - this.windowStart), this.peakInFlight, now);
+    // A window mostly at the minimum concurrency or above says what a write costs at it (see update).
+    const loaded = this.loadedCount * 2 >= this.count ? this.loadedSum / this.loadedCount : undefined;
+    this.update(
+      this.sum / this.count,
+      loaded,
+      this.count / Math.max(0.001, now - this.windowStart),
+      this.peakInFlight,
+      now,
+    );
     this.sum = 0;
     this.count = 0;
+    this.loadedSum = 0;
+    this.loadedCount = 0;
     this.peakInFlight = 0;
     this.windowStart = now;
   }
 
-  private update(rtt: number, perMs: number, inFlight: number, now: number): void {
+  private update(rtt: number, loadedRtt: number | undefined, perMs: number, inFlight: number, now: number): void {
     if (this.probe) {
       // A window at the minimum concurrency: its latency is the no-load latency now (BBR's ProbeRTT).
       this.probe = false;
-      this.noLoad = rtt;
+      this.noLoad = loadedRtt ?? rtt;
       this.noLoadAt = now;
       return;
     }
-    if (this.noLoad === undefined || rtt <= this.noLoad) {
-      this.noLoad = rtt;
+    // The no-load latency is that of the minimum concurrency: a write alone at night is faster than the same write
+    // in a batch of 16, and taking it for the base would hold the next rush's limit at the minimum until a probe.
+    if (loadedRtt !== undefined && (this.noLoad === undefined || loadedRtt <= this.noLoad)) {
+      this.noLoad = loadedRtt;
       this.noLoadAt = now;
-    } else if (now - this.noLoadAt > this.noLoadTtlMs) {
+    } else if (loadedRtt !== undefined && now - this.noLoadAt > this.noLoadTtlMs) {
       this.probe = true;
       return;
     }
+    if (this.noLoad === undefined) return;
     const best = () => Math.max(0, ...this.throughputs.map((t) => t.perMs));
     // A window that did not use the limit says little of the server's room, unless it did better anyway.
     const used = 2 * inFlight >= this.value;
