@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { type RunningServer, startServer } from '../e2e/server.ts';
 import type { CapacityStatus } from '../src/protocol/schemas.ts';
-import { type DemoSession, demoSession } from './demo-client.ts';
+import { type DemoSession, demoSession, homeworkBody } from './demo-client.ts';
 import { median, printTable, writeResults } from './report.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,16 +25,6 @@ const LIGHT_SECONDS = 12;
 const MODERATE_RATE = 300;
 const SATURATED_SECONDS = 6;
 const CONNECTIONS = 64;
-
-const body = (week: string) =>
-  JSON.stringify({
-    classId: 'cm2-b',
-    week,
-    assignmentId: 'exercices-fractions',
-    text: 'Exercice 1 : trois quarts du rectangle sont coloriés.',
-    files: [],
-    submittedAt: new Date().toISOString(),
-  });
 
 async function submit(
   s: DemoSession,
@@ -49,7 +39,7 @@ async function submit(
       {
         method: 'PUT',
         headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
-        setupRequest: (req) => ({ ...req, path: `/api/submissions/${randomUUID()}`, body: body(s.week) }),
+        setupRequest: (req) => ({ ...req, path: `/api/submissions/${randomUUID()}`, body: homeworkBody(s.week) }),
       },
     ],
   });

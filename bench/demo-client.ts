@@ -27,18 +27,23 @@ export async function demoSession(url: string): Promise<DemoSession> {
   return { url, token, week: current.week, etag: current.etag };
 }
 
+/** The body of a submission as the demo pupil sends it, for `week`, stamped now. */
+export function homeworkBody(week: string): string {
+  return JSON.stringify({
+    classId: 'cm2-b',
+    week,
+    assignmentId: 'exercices-fractions',
+    text: 'Exercice 1 : trois quarts du rectangle sont coloriés.',
+    files: [],
+    submittedAt: new Date().toISOString(),
+  });
+}
+
 /** PUTs one new submission (a fresh id) and returns the answer. */
 export function submitHomework(s: DemoSession, id = randomUUID()): Promise<Response> {
   return fetch(`${s.url}/api/submissions/${id}`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      classId: 'cm2-b',
-      week: s.week,
-      assignmentId: 'exercices-fractions',
-      text: 'Exercice 1 : trois quarts du rectangle sont coloriés.',
-      files: [],
-      submittedAt: new Date().toISOString(),
-    }),
+    body: homeworkBody(s.week),
   });
 }

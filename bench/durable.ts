@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { type RunningServer, startServer } from '../e2e/server.ts';
-import { type DemoSession, demoSession, submitHomework } from './demo-client.ts';
+import { type DemoSession, demoSession, homeworkBody, submitHomework } from './demo-client.ts';
 import { startHello } from './hello-fastify.ts';
 import { cpuSeconds, median, printTable, writeResults } from './report.ts';
 
@@ -74,24 +74,13 @@ async function blastBare(url: string, body: () => string): Promise<number> {
   return (r.statusCodeStats['201']?.count ?? 0) / SECONDS;
 }
 
-/** A submission's body as the demo pupil sends it. */
-const submissionJson = (week: string) =>
-  JSON.stringify({
-    classId: 'cm2-b',
-    week,
-    assignmentId: 'exercices-fractions',
-    text: 'Exercice 1 : trois quarts du rectangle sont coloriés.',
-    files: [],
-    submittedAt: new Date().toISOString(),
-  });
-
 /** New submissions for SECONDS from CONNECTIONS keep-alive connections; answers 201s per second and the server's CPU. */
 async function blast(
   t: Target,
   options: { seconds?: number; onCreated?: (id: string) => void } = {},
 ): Promise<{ rate: number; other: number; cpuPerSubmission: number }> {
   const seconds = options.seconds ?? SECONDS;
-  const body = () => submissionJson(t.session.week);
+  const body = () => homeworkBody(t.session.week);
   const before = cpuSeconds(t.server.pid());
   const r = await autocannon({
     url: t.server.url,
@@ -140,7 +129,7 @@ try {
     const order = round % 2 === 0 ? (['grouped', 'single', 'bare'] as const) : (['bare', 'single', 'grouped'] as const);
     for (const name of order) {
       if (name === 'bare') {
-        bare.push(await blastBare(hello.url, () => submissionJson(targets.grouped.session.week)));
+        bare.push(await blastBare(hello.url, () => homeworkBody(targets.grouped.session.week)));
         continue;
       }
       const r = await blast(targets[name]);

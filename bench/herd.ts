@@ -350,6 +350,9 @@ const scenarioNamed = (name: string): Scenario => {
   return found;
 };
 
+/** Seconds each run took, for the slowest ones printed at the end. */
+const took = new Map<string, number>();
+
 /**
  * The runs are independent: HERD_WORKERS processes (the machine's cores by default) take them in turn, the longest
  * first, and this process puts the table together. Each run is single-threaded and deterministic, so the figures
@@ -375,8 +378,9 @@ async function runAll(): Promise<Map<string, { row: Row; arrivals: number[] }>> 
             if (task) child.send(task);
             else child.disconnect();
           };
-          child.on('message', (message: { key: string; row: Row; arrivals: number[] }) => {
+          child.on('message', (message: { key: string; row: Row; arrivals: number[]; seconds: number }) => {
             results.set(message.key, { row: message.row, arrivals: message.arrivals });
+            took.set(message.key, message.seconds);
             next();
           });
           child.on('error', reject);
@@ -390,8 +394,14 @@ async function runAll(): Promise<Map<string, { row: Row; arrivals: number[] }>> 
 
 if (process.env.HERD_WORKER) {
   process.on('message', (task: { scenario: Scenario['name']; arm: string }) => {
+    const began = performance.now();
     void run(scenarioNamed(task.scenario), task.arm).then(({ row, arrivals }) =>
-      process.send?.({ key: `${task.scenario}/${task.arm}`, row, arrivals }),
+      process.send?.({
+        key: `${task.scenario}/${task.arm}`,
+        row,
+        arrivals,
+        seconds: (performance.now() - began) / 1000,
+      }),
     );
   });
 } else {
@@ -453,6 +463,8 @@ async function main(): Promise<void> {
   console.log(
     `the servers' figures, as bench:capacity measured them: projected ${MEASURE_ERRORS.projection}, saturated ${MEASURE_ERRORS.saturated} of what they take`,
   );
+  const slowest = [...took].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  console.log(`slowest runs: ${slowest.map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ')}`);
   console.log(`simulated in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (ONLY) return;
   console.log(
