@@ -308,18 +308,88 @@ describe('refusals during an announced peak', () => {
 function blockingStorage(inner: FileStorage) {
   let release = () => undefined as void;
   const released = new Promise<void>((r) => (release = r));
+  const state = { putting: 0 };
   const storage: FileStorage = {
     put: async (sha256, bytes) => {
+      state.putting++;
       await released;
       return inner.put(sha256, bytes);
     },
     read: (sha256) => inner.read(sha256),
   };
-  return { storage, release: () => release() };
+  return { storage, release: () => release(), state };
 }
 
 const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
 const pngSha = createHash('sha256').update(png).digest('hex');
+
+describe('a write whose client leaves once its body was read', () => {
+  /** Sends a whole request on a socket of its own, which the test then closes. */
+  const rawRequest = (url: string, head: string, body: Buffer | string) => {
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(`${head}\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n`);
+    socket.write(body);
+    return socket;
+  };
+
+  for (const when of ['while it waits for a slot', 'while it holds one'] as const) {
+    it(`gives its slot back ${when === 'while it waits for a slot' ? 'when its turn comes' : 'when its write ends'}: the next writes are not stuck (${when})`, async () => {
+      const s = await startTestServer();
+      const blocking = blockingStorage(s.ctx.storage);
+      const tight = await buildApp(
+        { ...s.ctx, storage: blocking.storage },
+        { admission: { maxConcurrentWrites: 1, maxQueuedWrites: 2, adaptiveWrites: false, maxEventLoopDelayMs: 0 } },
+      );
+      try {
+        const url = await tight.listen({ host: '127.0.0.1', port: 0 });
+        const token = await s.signIn('lea');
+        const auth = { authorization: `Bearer ${token}` };
+        const submission = (text: string) =>
+          fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
+            method: 'PUT',
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify(demoHomework(text)),
+            signal: AbortSignal.timeout(5000),
+          });
+        const uploadHead = `PUT /api/uploads/${pngSha} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-type: image/png`;
+        if (when === 'while it holds one') {
+          // The only slot, held by an upload whose storage does not answer yet; then its client is gone.
+          const socket = rawRequest(url, uploadHead, png);
+          await expect.poll(() => blocking.state.putting).toBe(1);
+          socket.destroy();
+          blocking.release();
+        } else {
+          // The slot held by an upload; a whole submission waits behind it, then its client is gone.
+          const held = fetch(`${url}/api/uploads/${pngSha}`, {
+            method: 'PUT',
+            headers: { ...auth, 'content-type': 'image/png' },
+            body: png,
+          });
+          await expect.poll(() => blocking.state.putting).toBe(1);
+          const body = JSON.stringify(demoHomework('partie'));
+          const socket = rawRequest(
+            url,
+            `PUT /api/submissions/${crypto.randomUUID()} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json`,
+            body,
+          );
+          // Waiting for the slot: the queue is at its half, readiness says so.
+          await expect.poll(() => tight.inject('/api/ready').then((r) => r.statusCode)).toBe(503);
+          socket.destroy();
+          blocking.release();
+          expect((await held).status).toBe(201);
+        }
+        // The departed request's slot came back: these writes are answered, not left waiting.
+        for (const text of ['après 1', 'après 2']) expect((await submission(text)).status).toBe(201);
+      } finally {
+        blocking.release();
+        await tight.close();
+        await s.close();
+      }
+    });
+  }
+});
 
 describe('refusal before Fastify', () => {
   it('answers a write 503 with its advice straight from Node while the gate is full, and serves health meanwhile', async () => {

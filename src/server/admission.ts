@@ -399,7 +399,17 @@ export async function installAdmission(
     if (name === undefined || reply.sent) return undefined;
     const entered = gates[name].enter();
     if (entered === 'shed') return reply.send(refuse(reply));
-    releases.set(request, await entered);
+    const release = await entered;
+    // Given back when the answer is done or its connection ends, whichever comes first. Fastify runs onResponse only
+    // when an answer finishes and onRequestAbort only while a body is still arriving, so a client that leaves once
+    // its body was read (a tablet asleep, a timeout) would otherwise keep its slot for good, and the gate would
+    // close after as many departures as it has slots.
+    if (reply.raw.destroyed || request.raw.socket?.destroyed) {
+      release();
+      return reply.send(refuse(reply));
+    }
+    reply.raw.once('close', release);
+    releases.set(request, release);
     return undefined;
   });
   // Callback style: most requests are reads and pass without a promise each.
