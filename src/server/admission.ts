@@ -43,7 +43,7 @@ export interface AdmissionOptions {
   capacityPerSecond?: number;
   /** Never announce more writes/s than this (SERVER_CAPACITY_CEILING); none when unset. */
   capacityCeiling?: number;
-  /** Learn the number of write slots from their latency, up to maxConcurrentWrites (default on). */
+  /** Learn the number of write slots from the throughput and latency of writes, up to maxConcurrentWrites (default on). */
   adaptiveWrites?: boolean;
   /** How often the server samples itself for the capacity meter, ms; 0 keeps the configured figure (tests). */
   capacitySampleMs?: number;

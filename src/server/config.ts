@@ -41,7 +41,7 @@ export interface Config {
     maxSignInsPerSecond: number;
     maxEventLoopDelayMs: number;
     maxHeapUsedBytes: number;
-    /** Learn the write slots from their latency, up to maxConcurrentWrites (ADAPTIVE_WRITES, default 1). */
+    /** Learn the write slots from the writes' throughput and latency, up to maxConcurrentWrites (ADAPTIVE_WRITES, default 1). */
     adaptiveWrites: boolean;
   };
 }
