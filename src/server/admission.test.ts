@@ -334,61 +334,78 @@ describe('a write whose client leaves once its body was read', () => {
     return socket;
   };
 
-  for (const when of ['while it waits for a slot', 'while it holds one'] as const) {
-    it(`gives its slot back ${when === 'while it waits for a slot' ? 'when its turn comes' : 'when its write ends'}: the next writes are not stuck (${when})`, async () => {
-      const s = await startTestServer();
-      const blocking = blockingStorage(s.ctx.storage);
-      const tight = await buildApp(
-        { ...s.ctx, storage: blocking.storage },
-        { admission: { maxConcurrentWrites: 1, maxQueuedWrites: 2, adaptiveWrites: false, maxEventLoopDelayMs: 0 } },
-      );
-      try {
-        const url = await tight.listen({ host: '127.0.0.1', port: 0 });
-        const token = await s.signIn('lea');
-        const auth = { authorization: `Bearer ${token}` };
-        const submission = (text: string) =>
-          fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
-            method: 'PUT',
-            headers: { ...auth, 'content-type': 'application/json' },
-            body: JSON.stringify(demoHomework(text)),
-            signal: AbortSignal.timeout(5000),
-          });
-        const uploadHead = `PUT /api/uploads/${pngSha} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-type: image/png`;
-        if (when === 'while it holds one') {
-          // The only slot, held by an upload whose storage does not answer yet; then its client is gone.
-          const socket = rawRequest(url, uploadHead, png);
-          await expect.poll(() => blocking.state.putting).toBe(1);
-          socket.destroy();
-          blocking.release();
-        } else {
-          // The slot held by an upload; a whole submission waits behind it, then its client is gone.
-          const held = fetch(`${url}/api/uploads/${pngSha}`, {
-            method: 'PUT',
-            headers: { ...auth, 'content-type': 'image/png' },
-            body: png,
-          });
-          await expect.poll(() => blocking.state.putting).toBe(1);
-          const body = JSON.stringify(demoHomework('partie'));
-          const socket = rawRequest(
-            url,
-            `PUT /api/submissions/${crypto.randomUUID()} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json`,
-            body,
-          );
-          // Waiting for the slot: the queue is at its half, readiness says so.
-          await expect.poll(() => tight.inject('/api/ready').then((r) => r.statusCode)).toBe(503);
-          socket.destroy();
-          blocking.release();
-          expect((await held).status).toBe(201);
-        }
-        // The departed request's slot came back: these writes are answered, not left waiting.
-        for (const text of ['après 1', 'après 2']) expect((await submission(text)).status).toBe(201);
-      } finally {
-        blocking.release();
-        await tight.close();
-        await s.close();
-      }
-    });
+  /** A server with one write slot, whose uploads wait for `blocking.release()`, and the demo pupil's token. */
+  async function oneSlot() {
+    const s = await startTestServer();
+    const blocking = blockingStorage(s.ctx.storage);
+    const app = await buildApp(
+      { ...s.ctx, storage: blocking.storage },
+      { admission: { maxConcurrentWrites: 1, maxQueuedWrites: 2, adaptiveWrites: false, maxEventLoopDelayMs: 0 } },
+    );
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    const token = await s.signIn('lea');
+    const submission = (text: string) =>
+      fetch(`${url}/api/submissions/${crypto.randomUUID()}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(demoHomework(text)),
+        signal: AbortSignal.timeout(5000),
+      });
+    const close = async () => {
+      blocking.release();
+      await app.close();
+      await s.close();
+    };
+    return { app, url, token, blocking, submission, close };
   }
+
+  it('gives its slot back when its write ends: the next writes are not stuck (it held the slot)', async () => {
+    const t = await oneSlot();
+    try {
+      // The only slot, held by an upload whose storage does not answer yet; then its client is gone.
+      const socket = rawRequest(
+        t.url,
+        `PUT /api/uploads/${pngSha} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${t.token}\r\ncontent-type: image/png`,
+        png,
+      );
+      await expect.poll(() => t.blocking.state.putting).toBe(1);
+      socket.destroy();
+      t.blocking.release();
+      // Its slot came back: these writes are answered, not left waiting.
+      expect((await t.submission('après 1')).status).toBe(201);
+      expect((await t.submission('après 2')).status).toBe(201);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('gives its slot back when its turn comes: the next writes are not stuck (it waited for the slot)', async () => {
+    const t = await oneSlot();
+    try {
+      // The slot held by an upload; a whole submission waits behind it, then its client is gone.
+      const held = fetch(`${t.url}/api/uploads/${pngSha}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${t.token}`, 'content-type': 'image/png' },
+        body: png,
+      });
+      await expect.poll(() => t.blocking.state.putting).toBe(1);
+      const socket = rawRequest(
+        t.url,
+        `PUT /api/submissions/${crypto.randomUUID()} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${t.token}\r\ncontent-type: application/json`,
+        JSON.stringify(demoHomework('partie')),
+      );
+      // Waiting for the slot: the queue is at its half, readiness says so.
+      await expect.poll(() => t.app.inject('/api/ready').then((r) => r.statusCode)).toBe(503);
+      socket.destroy();
+      t.blocking.release();
+      expect((await held).status).toBe(201);
+      // The departed request's slot came back: these writes are answered, not left waiting.
+      expect((await t.submission('après 1')).status).toBe(201);
+      expect((await t.submission('après 2')).status).toBe(201);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('refusal before Fastify', () => {
