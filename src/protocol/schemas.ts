@@ -151,7 +151,7 @@ export type CapacityStatus = Static<typeof CapacityStatus>;
 export const ReadyReply = Type.Object({
   status: Type.Literal('ok'),
   database: Type.Literal('ok'),
-  capacity: CapacityStatus,
+  capacity: Type.Optional(CapacityStatus),
 });
 
 /** A file a pupil attaches to homework: uploaded by content (PUT /api/uploads/{sha256}) before the submission. */

@@ -63,7 +63,8 @@ export class SharedCapacity {
 
   private async exchange(): Promise<void> {
     const at = this.now();
-    if (!this.restored) {
+    const starting = !this.restored;
+    if (starting) {
       // The figure this instance measured saturated before it restarted, if recent.
       const kept = await this.db
         .selectFrom('capacity_reports')
@@ -97,9 +98,11 @@ export class SharedCapacity {
       .execute();
     this.others = rows.reduce((sum, r) => sum + r.writes_per_second, 0);
     this.peers = rows.length;
-    await this.db
-      .deleteFrom('capacity_reports')
-      .where('reported_at', '<', at - FORGET_AFTER_MS)
-      .execute();
+    // Once per start, not every few seconds: the rows of long-gone instances are ignored meanwhile anyway.
+    if (starting)
+      await this.db
+        .deleteFrom('capacity_reports')
+        .where('reported_at', '<', at - FORGET_AFTER_MS)
+        .execute();
   }
 }

@@ -30,14 +30,9 @@ export const healthRoutes: RoutePlugin = async (app, { ctx }) => {
         return reply.status(503).send({ error: 'database_unavailable', message: 'La base de données ne répond pas.' });
       if (app.isUnderPressure() || ctx.overloaded?.())
         return reply.status(503).send({ error: 'overloaded', message: 'Instance surchargée.' });
-      const capacity = ctx.capacity?.() ?? {
-        writesPerSecond: ctx.capacityPerSecond ?? 100,
-        source: 'configured' as const,
-        concurrencyLimit: 0,
-        deploymentWritesPerSecond: ctx.capacityPerSecond ?? 100,
-        instances: 1,
-      };
-      return { status: 'ok' as const, database: 'ok' as const, capacity };
+      // buildApp sets it before any route is registered; a context without it has nothing measured to show.
+      const capacity = ctx.capacity?.();
+      return { status: 'ok' as const, database: 'ok' as const, ...(capacity ? { capacity } : {}) };
     },
   );
 };
