@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   'homework_too_large',
   'conflict',
   'bad_seal',
+  // feedback
+  'invalid_mark',
   // publishing and school
   'files_missing',
   'duplicate_id',

@@ -54,6 +54,15 @@ export const syncPolicyUrl = (): string => `${API_PREFIX}/sync-policy`;
 /** Registers this device (PUT with its id): the answer gives its seat, which spreads prefetch slots evenly. */
 export const deviceUrl = (deviceId: string): string => `${API_PREFIX}/devices/${encodeURIComponent(deviceId)}`;
 
+/** PUT: a teacher returns a copy (idempotent, the id made on the device). */
+export const feedbackUrl = (id: string): string => `${API_PREFIX}/feedback/${id}`;
+
+/** PUT: the pupil opened a returned copy. */
+export const feedbackSeenUrl = (id: string): string => `${API_PREFIX}/feedback/${id}/seen`;
+
+/** GET: every returned copy of the signed-in pupil, newest version of each (ETag, 304). */
+export const myFeedbackUrl = (): string => `${API_PREFIX}/feedback`;
+
 /** Where a teacher uploads (PUT) or checks (GET, HEAD) a lesson file by its hash. */
 export const lessonFileUrl = (sha256: string): string => `${API_PREFIX}/lesson-files/${sha256}`;
 

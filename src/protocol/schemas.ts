@@ -267,6 +267,74 @@ export const UploadReply = Type.Object({
   stored: Type.Boolean({ description: 'false when it was already there' }),
 });
 
+/**
+ * How a teacher assessed a copy: nothing, a level of the French "socle" (acquis, en cours d'acquisition, non acquis),
+ * or a mark out of N.
+ */
+export const Assessment = Type.Union([
+  Type.Object({ kind: Type.Literal('none') }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal('level'),
+      level: Type.Union([Type.Literal('acquis'), Type.Literal('en_cours'), Type.Literal('non_acquis')]),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('mark'),
+      mark: Type.Number({ minimum: 0, maximum: 1000, description: 'at most outOf' }),
+      outOf: Type.Integer({ minimum: 1, maximum: 1000 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type Assessment = Static<typeof Assessment>;
+
+/** PUT /api/feedback/{id}: a teacher returns a pupil's copy. A new id is a new version; the id is made on the device. */
+export const FeedbackBody = Type.Object(
+  {
+    submissionId: SubmissionId,
+    comment: Text(20_000, { description: 'Markdown, shown sanitised like lessons' }),
+    assessment: Assessment,
+    writtenAt: DateTimeInput('when the teacher pressed Rendre la copie, on the device clock'),
+  },
+  { additionalProperties: false },
+);
+export type FeedbackBody = Static<typeof FeedbackBody>;
+
+/** One returned copy, as its pupil (and the teacher) read it. */
+export const FeedbackView = Type.Object({
+  feedbackId: SubmissionId,
+  submissionId: SubmissionId,
+  classId: Id,
+  week: IsoWeek,
+  assignmentId: Id,
+  version: Type.Integer({
+    minimum: 1,
+    description: '1 for the first return of this copy, then one more per correction',
+  }),
+  comment: Type.String(),
+  assessment: Assessment,
+  returnedAt: Type.String({ format: 'date-time', description: 'when the server received it' }),
+  seenAt: Type.Optional(Type.String({ format: 'date-time', description: 'when the pupil first opened it' })),
+});
+export type FeedbackView = Static<typeof FeedbackView>;
+
+export const FeedbackReply = Type.Object({ feedback: FeedbackView });
+export type FeedbackReply = Static<typeof FeedbackReply>;
+
+/** GET /api/feedback: the newest version of every returned copy of the signed-in pupil (ETag, 304). */
+export const FeedbackListReply = Type.Object({ feedback: Type.Array(FeedbackView) });
+export type FeedbackListReply = Static<typeof FeedbackListReply>;
+
+/** PUT /api/feedback/{id}/seen: the pupil opened it (idempotent: the first time is kept). */
+export const FeedbackSeenBody = Type.Object(
+  { seenAt: DateTimeInput('when the pupil opened it, on the device clock') },
+  { additionalProperties: false },
+);
+export type FeedbackSeenBody = Static<typeof FeedbackSeenBody>;
+
 /** One version of a pupil's work as the teacher sees it. */
 export const SubmissionVersion = Type.Object({
   submissionId: SubmissionId,
@@ -276,6 +344,7 @@ export const SubmissionVersion = Type.Object({
   receivedAt: Type.String({ format: 'date-time' }),
   late: Type.Boolean({ description: 'submitted on the device after the due date' }),
   conflict: Type.Boolean({ description: 'another version came with the same id: both are kept' }),
+  feedback: Type.Optional(FeedbackView),
 });
 export type SubmissionVersion = Static<typeof SubmissionVersion>;
 

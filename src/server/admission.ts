@@ -214,7 +214,7 @@ export function gateOf(method: string | undefined, url: string | undefined): Gat
   if (method !== 'PUT' && method !== 'POST') return undefined;
   const path = url ?? '';
   if (isSignIn(method, path) || path === '/api/auth/refresh' || path.startsWith('/api/auth/refresh?')) return 'signIn';
-  if (/^\/api\/(uploads|submissions|lesson-files)\//.test(path)) return 'writes';
+  if (/^\/api\/(uploads|submissions|lesson-files|feedback)\//.test(path)) return 'writes';
   if (/^\/api\/classes\/[^/]+\/weeks\/[^/]+\/publications\//.test(path)) return 'writes';
   return undefined;
 }
@@ -225,6 +225,8 @@ function routePattern(url: string): string {
   if (url.startsWith('/api/submissions/')) return '/api/submissions/:id';
   if (url.startsWith('/api/uploads/')) return '/api/uploads/:sha256';
   if (url.startsWith('/api/lesson-files/')) return '/api/lesson-files/:sha256';
+  if (/^\/api\/feedback\/[^/]+\/seen/.test(url)) return '/api/feedback/:id/seen';
+  if (url.startsWith('/api/feedback/')) return '/api/feedback/:id';
   if (url.startsWith('/api/auth/refresh')) return '/api/auth/refresh';
   if (url.startsWith('/api/auth/')) return '/api/auth/sign-in';
   return '/api/classes/:classId/weeks/:week/publications/:publishId';

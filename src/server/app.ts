@@ -33,6 +33,7 @@ import { fileRoutes } from './routes/files.ts';
 import { healthRoutes } from './routes/health.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
+import { feedbackRoutes } from './routes/feedback.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { weekRoutes } from './routes/weeks.ts';
@@ -194,6 +195,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
       await api.register(accountRoutes, { ctx });
       await api.register(schoolRoutes, { ctx });
       await api.register(uploadRoutes, { ctx });
+      await api.register(feedbackRoutes, { ctx });
       await api.register(submissionRoutes, { ctx, groupCommit: options.groupCommit ?? true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
     },

@@ -38,6 +38,8 @@ const CLASS_STAFF: Actor[] = ['teacher', 'admin'];
 let s: TestServer;
 const tokens = {} as Record<Actor, string | undefined>;
 let submissionId = '';
+/** A return of Léa's copy by her teacher, for the read mark. */
+let feedbackId = '';
 let submittedFile = '';
 let lessonFile = '';
 let demoFile = '';
@@ -118,6 +120,14 @@ beforeAll(async () => {
     payload: homework([{ sha256: submittedFile, name: 'photo.png', type: 'image/png', size: photo.byteLength }]),
   });
   if (submitted.statusCode !== 201) throw new Error(`setup: the submission answered ${submitted.statusCode}`);
+  feedbackId = randomUUID();
+  const returned = await s.app.inject({
+    method: 'PUT',
+    url: `/api/feedback/${feedbackId}`,
+    headers: { authorization: `Bearer ${tokens.teacher}` },
+    payload: feedback(),
+  });
+  if (returned.statusCode !== 201) throw new Error(`setup: the feedback answered ${returned.statusCode}`);
   const lesson = encodePng(5, 5, () => [200, 20, 30, 255]);
   lessonFile = sha(lesson);
   await s.app.inject({
@@ -150,6 +160,15 @@ function homework(files: unknown[] = []) {
     text: 'Réponse',
     files,
     submittedAt: '2026-11-25T08:30:00.000Z',
+  };
+}
+
+function feedback() {
+  return {
+    submissionId,
+    comment: `Bien, revois l’exercice ${randomUUID().slice(0, 4)}.`,
+    assessment: { kind: 'level', level: 'en_cours' },
+    writtenAt: '2026-11-25T10:00:00.000Z',
   };
 }
 
@@ -297,6 +316,24 @@ const MATRIX: Record<string, Entry> = {
       payload: `prenom;nom\nÉlève;${randomUUID().slice(0, 8)}\n`,
     }),
     allowed: ['admin'],
+  },
+  // A copy is returned by the staff of its class; each pupil reads only their own returns (every pupil reads a list,
+  // Léa's holds one) and marks only their own as seen.
+  'PUT /api/feedback/{id}': {
+    request: () => ({ method: 'PUT', url: `/api/feedback/${randomUUID()}`, payload: feedback() }),
+    allowed: CLASS_STAFF,
+  },
+  'GET /api/feedback': {
+    request: () => ({ url: '/api/feedback' }),
+    allowed: ['pupil', 'pupilOtherClass', 'pupilOtherSchool'],
+  },
+  'PUT /api/feedback/{id}/seen': {
+    request: () => ({
+      method: 'PUT',
+      url: `/api/feedback/${feedbackId}/seen`,
+      payload: { seenAt: '2026-11-25T18:00:00.000Z' },
+    }),
+    allowed: ['pupil'],
   },
   'GET /api/submissions/{id}/files/{sha256}': {
     request: () => ({ url: `/api/submissions/${submissionId}/files/${submittedFile}` }),

@@ -280,6 +280,7 @@ export const en: Record<MessageKey, string> = {
   'reason.homework_too_large': 'Homework too heavy: remove or replace files.',
   'reason.conflict': 'Another version of this arrived first: your teacher sees both.',
   'reason.bad_seal': 'Encrypted sending unreadable: send it again from this device.',
+  'reason.invalid_mark': 'That mark is higher than the scale allows.',
   'reason.files_missing': 'Some lesson files have not arrived yet: they will go again.',
   'reason.duplicate_id': 'Two items of the week have the same id.',
   'reason.stale_base': 'The week was published meanwhile: open it to merge.',

@@ -145,6 +145,7 @@ export const fr = {
   'reason.homework_too_large': 'Devoir trop lourd : retire ou remplace des fichiers.',
   'reason.conflict': 'Une autre version de cet envoi est arrivée avant : ton enseignant voit les deux.',
   'reason.bad_seal': 'Envoi chiffré illisible : renvoie-le depuis cet appareil.',
+  'reason.invalid_mark': 'Note impossible : elle dépasse le barème.',
   'reason.files_missing': 'Des fichiers de la leçon ne sont pas encore arrivés : ils repartiront.',
   'reason.duplicate_id': 'Deux éléments de la semaine ont le même identifiant.',
   'reason.stale_base': 'La semaine a été publiée entre-temps : ouvre-la pour fusionner.',

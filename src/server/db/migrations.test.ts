@@ -14,6 +14,7 @@ const TABLES = [
   'class_pupils',
   'classes',
   'device_seats',
+  'feedback',
   'files',
   'schools',
   'sealing_keys',

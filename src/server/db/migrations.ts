@@ -224,6 +224,33 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0007_feedback': {
+    async up(db: Kysely<unknown>) {
+      // A teacher's return of a pupil's copy: a comment and an assessment. Each correction is a new row (version 1,
+      // 2, ...) under a new id made on the teacher's device; nothing is overwritten. `seen_at` is when the pupil first
+      // opened that version. The copy's class, week, assignment and pupil are kept on the row: it is read by pupil.
+      await db.schema
+        .createTable('feedback')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('submission_id', 'varchar(64)', (c) => c.notNull().references('submissions.id'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('pupil_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('teacher_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('class_id', 'varchar(64)', (c) => c.notNull().references('classes.id'))
+        .addColumn('week', 'varchar(8)', (c) => c.notNull())
+        .addColumn('assignment_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('content_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('comment', 'text', (c) => c.notNull())
+        .addColumn('assessment', 'text', (c) => c.notNull())
+        .addColumn('written_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('returned_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('seen_at', 'varchar(32)')
+        .addUniqueConstraint('feedback_submission_version', ['submission_id', 'version'])
+        .execute();
+      await db.schema.createIndex('feedback_by_pupil').on('feedback').column('pupil_id').execute();
+      await db.schema.createIndex('feedback_by_class').on('feedback').columns(['class_id', 'week']).execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

@@ -153,7 +153,27 @@ export interface CapacityReportsTable {
   saturated_at: number | string | null;
 }
 
+/** A teacher's return of a copy, one row per version (migration 0007). */
+export interface FeedbackTable {
+  id: string;
+  submission_id: string;
+  version: number;
+  pupil_id: string;
+  teacher_id: string;
+  class_id: string;
+  week: string;
+  assignment_id: string;
+  content_hash: string;
+  comment: string;
+  /** JSON of an Assessment. */
+  assessment: string;
+  written_at: string;
+  returned_at: string;
+  seen_at: string | null;
+}
+
 export interface Database {
+  feedback: FeedbackTable;
   capacity_reports: CapacityReportsTable;
   sealing_keys: SealingKeysTable;
   schools: SchoolsTable;

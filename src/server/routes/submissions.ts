@@ -38,6 +38,8 @@ import {
   versionsOf,
   assignmentsOfClass,
 } from '../db/homework-queries.ts';
+import { latestFeedbackOf } from '../db/feedback-queries.ts';
+import { feedbackView } from './feedback.ts';
 import { classesOfUser, listAllWeekVersions, type UserRow } from '../db/queries.ts';
 import type { SubmissionsTable } from '../db/schema.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
@@ -318,7 +320,13 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
       const assignment = await findAssignment(ctx.db, classId, week, assignmentId);
       if (!assignment) throw notFound('Devoir introuvable.');
       const { submissions, versions } = await submissionsOfAssignment(ctx.db, classId, week, assignmentId);
-      const pupils = await pupilsOfClass(ctx.db, classId);
+      const [pupils, feedback] = await Promise.all([
+        pupilsOfClass(ctx.db, classId),
+        latestFeedbackOf(
+          ctx.db,
+          submissions.map((s) => s.id),
+        ),
+      ]);
       /** One version as the teacher sees it: the first one received, or another that came with the same id. */
       const asVersion = (
         submissionId: string,
@@ -333,6 +341,16 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
         late: row.submitted_at > assignment.due_at,
         conflict,
       });
+      /** The copy as first received, with the teacher's newest return of it. */
+      const returned = (s: SubmissionsTable) => {
+        const version = asVersion(
+          s.id,
+          s,
+          versions.some((v) => v.submission_id === s.id),
+        );
+        const given = feedback.get(s.id);
+        return given ? { ...version, feedback: feedbackView(given) } : version;
+      };
       return {
         assignmentId,
         title: assignment.title,
@@ -341,15 +359,7 @@ export const submissionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; grou
           pupilId: p.id,
           displayName: p.display_name,
           submissions: [
-            ...submissions
-              .filter((s) => s.pupil_id === p.id)
-              .map((s) =>
-                asVersion(
-                  s.id,
-                  s,
-                  versions.some((v) => v.submission_id === s.id),
-                ),
-              ),
+            ...submissions.filter((s) => s.pupil_id === p.id).map(returned),
             ...versions.filter((v) => v.pupil_id === p.id).map((v) => asVersion(v.submission_id, v, true)),
           ],
         })),
