@@ -7,7 +7,7 @@
  * lesson; old records are read as they were written).
  */
 import { submissionBody } from '../sync/submission-body.ts';
-import type { OutboxItem, StoredFile } from '../sync/ports.ts';
+import { kindOf, type OutboxItem, type StoredFile } from '../sync/ports.ts';
 import {
   decryptBody,
   encryptBody,
@@ -65,7 +65,9 @@ export async function sealNewItem(
   item: OutboxItem,
   files: StoredFile[],
 ): Promise<{ record: StoredOutboxRecord; sealedFiles: SealedFileRecord[] } | undefined> {
-  if (item.publication) return undefined;
+  // Only homework is a pupil's private work kept for the server; a publication or a teacher's return is the
+  // teacher's, on their own device, and a read mark says nothing but which return was opened.
+  if (kindOf(item) !== 'homework') return undefined;
   const [publicKey, server] = await Promise.all([sealing.publicKeyOf(item.owner), sealing.serverKey()]);
   if (!publicKey || !server) return undefined;
   const bodyKey = await newBodyKey();

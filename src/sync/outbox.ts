@@ -1,5 +1,7 @@
 /**
- * The homework outbox drain: one pass over the queue, paced by one backoff per server.
+ * The outbox drain: one pass over the queue of writes (homework, publications, returns of copies, read marks), paced
+ * by one backoff per server. Each item's own exchange is its kind's sender (outbox-senders.ts); this loop only
+ * decides when and how many go.
  *
  *   backoff in force? ──yes──> waiting (nothing sent)
  *        │no
@@ -9,7 +11,7 @@
  *        ▼
  *   reset the backoff; send the rest, `concurrency` at a time ──retryable failure──> stop starting new ones, back off
  *
- * Per item: pending → sending (persisted) → upload each file the server lacks → PUT the submission →
+ * Per item: pending → sending (persisted) → its sender (e.g. homework: upload each file the server lacks, PUT it) →
  *   2xx received (receipt kept) | 409 conflict (both versions kept by the server) | other 4xx refused (kept, shown)
  *   | 401 back to pending until the pupil signs in | network, 408, 429, 5xx back to pending (retry later).
  * Nothing is ever deleted here. An item left in `sending` by a crash is sent again: the server's PUT is idempotent.
@@ -20,17 +22,7 @@
  * so a school or a region whose network returns all at once comes back spread over one period; without a learnt
  * period, at a random moment below REJOIN_JITTER_CAP_MS. Work queued while the server answers leaves at once.
  */
-import {
-  latestWeekUrl,
-  lessonFileUrl,
-  publicationUrl,
-  RECOVERY_PERIOD_HEADER,
-  RETRY_SPREAD_HEADER,
-  SEAL_HEADER,
-  submissionBatchUrl,
-  submissionUrl,
-  uploadUrl,
-} from '../protocol/paths.ts';
+import { RECOVERY_PERIOD_HEADER, RETRY_SPREAD_HEADER, SEAL_HEADER, submissionBatchUrl } from '../protocol/paths.ts';
 import { toBase64Url } from './base64url.ts';
 import type { AdaptiveThrottle } from './adaptive-throttle.ts';
 import {
@@ -43,10 +35,10 @@ import {
 } from './backoff.ts';
 import { classify } from './outbox-classify.ts';
 import { submissionBody } from './submission-body.ts';
-import { contentOfManifest, mergeWeeks } from './week-merge.ts';
-import type { WeekManifest } from '../protocol/schemas.ts';
+import { bodyJson, type Exchange, isRetry, type Outcome, type Retry, SENDERS } from './outbox-senders.ts';
 import {
   type Clock,
+  kindOf,
   type OutboxItem,
   type OutboxStore,
   type Random,
@@ -56,7 +48,6 @@ import {
   type TransportRequest,
   type TransportResponse,
 } from './ports.ts';
-import type { WeekContent } from './week-merge.ts';
 
 export interface OutboxDeps {
   transport: Transport;
@@ -94,59 +85,12 @@ export type DrainResult =
   | { kind: 'drained'; sent: number; nextDueAt?: number }
   | { kind: 'backing-off'; until: number; sent: number };
 
-/** A retryable failure: how long the server asked us to wait, over how long to spread, and why. */
-interface Retry {
-  retryAfterMs: number | undefined;
-  spreadMs?: number | undefined;
-  error: string;
-}
-
-type Outcome = 'done' | 'auth' | 'skipped' | Retry;
-
-const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-function bodyJson(res: TransportResponse): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(decoder.decode(res.body));
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
-const isRetry = (o: Outcome): o is Retry => typeof o === 'object';
 
 /** A silence longer than this (no answer from the server) makes the device rejoin on its phase rather than at once. */
 export const REJOIN_AFTER_SILENCE_MS = 60_000;
 /** Without a recovery period learnt, a rejoining device waits a random time below this (bench:herd, docs). */
 export const REJOIN_JITTER_CAP_MS = 5 * 60_000;
-
-/** Merges tried for one publication in one pass (another device publishing the same week at that very moment). */
-const REBASE_TRIES = 3;
-const isStaleBase = (res: TransportResponse) => res.status === 409 && bodyJson(res).error === 'stale_base';
-
-/**
- * The item's publication merged with the week's newest version, based on it; undefined when the merge needs the
- * teacher (an item changed on both sides) or the newest version cannot be read now.
- */
-async function rebase(
-  deps: OutboxDeps,
-  item: OutboxItem,
-  auth: Record<string, string>,
-): Promise<{ publication: NonNullable<OutboxItem['publication']>; base: WeekContent } | undefined> {
-  const publication = item.publication;
-  if (!publication || !item.publicationBase) return undefined;
-  const res = await deps.transport.send({ method: 'GET', path: latestWeekUrl(item.classId, item.week), headers: auth });
-  if (res.status !== 200) return undefined;
-  const latest = bodyJson(res) as unknown as WeekManifest;
-  if (!Array.isArray(latest.lessons) || !Array.isArray(latest.assignments) || typeof latest.version !== 'number')
-    return undefined;
-  const theirs = contentOfManifest(latest);
-  const merge = mergeWeeks(item.publicationBase, publication, theirs);
-  if (merge.conflicts.length > 0) return undefined;
-  return { publication: { ...publication, ...merge.merged, baseVersion: latest.version }, base: theirs };
-}
 
 /** Items that may be sent now: pending, or left `sending` by an interrupted pass. */
 export function sendable(items: OutboxItem[]): OutboxItem[] {
@@ -342,9 +286,9 @@ interface BatchWire {
   sealed?: string;
 }
 
-/** Homework without files may go in a batch (files are uploaded first, one by one); publications never. */
+/** Homework without files may go in a batch (files are uploaded first, one by one); other kinds never. */
 function batchWire(item: OutboxItem): BatchWire | undefined {
-  if (item.publication || item.files.length > 0 || (item.state !== 'pending' && item.state !== 'sending'))
+  if (kindOf(item) !== 'homework' || item.files.length > 0 || (item.state !== 'pending' && item.state !== 'sending'))
     return undefined;
   if (item.wire) {
     const seal = `${item.wire.key}.${item.wire.bodyIv}`;
@@ -518,72 +462,54 @@ async function sendItem(
     return 'done';
   };
 
-  // Homework goes to the pupil's uploads and submissions; a teacher's publication to lesson files and the week.
-  const fileUrl = started.publication ? lessonFileUrl : uploadUrl;
   // A sealed item goes out as the ciphertext it is stored as; the server opens it before the route reads it.
   const wire = started.wire;
   const sealed = (iv: string | undefined): Record<string, string> =>
     wire && iv ? { [SEAL_HEADER]: `${wire.key}.${iv}` } : {};
-  try {
-    for (const file of started.files) {
-      const head = await deps.transport.send({ method: 'HEAD', path: fileUrl(file.sha256), headers: auth });
-      if (head.status === 200) continue;
-      if (head.status !== 404) {
-        const outcome = await answer(head);
+  const exchange: Exchange = {
+    deps,
+    item: started,
+    auth,
+    answer,
+    settle,
+    async upload(fileUrl) {
+      for (const file of started.files) {
+        const head = await deps.transport.send({ method: 'HEAD', path: fileUrl(file.sha256), headers: auth });
+        if (head.status === 200) continue;
+        if (head.status !== 404) {
+          const outcome = await answer(head);
+          if (outcome) return outcome;
+        }
+        const bytes = await deps.outbox.fileBytes(file.sha256, started.id);
+        if (!bytes || (wire && !wire.fileIvs[file.sha256])) {
+          const name = file.name || file.sha256.slice(0, 8);
+          await settle({
+            state: 'refused',
+            refusal: { status: 0, error: 'missing_local_file', message: '', file: name },
+          });
+          return 'done';
+        }
+        const put = await deps.transport.send({
+          method: 'PUT',
+          path: fileUrl(file.sha256),
+          headers: { ...auth, 'content-type': file.type, ...sealed(wire?.fileIvs[file.sha256]) },
+          body: bytes,
+        });
+        const outcome = await answer(put);
         if (outcome) return outcome;
       }
-      const bytes = await deps.outbox.fileBytes(file.sha256, started.id);
-      if (!bytes || (wire && !wire.fileIvs[file.sha256])) {
-        const name = file.name || file.sha256.slice(0, 8);
-        await settle({
-          state: 'refused',
-          refusal: { status: 0, error: 'missing_local_file', message: '', file: name },
-        });
-        return 'done';
-      }
-      const put = await deps.transport.send({
-        method: 'PUT',
-        path: fileUrl(file.sha256),
-        headers: { ...auth, 'content-type': file.type, ...sealed(wire?.fileIvs[file.sha256]) },
-        body: bytes,
-      });
-      const outcome = await answer(put);
-      if (outcome) return outcome;
-    }
-    const put = (publication = started.publication) =>
+      return undefined;
+    },
+    put: (path, body) =>
       deps.transport.send({
         method: 'PUT',
-        path: publication ? publicationUrl(started.classId, started.week, started.id) : submissionUrl(started.id),
+        path,
         headers: { ...auth, 'content-type': 'application/json', ...sealed(wire?.bodyIv) },
-        body: wire ? wire.body : encoder.encode(JSON.stringify(publication ?? submissionBody(started))),
-      });
-    let res = await put();
-    // A publication edited from a version the week has left: merged with what is there now and sent again when no
-    // item was changed on both sides; otherwise it stays a conflict for the teacher to settle (nothing overwritten).
-    const tries = started.publication !== undefined && !wire ? REBASE_TRIES : 0;
-    for (let tried = 0; tried < tries && isStaleBase(res); tried++) {
-      const rebased = await rebase(deps, started, auth);
-      if (!rebased) break;
-      const updated = await deps.outbox.update(started.id, (i) =>
-        i.state === 'sending' ? { ...i, publication: rebased.publication, publicationBase: rebased.base } : undefined,
-      );
-      if (!updated?.publication) return 'skipped';
-      started.publication = updated.publication;
-      started.publicationBase = rebased.base;
-      res = await put(updated.publication);
-    }
-    const outcome = await answer(res);
-    if (outcome) return outcome;
-    const body = bodyJson(res);
-    if (started.publication) {
-      const version = typeof body.version === 'number' ? body.version : 0;
-      const publishedAt = typeof body.publishedAt === 'string' ? { publishedAt: body.publishedAt } : {};
-      await settle({ state: 'received', published: { version, ...publishedAt } });
-      return 'done';
-    }
-    const receipt = body.receipt as OutboxItem['receipt'];
-    await settle({ state: 'received', ...(receipt ? { receipt } : {}) });
-    return 'done';
+        body: wire ? wire.body : encoder.encode(JSON.stringify(body)),
+      }),
+  };
+  try {
+    return await SENDERS[kindOf(started)].send(exchange);
   } catch (err) {
     // Not counted by the throttle: it protects a server that answers with refusals; an unreachable one has no load
     // to protect, and the recovery grid paces the return.

@@ -3,7 +3,7 @@
  * the page, the service worker, the unit tests (fakes) and the load simulation (simulated time).
  */
 import type { WeekContent } from './week-merge.ts';
-import type { PublishBody, WeekManifest } from '../protocol/schemas.ts';
+import type { FeedbackBody, PublishBody, WeekManifest } from '../protocol/schemas.ts';
 
 /** Time, injected so tests and simulations control it. */
 export interface Clock {
@@ -120,9 +120,34 @@ export interface OutboxFile {
   size: number;
 }
 
-/** One piece of homework queued on the device. The id is its idempotency key on the server. */
+/**
+ * What a queued item is, and so which sender carries it (outbox-senders.ts): a pupil's homework, a teacher's
+ * publication of a week, a teacher's return of a copy, a pupil's read mark of a return.
+ */
+export type OutboxKind = 'homework' | 'publication' | 'feedback' | 'seen';
+
+/** An item's kind; records written before kinds existed are homework, or a publication when they carry one. */
+export const kindOf = (item: Pick<OutboxItem, 'kind' | 'publication'>): OutboxKind =>
+  item.kind ?? (item.publication ? 'publication' : 'homework');
+
+/** A teacher's return of a pupil's copy, as queued (the PUT /api/feedback/{id} body). */
+export interface QueuedFeedback {
+  submissionId: string;
+  pupilName: string;
+  comment: string;
+  assessment: FeedbackBody['assessment'];
+  writtenAt: string;
+}
+
+/**
+ * One write queued on the device: homework, a publication, a return of a copy, a read mark (`kind`). The id is its
+ * idempotency key on the server. The homework fields (class, week, assignment, text, files) are every kind's
+ * envelope: a return and a read mark carry the copy's class, week and assignment, and their own text.
+ */
 export interface OutboxItem {
   id: string;
+  /** Absent on records written before kinds existed: read through kindOf. */
+  kind?: OutboxKind;
   /** The pupil who wrote it: it is only ever sent with their credentials. */
   owner: string;
   classId: string;
@@ -156,6 +181,10 @@ export interface OutboxItem {
    * still on its way): when the server has moved on, the outbox merges with this as the common ancestor.
    */
   publicationBase?: WeekContent;
+  /** Set on a teacher's return of a copy (kind 'feedback'). */
+  feedback?: QueuedFeedback;
+  /** Set on a pupil's read mark (kind 'seen'): which return they opened, and when. */
+  seen?: { feedbackId: string; seenAt: string };
   /** The version the server gave a publication. */
   published?: { version: number; publishedAt?: string };
   /** Set when the item is stored sealed: it is sent as that ciphertext, which only the server can open. */

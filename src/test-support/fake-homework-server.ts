@@ -13,6 +13,10 @@ export class FakeHomeworkServer {
   /** What the server committed, by submission id. */
   readonly submissions = new Map<string, { owner: string; body: string; receipt: string }>();
   readonly uploads = new Set<string>();
+  /** Returns of copies, by feedback id: the body as received and the version given (one more per copy). */
+  readonly feedback = new Map<string, { body: string; version: number }>();
+  /** Read marks: feedback id → the first seenAt. */
+  readonly seen = new Map<string, string>();
   readonly requests: TransportRequest[] = [];
   /** Answers for specific submission ids (e.g. a 422 refusal). */
   readonly refuse = new Map<string, { status: number; error: string; message: string }>();
@@ -91,6 +95,31 @@ export class FakeHomeworkServer {
       if (items.some((i) => this.dropAnswerOnce.delete(i.id)))
         throw new TransportError('connection reset after commit');
       return response(200, { results });
+    }
+    const text = () => (typeof req.body === 'string' ? req.body : new TextDecoder().decode(req.body));
+    const seenMark = /^\/api\/feedback\/([^/]+)\/seen$/.exec(req.path);
+    if (seenMark?.[1] && req.method === 'PUT') {
+      if (!this.feedback.has(seenMark[1])) return response(404, { error: 'not_found', message: 'x' });
+      const { seenAt } = JSON.parse(text()) as { seenAt: string };
+      if (!this.seen.has(seenMark[1])) this.seen.set(seenMark[1], seenAt);
+      return response(200, { feedback: { feedbackId: seenMark[1], seenAt: this.seen.get(seenMark[1]) } });
+    }
+    const returned = /^\/api\/feedback\/([^/]+)$/.exec(req.path);
+    if (returned?.[1] && req.method === 'PUT') {
+      const body = text();
+      const existing = this.feedback.get(returned[1]);
+      if (existing && existing.body !== body) return response(409, { error: 'conflict', message: 'first kept' });
+      const { submissionId } = JSON.parse(body) as { submissionId: string };
+      const version =
+        existing?.version ??
+        1 +
+          [...this.feedback.values()].filter(
+            (f) => (JSON.parse(f.body) as { submissionId: string }).submissionId === submissionId,
+          ).length;
+      this.feedback.set(returned[1], { body, version });
+      return response(existing ? 200 : 201, {
+        feedback: { feedbackId: returned[1], version, returnedAt: '2026-11-25T10:00:00.000Z' },
+      });
     }
     const submission = /^\/api\/submissions\/(.+)$/.exec(req.path);
     if (submission?.[1] && req.method === 'PUT') {
