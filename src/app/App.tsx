@@ -18,6 +18,7 @@ import {
   translator,
   useI18n,
 } from './i18n/index.ts';
+import { FeedbackProvider } from './feedback-context.tsx';
 import { OutboxProvider } from './outbox-context.tsx';
 import { startOutboxTriggers } from './outbox-triggers.ts';
 import { OutboxView } from './OutboxView/index.tsx';
@@ -247,7 +248,9 @@ export function App(): JSX.Element {
     <I18nContext.Provider value={i18n}>
       {usable && session ? (
         <OutboxProvider services={usable} owner={session.user.id}>
-          {page}
+          <FeedbackProvider services={usable} session={session}>
+            {page}
+          </FeedbackProvider>
         </OutboxProvider>
       ) : (
         page

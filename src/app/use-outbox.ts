@@ -1,6 +1,6 @@
 /** The pupil's queue as the UI sees it: their items, newest first, and any unreadable records; live-updated. */
 import { useEffect, useState } from 'preact/hooks';
-import type { OutboxItem } from '../sync/ports.ts';
+import { kindOf, type OutboxItem } from '../sync/ports.ts';
 import type { Services } from './services.ts';
 
 /** Shortest interval between two full re-reads of the queue. */
@@ -19,7 +19,8 @@ export function useOutbox(services: Services, owner: string): OutboxView {
     const load = async () => {
       const entries = await services.outbox.list();
       const items = entries
-        .flatMap((e) => (e.ok && e.item.owner === owner ? [e.item] : []))
+        // A read mark is plumbing, not work of the pupil's: it drains with the rest but is not listed.
+        .flatMap((e) => (e.ok && e.item.owner === owner && kindOf(e.item) !== 'seen' ? [e.item] : []))
         .sort((a, b) => b.createdAt - a.createdAt);
       const corrupt = entries.flatMap((e) => (e.ok ? [] : [e.id]));
       if (live) setView({ items, corrupt, loaded: true });

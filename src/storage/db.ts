@@ -3,13 +3,14 @@
  * Shared by the page and the service worker.
  */
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { FeedbackView } from '../protocol/schemas.ts';
 import type { PrefetchState } from '../sync/prefetch.ts';
 import type { InstalledWeek, ServerBackoff } from '../sync/ports.ts';
 import type { PasswordWrapped, Sealed } from './crypto-box.ts';
 
 /** Persisted names and versions: never rename, only add a version and an upgrade step. */
 export const DB_NAME = 'cartable';
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 /** A stored file: bytes kept as an ArrayBuffer, which every IndexedDB implementation can clone. */
 export interface FileRecord {
@@ -55,6 +56,18 @@ export interface CartableSchema extends DBSchema {
   profiles: { key: string; value: ProfileRecord };
   /** Bytes of files attached to sealed homework, encrypted under the item's body key, by item and hash. */
   sealedFiles: { key: [string, string]; value: SealedFileRecord };
+  /** A pupil's returned copies as last fetched, with the answer's ETag; sealed to their profile (feedback-store.ts). */
+  feedback: { key: string; value: FeedbackRecord };
+}
+
+/** The returns of an owner's copies (GET /api/feedback), plain or sealed to the owner's profile. */
+export interface FeedbackRecord {
+  owner: string;
+  /** The answer's ETag: the next fetch sends it and costs a 304 when nothing changed. */
+  etag: string;
+  fetchedAt: number;
+  feedback?: FeedbackView[];
+  sealed?: Sealed;
 }
 
 /** The server's newest ECDH key (GET /api/keys), to which homework is sealed on this device. */
@@ -152,6 +165,9 @@ const upgrades: Record<number, (db: IDBPDatabase<CartableSchema>) => void> = {
   4: (db) => {
     db.createObjectStore('profiles', { keyPath: 'userId' });
     db.createObjectStore('sealedFiles', { keyPath: ['item', 'sha256'] });
+  },
+  5: (db) => {
+    db.createObjectStore('feedback', { keyPath: 'owner' });
   },
 };
 

@@ -9,7 +9,7 @@ import type { ClassView } from '../../protocol/schemas.ts';
 import type { DraftRecord } from '../../storage/db.ts';
 import type { ActiveSession } from '../session.ts';
 import { draftKey } from '../../storage/drafts.ts';
-import type { OutboxFile, OutboxItem } from '../../sync/ports.ts';
+import { kindOf, type OutboxFile, type OutboxItem } from '../../sync/ports.ts';
 import { cryptoRandom, storageFree } from '../../storage/platform.ts';
 import { firstSendAt } from '../../protocol/send-peaks.ts';
 import { checkHomeworkFiles, HOMEWORK_LIMITS, type HomeworkFileProblem } from '../../protocol/homework-files.ts';
@@ -22,6 +22,8 @@ import { Link } from '../router.tsx';
 import type { Services } from '../services.ts';
 import { ServerWait } from '../ServerWait/index.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
+import { useFeedback } from '../feedback-context.tsx';
+import { FeedbackPanel } from './FeedbackPanel.tsx';
 import { changeable, waiting } from '../use-outbox.ts';
 import { type Notice, saveFailure as failure } from './save-failure.ts';
 
@@ -66,7 +68,13 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
   const [notice, setNotice] = useState<Notice | undefined>();
   const [busy, setBusy] = useState(false);
   const outbox = useOutboxView();
-  const mine = outbox.items.filter((i) => i.classId === klass.id && i.week === week && i.assignmentId === assignmentId);
+  const mine = outbox.items.filter(
+    (i) => kindOf(i) === 'homework' && i.classId === klass.id && i.week === week && i.assignmentId === assignmentId,
+  );
+  const feedback = useFeedback();
+  const returned = feedback.list.filter(
+    (f) => f.classId === klass.id && f.week === week && f.assignmentId === assignmentId,
+  );
 
   const loadDraft = async () => {
     const draft = await services.drafts.get(key);
@@ -268,6 +276,9 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
       </h1>
       <p>{assignment.instructions}</p>
       <p class="due">{t('week.due', { date: formatDue(assignment.dueAt, locale, klass.timeZone) })}</p>
+      {returned.map((given) => (
+        <FeedbackPanel key={given.feedbackId} given={given} timeZone={klass.timeZone} onShown={feedback.opened} />
+      ))}
       <form class="card" onSubmit={(e) => void onSubmit(e)}>
         <label for="answer">{t('assignment.answer')}</label>
         <textarea id="answer" name="answer" rows={8} value={text} onInput={onInput} />

@@ -1,6 +1,6 @@
 /** Where one piece of homework stands, in words a pupil understands, with what they can still do. */
 import type { JSX } from 'preact';
-import type { OutboxItem } from '../../sync/ports.ts';
+import { kindOf, type OutboxItem } from '../../sync/ports.ts';
 import { formatClock, formatDue } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import { refusalText } from '../reasons.ts';
@@ -23,6 +23,7 @@ export function ItemStatus(props: {
   const { t, locale } = useI18n();
   const { item } = props;
   const when = (iso: string) => formatDue(iso, locale, props.timeZone);
+  const kind = kindOf(item);
   let status: JSX.Element;
   switch (item.state) {
     case 'pending':
@@ -40,22 +41,27 @@ export function ItemStatus(props: {
       status = <p class="state sending">{t('outbox.sending')}</p>;
       break;
     case 'received':
-      status = item.publication ? (
-        <p class="state received">{t('outbox.published', { version: item.published?.version ?? 0 })}</p>
-      ) : (
-        <>
+      status =
+        kind === 'feedback' ? (
           <p class="state received">
-            {t('outbox.received', { date: when(item.receipt?.receivedAt ?? item.submittedAt) })}
+            {t('feedback.sent', { date: when(item.published?.publishedAt ?? item.submittedAt) })}
           </p>
-          {item.receipt && (
-            <p>
-              <a href={receiptHref(item)} download={`recu-${item.id}.json`}>
-                {t('outbox.receipt')}
-              </a>
+        ) : item.publication ? (
+          <p class="state received">{t('outbox.published', { version: item.published?.version ?? 0 })}</p>
+        ) : (
+          <>
+            <p class="state received">
+              {t('outbox.received', { date: when(item.receipt?.receivedAt ?? item.submittedAt) })}
             </p>
-          )}
-        </>
-      );
+            {item.receipt && (
+              <p>
+                <a href={receiptHref(item)} download={`recu-${item.id}.json`}>
+                  {t('outbox.receipt')}
+                </a>
+              </p>
+            )}
+          </>
+        );
       break;
     case 'conflict':
       status = <p class="state refused">{t(item.publication ? 'outbox.publicationConflict' : 'outbox.conflict')}</p>;
@@ -81,7 +87,7 @@ export function ItemStatus(props: {
         {t('outbox.submittedOn', { date: when(item.submittedAt) })} · {t('outbox.files', { count: item.files.length })}
       </p>
       {item.text && <p class="answer">{item.text.length > 200 ? `${item.text.slice(0, 200)}…` : item.text}</p>}
-      {changeable(item) && !item.publication && (props.onEdit || props.onWithdraw) && (
+      {changeable(item) && kind === 'homework' && (props.onEdit || props.onWithdraw) && (
         <p class="actions">
           {props.onEdit && (
             <button type="button" onClick={() => props.onEdit?.(item)}>

@@ -5,8 +5,9 @@ import { useState } from 'preact/hooks';
 import type { ClassView } from '../../protocol/schemas.ts';
 import { useI18n } from '../i18n/index.ts';
 import { draftKey } from '../../storage/drafts.ts';
-import type { OutboxItem } from '../../sync/ports.ts';
-import { assignmentPath, Link, navigate, publishPath } from '../router.tsx';
+import { kindOf, type OutboxItem } from '../../sync/ports.ts';
+import { assignmentPath, Link, navigate, publishPath, submissionsPath } from '../router.tsx';
+import { useFeedback } from '../feedback-context.tsx';
 import type { Services } from '../services.ts';
 import { useFocusOnMount } from '../use-focus.ts';
 import { useOutboxView } from '../outbox-context.tsx';
@@ -15,6 +16,14 @@ import { ServerWait } from '../ServerWait/index.tsx';
 import { ItemStatus } from './ItemStatus.tsx';
 
 export const OUTBOX_PAGE_SIZE = 50;
+
+/** Where an item is opened: its assignment, the week's editor for a publication, the copies for a return. */
+function linkOf(item: OutboxItem): string {
+  const kind = kindOf(item);
+  if (kind === 'publication') return publishPath(item.week);
+  if (kind === 'feedback') return submissionsPath(item.week, item.assignmentId);
+  return assignmentPath(item.week, item.assignmentId);
+}
 
 export function OutboxView(props: { services: Services; klass: ClassView }): JSX.Element {
   const { t } = useI18n();
@@ -25,6 +34,7 @@ export function OutboxView(props: { services: Services; klass: ClassView }): JSX
   const current = Math.min(page, pages - 1);
   const shown = items.slice(current * OUTBOX_PAGE_SIZE, (current + 1) * OUTBOX_PAGE_SIZE);
   const toFix = refused(items).length;
+  const returned = new Set(useFeedback().list.map((f) => f.submissionId));
   // Back into the assignment's form, text and files, to correct it and hand it in again.
   const onEdit = async (item: OutboxItem) => {
     const key = draftKey(item.owner, item.classId, item.week, item.assignmentId);
@@ -63,10 +73,17 @@ export function OutboxView(props: { services: Services; klass: ClassView }): JSX
         {shown.map((item) => (
           <li key={item.id} class="card">
             <h2 class="item-title">
-              <Link href={item.publication ? publishPath(item.week) : assignmentPath(item.week, item.assignmentId)}>
-                {item.assignmentTitle}
+              <Link href={linkOf(item)}>
+                {item.feedback
+                  ? t('feedback.itemTitle', { name: item.feedback.pupilName, title: item.assignmentTitle })
+                  : item.assignmentTitle}
               </Link>
             </h2>
+            {returned.has(item.id) && (
+              <p class="badge" data-testid="corrected">
+                <Link href={assignmentPath(item.week, item.assignmentId)}>{t('feedback.badge')}</Link>
+              </p>
+            )}
             <ItemStatus
               item={item}
               timeZone={props.klass.timeZone}

@@ -4,7 +4,16 @@
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { AssignmentSubmissionsReply, SubmissionVersion, SubmittedFile } from '../../protocol/schemas.ts';
+import type {
+  Assessment,
+  AssignmentSubmissionsReply,
+  SubmissionVersion,
+  SubmittedFile,
+} from '../../protocol/schemas.ts';
+import { kindOf, type OutboxItem } from '../../sync/ports.ts';
+import { assessmentWords } from '../AssignmentView/FeedbackPanel.tsx';
+import { useOutboxView } from '../outbox-context.tsx';
+import type { Services } from '../services.ts';
 import type { AssignmentScreenProps } from '../AssignmentView/index.tsx';
 import { formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
@@ -56,11 +65,189 @@ function Version(props: {
   );
 }
 
+/** What the teacher is choosing in the form: the kind of assessment and its fields as typed. */
+interface AssessmentChoice {
+  kind: Assessment['kind'];
+  level: 'acquis' | 'en_cours' | 'non_acquis';
+  mark: string;
+  outOf: string;
+}
+
+const choiceOf = (a: Assessment | undefined): AssessmentChoice => ({
+  kind: a?.kind ?? 'none',
+  level: a?.kind === 'level' ? a.level : 'acquis',
+  mark: a?.kind === 'mark' ? String(a.mark) : '',
+  outOf: a?.kind === 'mark' ? String(a.outOf) : '20',
+});
+
+/** The assessment chosen, or a reason it cannot be sent. */
+function assessmentOf(c: AssessmentChoice): Assessment | 'badMark' {
+  if (c.kind === 'none') return { kind: 'none' };
+  if (c.kind === 'level') return { kind: 'level', level: c.level };
+  const mark = Number(c.mark.replace(',', '.'));
+  const outOf = Number(c.outOf);
+  if (!Number.isFinite(mark) || !Number.isInteger(outOf) || outOf < 1 || mark < 0 || mark > outOf) return 'badMark';
+  return { kind: 'mark', mark, outOf };
+}
+
+/**
+ * The teacher's return of one copy: what was returned and whether the pupil saw it, a return still queued on this
+ * device, and the form ("Rendre la copie", or "Corriger le retour", which makes a new version). The return goes
+ * through the outbox like every write: written offline, it leaves when the server answers.
+ */
+function ReturnForm(props: {
+  services: Services;
+  owner: string;
+  v: SubmissionVersion;
+  pupilName: string;
+  title: string;
+  klass: { id: string; timeZone: string };
+  week: string;
+  assignmentId: string;
+  queued: OutboxItem[];
+}): JSX.Element {
+  const { t, locale } = useI18n();
+  const { v } = props;
+  const given = v.feedback;
+  const [comment, setComment] = useState(given?.comment ?? '');
+  const [choice, setChoice] = useState<AssessmentChoice>(() => choiceOf(given?.assessment));
+  const [notice, setNotice] = useState<'feedback.queued' | 'feedback.badMark' | 'feedback.empty' | undefined>();
+  const when = (iso: string) => formatDue(iso, locale, props.klass.timeZone);
+  const waitingHere = props.queued.filter((i) => i.state === 'pending' || i.state === 'sending');
+  const id = `return-${v.submissionId}`;
+  const onSubmit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    const assessment = assessmentOf(choice);
+    if (assessment === 'badMark') return setNotice('feedback.badMark');
+    if (comment.trim() === '' && assessment.kind === 'none') return setNotice('feedback.empty');
+    const now = new Date();
+    const item: OutboxItem = {
+      id: crypto.randomUUID(),
+      kind: 'feedback',
+      owner: props.owner,
+      classId: props.klass.id,
+      week: props.week,
+      assignmentId: props.assignmentId,
+      assignmentTitle: props.title,
+      text: comment,
+      files: [],
+      submittedAt: now.toISOString(),
+      createdAt: now.getTime(),
+      state: 'pending',
+      attempts: 0,
+      feedback: {
+        submissionId: v.submissionId,
+        pupilName: props.pupilName,
+        comment,
+        assessment,
+        writtenAt: now.toISOString(),
+      },
+    };
+    await props.services.outbox.add(item, []);
+    props.services.events.dispatchEvent(new Event('outbox-changed'));
+    setNotice('feedback.queued');
+    void props.services.runner.kick().catch(() => undefined);
+  };
+  return (
+    <div class="feedback">
+      {given && (
+        <div class="returned" data-testid="returned">
+          <p class="state received">
+            <span class="badge">{t('feedback.badge')}</span>{' '}
+            {given.version > 1
+              ? t('feedback.correctedAgain', { version: given.version, date: when(given.returnedAt) })
+              : t('feedback.returnedAt', { date: when(given.returnedAt) })}
+          </p>
+          {given.assessment.kind !== 'none' && <p class="assessment">{assessmentWords(given.assessment, t)}</p>}
+          <p class="meta" data-testid="seen">
+            {given.seenAt ? t('feedback.seenAt', { date: when(given.seenAt) }) : t('feedback.notSeen')}
+          </p>
+        </div>
+      )}
+      {waitingHere.length > 0 && <p class="state pending">{t('feedback.pending')}</p>}
+      <form onSubmit={(e) => void onSubmit(e)} aria-label={t('feedback.give')}>
+        <label for={`${id}-comment`}>{t('feedback.comment')}</label>
+        <textarea id={`${id}-comment`} rows={4} value={comment} onInput={(e) => setComment(e.currentTarget.value)} />
+        <fieldset>
+          <legend>{t('feedback.assessment')}</legend>
+          <div class="assessment-choice">
+            {(['none', 'level', 'mark'] as const).map((kind) => (
+              <label key={kind}>
+                <input
+                  type="radio"
+                  name={`${id}-kind`}
+                  value={kind}
+                  checked={choice.kind === kind}
+                  onChange={() => setChoice({ ...choice, kind })}
+                />{' '}
+                {t(
+                  kind === 'none' ? 'feedback.none' : kind === 'level' ? 'feedback.levelChoice' : 'feedback.markChoice',
+                )}
+              </label>
+            ))}
+          </div>
+          {choice.kind === 'level' && (
+            <select
+              aria-label={t('feedback.levelChoice')}
+              value={choice.level}
+              onChange={(e) => setChoice({ ...choice, level: e.currentTarget.value as AssessmentChoice['level'] })}
+            >
+              {(['acquis', 'en_cours', 'non_acquis'] as const).map((level) => (
+                <option key={level} value={level}>
+                  {t(`feedback.level.${level}`)}
+                </option>
+              ))}
+            </select>
+          )}
+          {choice.kind === 'mark' && (
+            <div class="mark-fields">
+              <label>
+                {t('feedback.markValue')}{' '}
+                <input
+                  inputMode="decimal"
+                  size={5}
+                  value={choice.mark}
+                  onInput={(e) => setChoice({ ...choice, mark: e.currentTarget.value })}
+                />
+              </label>
+              <label>
+                {t('feedback.outOf')}{' '}
+                <input
+                  inputMode="numeric"
+                  size={4}
+                  value={choice.outOf}
+                  onInput={(e) => setChoice({ ...choice, outOf: e.currentTarget.value })}
+                />
+              </label>
+            </div>
+          )}
+        </fieldset>
+        {notice && (
+          <p
+            role={notice === 'feedback.queued' ? 'status' : 'alert'}
+            class={notice === 'feedback.queued' ? 'notice' : 'error'}
+          >
+            {t(notice)}
+          </p>
+        )}
+        <button type="submit" class="primary">
+          {given ? t('feedback.correct') : t('feedback.give')}
+        </button>
+      </form>
+    </div>
+  );
+}
+
 export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
   const { t } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [loaded, setLoaded] = useState<Loaded>();
   const { session, klass, week, assignmentId } = props;
+  const queued = useOutboxView().items.filter(
+    (i) => kindOf(i) === 'feedback' && i.classId === klass.id && i.week === week && i.assignmentId === assignmentId,
+  );
+  // Fetched again once a return of this device has reached the server: the page then shows it as returned.
+  const delivered = queued.filter((i) => i.state === 'received').length;
 
   useEffect(() => {
     let live = true;
@@ -78,7 +265,7 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
     return () => {
       live = false;
     };
-  }, [session, klass.id, week, assignmentId]);
+  }, [session, klass.id, week, assignmentId, delivered]);
 
   const back = (
     <p>
@@ -112,13 +299,24 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
             {pupil.submissions.length === 0 ? (
               <p class="meta">{t('teacher.none')}</p>
             ) : (
-              pupil.submissions.map((v) => (
-                <Version
-                  key={`${v.submissionId}-${v.receivedAt}-${v.text.length}`}
-                  v={v}
-                  timeZone={klass.timeZone}
-                  onDownload={onDownload(v.submissionId)}
-                />
+              pupil.submissions.map((v, i) => (
+                <div key={`${v.submissionId}-${v.receivedAt}-${v.text.length}`}>
+                  <Version v={v} timeZone={klass.timeZone} onDownload={onDownload(v.submissionId)} />
+                  {/* One return per copy, under its first version (other versions with its id are read beside it). */}
+                  {pupil.submissions.findIndex((o) => o.submissionId === v.submissionId) === i ? (
+                    <ReturnForm
+                      services={props.services}
+                      owner={session.user.id}
+                      v={v}
+                      pupilName={pupil.displayName}
+                      title={loaded.title}
+                      klass={klass}
+                      week={week}
+                      assignmentId={assignmentId}
+                      queued={queued.filter((q) => q.feedback?.submissionId === v.submissionId)}
+                    />
+                  ) : null}
+                </div>
               ))
             )}
           </li>

@@ -7,6 +7,7 @@ import { mondayOfIsoWeek } from '../../protocol/iso-week.ts';
 import type { ClassView } from '../../protocol/schemas.ts';
 import type { ActiveSession } from '../session.ts';
 import { ItemStatus } from '../OutboxView/ItemStatus.tsx';
+import { useFeedback } from '../feedback-context.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
 import { formatDay, formatDue, formatSize, formatWhen } from '../format.ts';
 import { type Translate, useI18n } from '../i18n/index.ts';
@@ -79,6 +80,7 @@ export function WeekView(props: {
 }): JSX.Element {
   const { t, locale } = useI18n();
   const { items } = useOutboxView();
+  const returned = useFeedback().list.filter((f) => f.classId === props.klass.id);
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const { manifest, status } = props.state;
   const lessons = [...(manifest?.lessons ?? [])].sort((a, b) => a.order - b.order);
@@ -155,8 +157,14 @@ export function WeekView(props: {
                   const latest = items.find((i) => i.assignmentId === a.id && i.week === props.week);
                   if (!pupil) return null;
                   const state = homeworkState(latest, drafts.has(a.id));
+                  const corrected = returned.some((f) => f.assignmentId === a.id && f.week === props.week);
                   return (
                     <>
+                      {corrected && (
+                        <p class="badge" data-testid="corrected">
+                          {t('feedback.badge')}
+                        </p>
+                      )}
                       <p class={`hw-state ${state}`} data-testid="homework-state" data-state={state}>
                         {state === 'received' && latest
                           ? t('week.hw.received', {

@@ -1,0 +1,90 @@
+/**
+ * A pupil's returned copies on the device: fetched with their own session (GET /api/feedback, revalidated by ETag so
+ * a device with nothing new pays one 304) and kept sealed to their profile like drafts and receipts, so the next
+ * pupil on a shared tablet cannot read them. Read offline; opening one queues a read mark through the outbox.
+ */
+import { myFeedbackUrl } from '../protocol/paths.ts';
+import type { FeedbackListReply, FeedbackView } from '../protocol/schemas.ts';
+import type { OutboxItem, Transport } from '../sync/ports.ts';
+
+/** Sends a request with the pupil's session (app/session.ts renews its access token). */
+type SessionTransport = Pick<Transport, 'send'>;
+import { openJson, sealJson } from './crypto-box.ts';
+import type { CartableDb, FeedbackRecord } from './db.ts';
+import type { Sealing } from './record-sealing.ts';
+
+export type FeedbackFetch = 'changed' | 'unchanged' | 'offline' | 'refused';
+
+export class FeedbackStore {
+  constructor(
+    private readonly db: CartableDb,
+    private readonly sealing?: Sealing,
+  ) {}
+
+  /** The owner's returns as last fetched; undefined when none were, or their profile is locked in this page. */
+  async list(owner: string): Promise<FeedbackView[] | undefined> {
+    const stored = await this.db.get('feedback', owner);
+    if (!stored) return undefined;
+    if (stored.feedback) return stored.feedback;
+    const key = stored.sealed && this.sealing?.keyring.get(owner);
+    if (!key || !stored.sealed) return undefined;
+    return openJson<FeedbackView[]>(key, stored.sealed);
+  }
+
+  /** Keeps the owner's returns, sealed to their profile when it has a key. */
+  async save(owner: string, etag: string, feedback: FeedbackView[], fetchedAt: number): Promise<void> {
+    const publicKey = await this.sealing?.publicKeyOf(owner);
+    const record: FeedbackRecord = publicKey
+      ? { owner, etag, fetchedAt, sealed: await sealJson(publicKey, feedback) }
+      : { owner, etag, fetchedAt, feedback };
+    await this.db.put('feedback', record);
+  }
+
+  /**
+   * Asks the server for the owner's returns through their session: one 304 when nothing changed since the
+   * last fetch. Never throws for the network or a refusal: the device keeps what it has.
+   */
+  async fetch(transport: SessionTransport, owner: string, now: number): Promise<FeedbackFetch> {
+    const stored = await this.db.get('feedback', owner);
+    // An ETag is worth sending only if what it stands for can be read here (a locked profile's copy cannot).
+    const readable = stored && (stored.feedback || this.sealing?.keyring.get(owner));
+    let res;
+    try {
+      res = await transport.send({
+        method: 'GET',
+        path: myFeedbackUrl(),
+        headers: readable ? { 'if-none-match': stored.etag } : {},
+      });
+    } catch {
+      return 'offline';
+    }
+    if (res.status === 304) return 'unchanged';
+    if (res.status !== 200) return 'refused';
+    const body = JSON.parse(new TextDecoder().decode(res.body)) as FeedbackListReply;
+    if (!Array.isArray(body.feedback)) return 'refused';
+    await this.save(owner, res.headers.etag ?? '', body.feedback, now);
+    return 'changed';
+  }
+}
+
+/** The read mark of a return, as queued in the outbox (kind 'seen'); the id makes it idempotent per return. */
+export function seenItem(owner: string, given: FeedbackView, now: Date): OutboxItem {
+  return {
+    // One mark per return and pupil: queued twice, it is the same item (the store refuses a second add).
+    id: `seen-${given.feedbackId}`,
+    kind: 'seen',
+    owner,
+    classId: given.classId,
+    week: given.week,
+    assignmentId: given.assignmentId,
+    assignmentTitle: '',
+    text: '',
+    files: [],
+    submittedAt: now.toISOString(),
+    createdAt: now.getTime(),
+    state: 'pending',
+    attempts: 0,
+    seen: { feedbackId: given.feedbackId, seenAt: now.toISOString() },
+  };
+}
+
