@@ -1,7 +1,8 @@
 // One browser context acting as a school's shared tablet: Léa's work stays hers, in the page and in IndexedDB, and
 // reaches the server as hers while Hugo uses the tablet.
-import { expect, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { storedSubmissions } from './server-db.ts';
+import { newPupil, readDeviceDatabase, reopen } from './tablet.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 test.setTimeout(120_000);
@@ -14,49 +15,6 @@ test.afterEach(async () => server.dispose());
 
 const HOMEWORK = 'Léa : la goutte d’eau monte vers le nuage, secret de rédaction';
 const DRAFT = 'Léa : brouillon des fractions, à finir demain';
-
-async function newPupil(page: Page, username: string, secret: string, pin: string) {
-  await page.getByRole('button', { name: 'Je ne suis pas dans la liste' }).click();
-  await page.getByLabel('Identifiant').fill(username);
-  await page.getByLabel('Code secret').fill(secret);
-  await page.getByLabel('Code PIN', { exact: true }).fill(pin);
-  await page.getByLabel('Code PIN, encore une fois').fill(pin);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
-}
-
-async function reopen(page: Page, name: string, pin: string) {
-  await page.getByRole('button', { name }).click();
-  await page.getByLabel('Code PIN', { exact: true }).fill(pin);
-  await page.getByRole('button', { name: 'Ouvrir' }).click();
-}
-
-/** Every record of the pupils' stores, bytes decoded as text: what someone reading the tablet's disk would find. */
-function readDeviceDatabase(page: Page): Promise<{ dump: string; outbox: Record<string, unknown>[] }> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const req = indexedDB.open('cartable');
-      req.addEventListener('success', () => resolve(req.result));
-      req.addEventListener('error', () => reject(req.error));
-    });
-    const all = (store: string) =>
-      new Promise<unknown[]>((resolve, reject) => {
-        const req = db.transaction(store).objectStore(store).getAll();
-        req.addEventListener('success', () => resolve(req.result));
-        req.addEventListener('error', () => reject(req.error));
-      });
-    const stores = ['outbox', 'outboxFiles', 'sealedFiles', 'drafts', 'profiles', 'session'];
-    const records: Record<string, unknown[]> = {};
-    for (const s of stores) records[s] = await all(s);
-    db.close();
-    const dump = JSON.stringify(records, (_k, v: unknown) =>
-      v instanceof ArrayBuffer || ArrayBuffer.isView(v)
-        ? new TextDecoder().decode(v instanceof ArrayBuffer ? v : v.buffer)
-        : v,
-    );
-    return { dump, outbox: records.outbox as Record<string, unknown>[] };
-  });
-}
 
 test('pupil A’s work is hidden and ciphertext for pupil B, and still reaches the server as A’s', async ({
   browser,

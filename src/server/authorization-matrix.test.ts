@@ -411,6 +411,8 @@ describe('authorization matrix', () => {
       'PUT /api/uploads/{sha256}',
       'PUT /api/submissions/{id}',
       'POST /api/submissions/batch',
+      // A read mark is a write the outbox sends; reading the returns themselves wants the pupil's session.
+      'PUT /api/feedback/{id}/seen',
     ]);
     const refresh = refreshTokens.pop() ?? '';
     const outcomes: string[] = [];

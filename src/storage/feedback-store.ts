@@ -87,4 +87,3 @@ export function seenItem(owner: string, given: FeedbackView, now: Date): OutboxI
     seen: { feedbackId: given.feedbackId, seenAt: now.toISOString() },
   };
 }
-

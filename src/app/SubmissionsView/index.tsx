@@ -112,6 +112,8 @@ function ReturnForm(props: {
   const [comment, setComment] = useState(given?.comment ?? '');
   const [choice, setChoice] = useState<AssessmentChoice>(() => choiceOf(given?.assessment));
   const [notice, setNotice] = useState<'feedback.queued' | 'feedback.badMark' | 'feedback.empty' | undefined>();
+  // "Saved on this device" holds until the server has it: once the page shows it returned, it is old news.
+  useEffect(() => setNotice(undefined), [given?.feedbackId]);
   const when = (iso: string) => formatDue(iso, locale, props.klass.timeZone);
   const waitingHere = props.queued.filter((i) => i.state === 'pending' || i.state === 'sending');
   const id = `return-${v.submissionId}`;

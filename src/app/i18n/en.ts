@@ -44,7 +44,7 @@ export const en: Record<MessageKey, string> = {
   'feedback.assessment': 'Assessment',
   'feedback.none': 'None',
   'feedback.levelChoice': 'Level',
-  'feedback.markChoice': 'Mark',
+  'feedback.markChoice': 'Numeric mark',
   'feedback.markValue': 'Mark',
   'feedback.outOf': 'Out of',
   'feedback.queued': 'Feedback saved on this device: it leaves as soon as the server answers.',

@@ -173,7 +173,7 @@ export const frScreens = {
   'feedback.assessment': 'Évaluation',
   'feedback.none': 'Aucune',
   'feedback.levelChoice': 'Niveau',
-  'feedback.markChoice': 'Note',
+  'feedback.markChoice': 'Note chiffrée',
   'feedback.markValue': 'Note',
   'feedback.outOf': 'Sur',
   'feedback.queued': 'Retour enregistré sur cet appareil : il part dès que le serveur répond.',

@@ -7,7 +7,8 @@
  *
  * GET /api/feedback is the pupil's own, with an ETag: a device with nothing new pays one 304. It takes the pupil's
  * session, never a device token: a shared tablet keeps its device tokens in clear (docs/security.md), and feedback is
- * as private as the homework it answers.
+ * as private as the homework it answers. The two writes (a return, a read mark) take the device token too, as the
+ * outbox sends every write with it.
  */
 import { Type } from 'typebox';
 import {
@@ -20,7 +21,7 @@ import {
   type FeedbackView,
   SubmissionId,
 } from '../../protocol/schemas.ts';
-import { authenticate, currentUser } from '../auth/authenticate.ts';
+import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
 import { requirePupil, requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findFeedback, insertFeedback, latestFeedbackOfPupil, markFeedbackSeen } from '../db/feedback-queries.ts';
@@ -61,7 +62,9 @@ export const feedbackRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
     '/feedback/:id',
     {
-      onRequest: authenticate(ctx),
+      // A write like homework and publications: the outbox sends it with the device token, so it leaves even after
+      // the teacher closed the app (a device token may send work, never read it back).
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'Teacher: return a copy with a comment and an assessment (idempotent; a new id is a new version)',
         security: bearer,
@@ -141,7 +144,7 @@ export const feedbackRoutes: RoutePlugin = async (app, { ctx }) => {
   app.put(
     '/feedback/:id/seen',
     {
-      onRequest: authenticate(ctx),
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
       schema: {
         summary: 'Pupil: they opened this returned copy (idempotent: the first time is kept)',
         security: bearer,

@@ -1,0 +1,81 @@
+/**
+ * When the page fetches the pupil's returned copies (loaded after the first screen, with the store and its crypto):
+ * at start, when the network returns, when the page comes back to the front (at most every few minutes) and every
+ * half hour, never inside the server's announced peaks (after one, at a random moment of the next minutes, so a
+ * class's devices do not ask together). Nothing new costs one 304.
+ */
+import { peakAt } from '../protocol/send-peaks.ts';
+import type { FeedbackView } from '../protocol/schemas.ts';
+import { FeedbackStore, seenItem } from '../storage/feedback-store.ts';
+import { dbSealing } from '../storage/record-sealing.ts';
+import type { Services } from './services.ts';
+import type { ActiveSession } from './session.ts';
+
+/** Fetched again on coming back to the page only after this long. */
+const REFRESH_AFTER_MS = 5 * 60_000;
+/** While the page stays open. */
+const REFRESH_EVERY_MS = 30 * 60_000;
+/** After an announced peak, a random moment below this. */
+const AFTER_PEAK_SPREAD_MS = 10 * 60_000;
+
+const storeOf = (services: Services) => new FeedbackStore(services.db, dbSealing(services.db, services.keyring));
+
+/** Shows what the device holds, then keeps it fresh; returns the stop function. */
+export function startFeedbackRefresh(
+  services: Services,
+  session: ActiveSession,
+  show: (list: FeedbackView[]) => void,
+): () => void {
+  const owner = session.user.id;
+  const store = storeOf(services);
+  let live = true;
+  let lastFetch = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const read = async () => {
+    const found = (await store.list(owner)) ?? [];
+    if (live) show(found);
+  };
+  const refresh = async () => {
+    if (!live || !navigator.onLine) return;
+    const klass = session.classes[0];
+    const policy = klass ? await services.device.policy(klass.id) : undefined;
+    const now = Date.now();
+    const peak = peakAt(now, policy?.sendPeaks, policy?.timeZone ?? klass?.timeZone ?? 'Europe/Paris');
+    if (peak) {
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => void refresh().catch(() => undefined),
+        peak.endsAt - now + Math.random() * AFTER_PEAK_SPREAD_MS,
+      );
+      return;
+    }
+    lastFetch = now;
+    if ((await store.fetch({ send: (r) => session.send(r) }, owner, now)) === 'changed') await read();
+  };
+  const onVisible = () => {
+    if (document.visibilityState === 'visible' && Date.now() - lastFetch > REFRESH_AFTER_MS)
+      void refresh().catch(() => undefined);
+  };
+  const onOnline = () => void refresh().catch(() => undefined);
+  void read()
+    .then(refresh)
+    .catch(() => undefined);
+  const every = setInterval(onOnline, REFRESH_EVERY_MS);
+  window.addEventListener('online', onOnline);
+  document.addEventListener('visibilitychange', onVisible);
+  return () => {
+    live = false;
+    clearTimeout(timer);
+    clearInterval(every);
+    window.removeEventListener('online', onOnline);
+    document.removeEventListener('visibilitychange', onVisible);
+  };
+}
+
+/** Queues the read mark of a return (once: the mark's id is the return's) and kicks the outbox. */
+export async function queueReadMark(services: Services, owner: string, given: FeedbackView): Promise<void> {
+  const item = seenItem(owner, given, new Date());
+  if (!(await services.outbox.get(item.id))) await services.outbox.add(item, []);
+  services.events.dispatchEvent(new Event('outbox-changed'));
+  await services.runner.kick();
+}
