@@ -170,8 +170,10 @@ test('on a shared tablet the return is sealed to its pupil: the next pupil finds
   const { dump } = await readDeviceDatabase(page);
   const records = JSON.parse(dump) as { feedback: { owner: string; sealed?: unknown; feedback?: unknown }[] };
   // Each pupil's returns (Hugo's list is empty) are kept sealed to their own profile, never in clear.
-  const kept = records.feedback.map((r) => [r.owner, r.sealed !== undefined, r.feedback === undefined]);
-  expect(kept.sort()).toEqual([
+  const kept = records.feedback
+    .map((r) => [r.owner, r.sealed !== undefined, r.feedback === undefined] as const)
+    .sort((a, b) => a[0].localeCompare(b[0]));
+  expect(kept).toEqual([
     ['demo-hugo', true, true],
     ['demo-lea', true, true],
   ]);

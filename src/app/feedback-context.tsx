@@ -32,11 +32,11 @@ export function FeedbackProvider(props: {
     if (!pupil) return undefined;
     let stop: (() => void) | undefined;
     let live = true;
-    void import('./feedback-refresh.ts')
-      .then((m) => {
-        if (live) stop = m.startFeedbackRefresh(services, session, setList);
-      })
-      .catch(() => undefined);
+    const start = async () => {
+      const m = await import('./feedback-refresh.ts');
+      if (live) stop = m.startFeedbackRefresh(services, session, setList);
+    };
+    start().catch(() => undefined);
     return () => {
       live = false;
       stop?.();
