@@ -63,6 +63,10 @@ export const feedbackSeenUrl = (id: string): string => `${API_PREFIX}/feedback/$
 /** GET: every returned copy of the signed-in pupil, newest version of each (ETag, 304). */
 export const myFeedbackUrl = (): string => `${API_PREFIX}/feedback`;
 
+/** GET: "Qui est prêt ?" for a class and a week (teachers). */
+export const readinessUrl = (classId: string, isoWeek: string): string =>
+  `${API_PREFIX}/classes/${encodeURIComponent(classId)}/readiness?week=${isoWeek}`;
+
 /** Where a teacher uploads (PUT) or checks (GET, HEAD) a lesson file by its hash. */
 export const lessonFileUrl = (sha256: string): string => `${API_PREFIX}/lesson-files/${sha256}`;
 

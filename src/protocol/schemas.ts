@@ -335,6 +335,40 @@ export const FeedbackSeenBody = Type.Object(
 );
 export type FeedbackSeenBody = Static<typeof FeedbackSeenBody>;
 
+/** Where a pupil stands on an assignment, as the server knows it. */
+export const AssignmentStanding = Type.Union([
+  Type.Literal('pas_rendu'),
+  Type.Literal('rendu'),
+  Type.Literal('corrige'),
+  Type.Literal('vu'),
+]);
+export type AssignmentStanding = Static<typeof AssignmentStanding>;
+
+/** GET /api/classes/{classId}/readiness?week=: "Qui est prêt ?", per pupil of the class. */
+export const ReadinessReply = Type.Object({
+  week: IsoWeek,
+  /** The week's current version; absent when nothing is published for it. */
+  latestVersion: Type.Optional(Type.Integer()),
+  assignments: Type.Array(Type.Object({ assignmentId: Id, title: Type.String() })),
+  pupils: Type.Array(
+    Type.Object({
+      pupilId: Id,
+      displayName: Type.String(),
+      /** The newest version of the week one of their devices holds (from its manifest requests). */
+      holdsVersion: Type.Optional(Type.Integer()),
+      ready: Type.Boolean({ description: 'a device of theirs holds the current version' }),
+      lastContactAt: Type.Optional(
+        Type.String({
+          format: 'date-time',
+          description: 'when a device of theirs last asked for a week of this class',
+        }),
+      ),
+      assignments: Type.Array(Type.Object({ assignmentId: Id, standing: AssignmentStanding })),
+    }),
+  ),
+});
+export type ReadinessReply = Static<typeof ReadinessReply>;
+
 /** One version of a pupil's work as the teacher sees it. */
 export const SubmissionVersion = Type.Object({
   submissionId: SubmissionId,

@@ -9,6 +9,7 @@ import { SharedCapacity } from './capacity-share.ts';
 import { installAccessLog } from './access-log.ts';
 import { revalidationFastPath } from './revalidation-fast-path.ts';
 import { HotCaches } from './hot-cache.ts';
+import { PupilContacts } from './pupil-contacts.ts';
 import { PeakCalendar } from './peak-calendar.ts';
 import { accountRoutes } from './routes/accounts.ts';
 import { publishingRoutes } from './routes/publishing.ts';
@@ -34,6 +35,7 @@ import { healthRoutes } from './routes/health.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { meRoutes } from './routes/me.ts';
 import { feedbackRoutes } from './routes/feedback.ts';
+import { readinessRoutes } from './routes/readiness.ts';
 import { submissionRoutes } from './routes/submissions.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { weekRoutes } from './routes/weeks.ts';
@@ -70,7 +72,12 @@ export const VERSION = '0.1.0';
 /** Creates the app; the caller listens (main.ts) or injects (tests). */
 export async function buildApp(given: AppContext, options: BuildOptions = {}): Promise<FastifyInstance> {
   const peaks = given.peaks ?? new PeakCalendar();
-  const ctx: AppContext = { ...given, hot: given.hot ?? new HotCaches(), peaks };
+  const ctx: AppContext = {
+    ...given,
+    hot: given.hot ?? new HotCaches(),
+    peaks,
+    contacts: given.contacts ?? new PupilContacts(given.db),
+  };
   // Set once the app is built: the revalidations it can answer before Fastify (none until then).
   let fastPath: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
   // Set once admission is installed: writes refused while the gate is full, answered before Fastify.
@@ -163,6 +170,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
       await shared.leave();
     });
   }
+  app.addHook('onClose', async () => ctx.contacts?.close());
   ctx.secretChecks = admission.secretChecks;
   shedPath = shedBeforeFastify(
     admission,
@@ -196,6 +204,7 @@ export async function buildApp(given: AppContext, options: BuildOptions = {}): P
       await api.register(schoolRoutes, { ctx });
       await api.register(uploadRoutes, { ctx });
       await api.register(feedbackRoutes, { ctx });
+      await api.register(readinessRoutes, { ctx });
       await api.register(submissionRoutes, { ctx, groupCommit: options.groupCommit ?? true });
       api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
     },

@@ -239,6 +239,10 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/weeks/${WEEK}/assignments/exercices-fractions/submissions` }),
     allowed: CLASS_STAFF,
   },
+  'GET /api/classes/{classId}/readiness': {
+    request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/readiness?week=${WEEK}` }),
+    allowed: CLASS_STAFF,
+  },
   'GET /api/classes/{classId}/assignments': {
     request: () => ({ url: `/api/classes/${DEMO_CLASS_ID}/assignments` }),
     allowed: CLASS_STAFF,

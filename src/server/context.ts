@@ -8,6 +8,7 @@ import type { Db } from './db/schema.ts';
 import type { FileStorage } from './files/file-storage.ts';
 import type { HotCaches } from './hot-cache.ts';
 import type { PeakCalendar } from './peak-calendar.ts';
+import type { PupilContacts } from './pupil-contacts.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { OffPeakWindow } from './routes/sync.ts';
 
@@ -32,6 +33,8 @@ export interface AppContext {
   peaks?: PeakCalendar;
   /** True while this instance's write or sign-in gate is saturated (admission.ts); buildApp sets it. */
   overloaded?: () => boolean;
+  /** What pupils' devices hold, learnt from their manifest requests (pupil-contacts.ts); buildApp makes it. */
+  contacts?: PupilContacts;
   /** The budget of secret checks for sign-ins (admission.ts); buildApp sets it. */
   secretChecks?: SecretChecks;
 }

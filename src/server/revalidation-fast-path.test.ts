@@ -100,4 +100,17 @@ describe('the fast path and the route decide alike', () => {
     }
     expect(differences).toEqual([]);
   });
+
+  it('notes, like the route, that the pupil’s device holds the current version (Qui est prêt ?)', async () => {
+    const { etag } = await week();
+    await revalidate(lea, etag); // the caches filled
+    await s.ctx.contacts?.flush();
+    await s.ctx.db.deleteFrom('pupil_weeks').execute();
+    const teacher = await s.signIn('mme.martin');
+    await revalidate(teacher, etag); // a teacher's reading counts for nobody
+    await revalidate(lea, etag); // answered by the fast path
+    await s.ctx.contacts?.flush();
+    const rows = await s.ctx.db.selectFrom('pupil_weeks').select(['user_id', 'version']).execute();
+    expect(rows).toEqual([{ user_id: 'demo-lea', version: 1 }]);
+  });
 });

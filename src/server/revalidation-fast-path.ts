@@ -11,7 +11,7 @@ import { RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
 import type { AccessLogLine } from './access-log.ts';
 import { bearerToken } from './auth/authenticate.ts';
 import type { AppContext } from './context.ts';
-import { knownRevalidation, revalidationHeaders } from './routes/weeks.ts';
+import { knownRevalidation, noteRevalidation, revalidationHeaders } from './routes/weeks.ts';
 
 const MANIFEST_PATH = /^\/api\/classes\/([A-Za-z0-9_-]{1,64})\/weeks\/(\d{4}-W\d{2})$/;
 const ROUTE = '/api/classes/:classId/weeks/:week';
@@ -32,6 +32,7 @@ export function revalidationFastPath(
     // The route's own decision, from the caches (routes/weeks.ts): never a second copy of its rules here.
     const etag = knownRevalidation(ctx, token, classId, week, ifNoneMatch);
     if (etag === undefined) return false;
+    noteRevalidation(ctx, token, classId, week);
     const headers = revalidationHeaders(etag);
     const period = recoveryPeriod();
     if (period) headers[RECOVERY_PERIOD_HEADER] = period;

@@ -159,6 +159,7 @@ describe('OpenAPI', () => {
       '/api/classes/{classId}/assignments',
       '/api/classes/{classId}/publications',
       '/api/classes/{classId}/pupils/import',
+      '/api/classes/{classId}/readiness',
       '/api/classes/{classId}/weeks',
       '/api/classes/{classId}/weeks/{week}',
       '/api/classes/{classId}/weeks/{week}/assignments/{assignmentId}/submissions',

@@ -10,6 +10,7 @@ describe('device database', () => {
     expect([...db.objectStoreNames].sort()).toEqual([
       'device',
       'drafts',
+      'feedback',
       'files',
       'keys',
       'outbox',

@@ -5,6 +5,7 @@ import { type BuildOptions, buildApp } from '../server/app.ts';
 import type { AppContext } from '../server/context.ts';
 import { LocalFileStorage } from '../server/files/file-storage.ts';
 import { HotCaches } from '../server/hot-cache.ts';
+import { PupilContacts } from '../server/pupil-contacts.ts';
 import { MemoryRateLimiter } from '../server/rate-limit.ts';
 import { DEMO_ACCOUNTS, ensureDemo } from '../server/seed/demo.ts';
 import { createTestDatabase } from './test-database.ts';
@@ -35,6 +36,8 @@ export async function startTestServer(
     limiter: new MemoryRateLimiter(() => current.getTime()),
     // Made here rather than by buildApp so a test that writes to the database behind the app's back can clear them.
     hot: new HotCaches(),
+    // Written when a test (or the readiness route, or close) flushes it, never on a timer mid-test.
+    contacts: new PupilContacts(db, 0),
   };
   await ensureDemo(db, ctx.storage, now);
   // The event-loop shedder and the budget of secret checks are off unless a test asks for them: a busy machine, or a

@@ -16,6 +16,7 @@ const TABLES = [
   'device_seats',
   'feedback',
   'files',
+  'pupil_weeks',
   'schools',
   'sealing_keys',
   'sessions',

@@ -251,6 +251,22 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('feedback_by_class').on('feedback').columns(['class_id', 'week']).execute();
     },
   },
+  '0008_pupil_weeks': {
+    async up(db: Kysely<unknown>) {
+      // Which version of each week a pupil's devices hold, and when one last asked (pupil-contacts.ts): learnt from
+      // the manifest requests devices already make, for the teacher's "Qui est prêt ?".
+      await db.schema
+        .createTable('pupil_weeks')
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+        .addColumn('class_id', 'varchar(64)', (c) => c.notNull().references('classes.id'))
+        .addColumn('week', 'varchar(8)', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('last_contact_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pupil_weeks_pk', ['user_id', 'class_id', 'week'])
+        .execute();
+      await db.schema.createIndex('pupil_weeks_by_class').on('pupil_weeks').columns(['class_id', 'week']).execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

@@ -172,7 +172,17 @@ export interface FeedbackTable {
   seen_at: string | null;
 }
 
+/** Which version of a week a pupil's devices hold, and their last contact (migration 0008). */
+export interface PupilWeeksTable {
+  user_id: string;
+  class_id: string;
+  week: string;
+  version: number;
+  last_contact_at: string;
+}
+
 export interface Database {
+  pupil_weeks: PupilWeeksTable;
   feedback: FeedbackTable;
   capacity_reports: CapacityReportsTable;
   sealing_keys: SealingKeysTable;

@@ -63,6 +63,15 @@ export function knownRevalidation(
   return row.etag;
 }
 
+/** A pupil's device answered 304 from the caches: it holds the week's current version (pupil-contacts.ts). */
+export function noteRevalidation(ctx: AppContext, token: string, classId: string, week: string): void {
+  const now = ctx.now();
+  const session = ctx.hot?.sessions.get(token, now.getTime());
+  const row = ctx.hot?.weekHeads.get(weekKey(classId, week), now.getTime());
+  if (session?.user.role === 'pupil' && row)
+    ctx.contacts?.saw(session.user.id, classId, week, row.version, now.toISOString());
+}
+
 /**
  * The version of a week pupils see now, through the hot cache: kept for the cache's TTL, and never past the release
  * time of a version scheduled later (which must appear exactly then).
@@ -121,6 +130,9 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
       const row = await currentVersion(ctx, classId, week);
       if (!row) throw notFound('Aucune leçon publiée pour cette semaine.');
       void reply.headers(revalidationHeaders(row.etag));
+      // A 304 on the current ETag or the current manifest: this pupil's device holds (or is installing) this version.
+      const user = currentUser(request);
+      if (user.role === 'pupil') ctx.contacts?.saw(user.id, classId, week, row.version, ctx.now().toISOString());
       // No payload at all (not null): Fastify then skips serialising, the cheapest answer of the API.
       if (etagMatches(request.headers['if-none-match'], row.etag))
         return reply.status(304).send(undefined as unknown as null);

@@ -1,0 +1,77 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import type { FeedbackView } from '../protocol/schemas.ts';
+import { response } from '../sync/fakes.ts';
+import type { TransportRequest } from '../sync/ports.ts';
+import { generateProfileKeys } from './crypto-box.ts';
+import { openCartableDb } from './db.ts';
+import { FeedbackStore, seenItem } from './feedback-store.ts';
+import { Keyring } from './profiles.ts';
+
+const RETURN: FeedbackView = {
+  feedbackId: '00000000-0000-4000-8000-000000000010',
+  submissionId: '00000000-0000-4000-8000-000000000001',
+  classId: 'cm2-b',
+  week: '2026-W48',
+  assignmentId: 'exercices-fractions',
+  version: 1,
+  comment: 'Refais l’exercice 3.',
+  assessment: { kind: 'level', level: 'en_cours' },
+  returnedAt: '2026-11-25T10:00:00.000Z',
+};
+
+/** A server answering the list with an ETag, and 304 to it. */
+function server(list: FeedbackView[], etag = '"f-1"') {
+  const requests: TransportRequest[] = [];
+  return {
+    requests,
+    send: async (r: TransportRequest) => {
+      requests.push(r);
+      if (r.headers?.['if-none-match'] === etag) return response(304);
+      return response(200, { feedback: list }, { etag });
+    },
+  };
+}
+
+describe('FeedbackStore', () => {
+  it('fetches once, then revalidates with the ETag and pays a 304 while nothing changed', async () => {
+    const store = new FeedbackStore(await openCartableDb('feedback-plain'));
+    const s = server([RETURN]);
+    expect(await store.fetch(s, 'lea', 1)).toBe('changed');
+    expect(await store.list('lea')).toEqual([RETURN]);
+    expect(await store.fetch(s, 'lea', 2)).toBe('unchanged');
+    expect(s.requests.map((r) => r.headers?.['if-none-match'])).toEqual([undefined, '"f-1"']);
+    expect(await store.fetch({ send: () => Promise.reject(new Error('offline')) }, 'lea', 3)).toBe('offline');
+    expect(await store.list('lea')).toEqual([RETURN]);
+  });
+
+  it('keeps a profile’s returns sealed: unreadable while it is locked, and then fetched whole again', async () => {
+    const db = await openCartableDb('feedback-sealed');
+    const keys = await generateProfileKeys();
+    const keyring = new Keyring();
+    const sealing = { keyring, publicKeyOf: async () => keys.publicKey, serverKey: async () => undefined };
+    const store = new FeedbackStore(db, sealing);
+    keyring.set('lea', keys.privateKey);
+    const s = server([RETURN]);
+    await store.fetch(s, 'lea', 1);
+    const stored = await db.get('feedback', 'lea');
+    expect(stored?.feedback).toBeUndefined();
+    expect(JSON.stringify(stored)).not.toContain('exercice 3');
+    expect(await store.list('lea')).toEqual([RETURN]);
+    // Locked (another pupil took the tablet): nothing readable, and no ETag sent for what it cannot read.
+    const locked = new FeedbackStore(db, { ...sealing, keyring: new Keyring() });
+    expect(await locked.list('lea')).toBeUndefined();
+    await locked.fetch(s, 'lea', 2);
+    expect(s.requests[1]?.headers?.['if-none-match']).toBeUndefined();
+  });
+
+  it('makes one read mark per return: the same id however often it is opened', () => {
+    const a = seenItem('lea', RETURN, new Date('2026-11-25T18:00:00Z'));
+    const b = seenItem('lea', RETURN, new Date('2026-11-26T18:00:00Z'));
+    expect(a.id).toBe(b.id);
+    expect(a).toMatchObject({
+      kind: 'seen',
+      seen: { feedbackId: RETURN.feedbackId, seenAt: '2026-11-25T18:00:00.000Z' },
+    });
+  });
+});
