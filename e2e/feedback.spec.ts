@@ -189,3 +189,40 @@ test('on a shared tablet the return is sealed to its pupil: the next pupil finds
   await expect(page.getByTestId('feedback')).toContainText('pense au dénominateur commun');
   await context.close();
 });
+
+test('Qui est prêt ? lists the pupils whose devices never took this week, and exports them', async ({
+  page,
+  browser,
+}) => {
+  await signInAndInstall(page, server.url);
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', serviceWorkers: 'allow' });
+  const teacher = await context.newPage();
+  await teacher.goto(`${server.url}/`);
+  await teacher.getByLabel('Identifiant').fill('mme.martin');
+  await teacher.getByLabel('Code secret').fill('tableau-noir');
+  await teacher.getByRole('button', { name: 'Se connecter' }).click();
+  await teacher.getByRole('link', { name: 'Qui est prêt ?' }).click();
+  await expect(teacher.getByRole('heading', { level: 1, name: 'Qui est prêt ?' })).toBeVisible();
+  const row = (name: string) => teacher.getByRole('row', { name: new RegExp(name) });
+  await expect(row('Léa Dubois')).toContainText('Oui, la dernière version');
+  await expect(row('Hugo Petit')).toContainText('Pas encore');
+  await expect(row('Hugo Petit')).toContainText('Jamais');
+  await expect(teacher.getByText('1 élève sur 3 a la semaine')).toBeVisible();
+
+  // Those not reached for a day: Hugo and Inès, not Léa.
+  await teacher.getByLabel('Pas joint depuis').selectOption({ label: '1 jour' });
+  await expect(row('Léa Dubois')).toHaveCount(0);
+  await expect(row('Hugo Petit')).toBeVisible();
+  const download = teacher.waitForEvent('download');
+  await teacher.getByRole('button', { name: 'Exporter en CSV' }).click();
+  const csv = await (await download).createReadStream();
+  let text = '';
+  for await (const chunk of csv) text += String(chunk);
+  expect(text.split('\r\n')[0]).toBe(
+    '\uFEFFÉlève;Semaine sur un appareil;Dernier contact;Exercices sur les fractions;Rédaction : raconte le voyage d’une goutte d’eau',
+  );
+  expect(text).toContain('Hugo Petit;Pas encore;Jamais;Pas rendu');
+  expect(text).not.toContain('Léa Dubois');
+  await lookAt(teacher, 'readiness');
+  await context.close();
+});

@@ -35,6 +35,7 @@ import { lazyScreen } from './lazy-screen.tsx';
 
 // The screens a pupil does not need to see their week: in their own chunks (lazy-screen.tsx).
 const SubmissionsView = lazyScreen(() => import('./SubmissionsView/index.tsx').then((m) => m.SubmissionsView));
+const ReadinessView = lazyScreen(() => import('./ReadinessView/index.tsx').then((m) => m.ReadinessView));
 const SchoolView = lazyScreen(() => import('./SchoolView/index.tsx').then((m) => m.SchoolView));
 const PublishView = lazyScreen(() => import('./PublishView/index.tsx').then((m) => m.PublishView));
 const LessonView = lazyScreen(() => import('./LessonView/index.tsx').then((m) => m.LessonView));
@@ -114,6 +115,8 @@ function SignedIn(props: { services: Services; session: ActiveSession }): JSX.El
     const screen = { ...props, klass, week: route.week, assignmentId: route.assignmentId };
     return route.name === 'assignment' ? <AssignmentView {...screen} /> : <SubmissionsView {...screen} />;
   }
+  if (route.name === 'readiness' && props.session.user.role !== 'pupil')
+    return <ReadinessView session={props.session} klass={klass} week={week} />;
   if (route.name === 'outbox') return <OutboxView services={props.services} klass={klass} />;
   if (route.name === 'publish' && props.session.user.role !== 'pupil')
     return (

@@ -10,6 +10,7 @@ export type Route =
   | { name: 'publish'; week?: string }
   | { name: 'submissions'; week: string; assignmentId: string }
   | { name: 'school' }
+  | { name: 'readiness' }
   | { name: 'notFound' };
 
 /** Reads a route from a path. */
@@ -24,6 +25,7 @@ export function parseRoute(path: string): Route {
   const publish = /^\/publier\/(\d{4}-W\d{2})\/?$/.exec(path);
   if (publish?.[1]) return { name: 'publish', week: publish[1] };
   if (path === SCHOOL_PATH || path === `${SCHOOL_PATH}/`) return { name: 'school' };
+  if (path === READINESS_PATH || path === `${READINESS_PATH}/`) return { name: 'readiness' };
   const submissions = /^\/semaine\/(\d{4}-W\d{2})\/devoir\/([A-Za-z0-9_-]+)\/rendus\/?$/.exec(path);
   if (submissions?.[1] && submissions[2])
     return { name: 'submissions', week: submissions[1], assignmentId: submissions[2] };
@@ -38,6 +40,8 @@ export const PUBLISH_PATH = '/publier';
 export const publishPath = (week: string): string => `${PUBLISH_PATH}/${week}`;
 /** The school admin's screens: classes, accounts, sign-in cards, device set-up. */
 export const SCHOOL_PATH = '/ecole';
+/** The teacher's "Qui est prêt ?" for the current week. */
+export const READINESS_PATH = '/qui-est-pret';
 export const submissionsPath = (week: string, assignmentId: string): string =>
   `/semaine/${week}/devoir/${assignmentId}/rendus`;
 

@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import type { ActiveSession } from '../session.ts';
 import { useI18n } from '../i18n/index.ts';
-import { Link, OUTBOX_PATH, PUBLISH_PATH, SCHOOL_PATH } from '../router.tsx';
+import { Link, OUTBOX_PATH, PUBLISH_PATH, READINESS_PATH, SCHOOL_PATH } from '../router.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
 import { refused, waiting } from '../use-outbox.ts';
 
@@ -52,6 +52,7 @@ export function Header(props: {
         {session && <Link href="/">{t('nav.week')}</Link>}
         {session && <OutboxLink />}
         {session && session.user.role !== 'pupil' && <Link href={PUBLISH_PATH}>{t('nav.publish')}</Link>}
+        {session && session.user.role !== 'pupil' && <Link href={READINESS_PATH}>{t('nav.readiness')}</Link>}
         {session?.user.role === 'admin' && <Link href={SCHOOL_PATH}>{t('nav.school')}</Link>}
       </nav>
       <div class="tools">

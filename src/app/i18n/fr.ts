@@ -81,6 +81,7 @@ export const fr = {
     'Le serveur ne répond pas — nouvel essai automatique vers {time}. Ton travail est gardé sur cet appareil.',
   'size.kb': '{n} Ko',
   'size.mb': '{n} Mo',
+  'nav.readiness': 'Qui est prêt ?',
   'nav.publish': 'Publier',
   'size.gb': '{n} Go',
   'week.nextCheck': 'Prochaine vérification des nouveautés : {when}.',
