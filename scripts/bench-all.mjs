@@ -10,6 +10,7 @@ const ALL = [
   'durable',
   'backends',
   'delta',
+  'feedback',
   'refusal-cost',
   'abuse',
   'capacity',

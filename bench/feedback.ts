@@ -1,0 +1,185 @@
+/**
+ * bench:feedback — what the way back costs: requests and bytes per pupil's device to keep its teacher's returns
+ * up to date, on the real server, with the device's real store (FeedbackStore over IndexedDB, fake-indexeddb here).
+ *
+ * A class of 30 pupils (the demo's 3 and 27 imported) each hand in the fractions. Every device fetches its returns
+ * once (the first fetch), then:
+ * - "nothing new": every device checks again, as it does at start, on coming online, every 30 minutes;
+ * - "one new return each": the teacher returns all 30 copies, then every device checks;
+ * - "nothing new again": a check after that.
+ * Counted at each device's transport: requests, statuses, response body bytes (and header bytes as sent by the
+ * server). Goal (issue 16): nothing new costs at most one 304; a new return costs each device one small request.
+ */
+import 'fake-indexeddb/auto';
+import { randomUUID } from 'node:crypto';
+import { startServer } from '../e2e/server.ts';
+import { isoWeekAt } from '../src/protocol/iso-week.ts';
+import { feedbackUrl, submissionUrl } from '../src/protocol/paths.ts';
+import { openCartableDb } from '../src/storage/db.ts';
+import { FeedbackStore } from '../src/storage/feedback-store.ts';
+import type { TransportRequest, TransportResponse } from '../src/sync/ports.ts';
+import { median, printTable, writeResults } from './report.ts';
+
+const PUPILS = 30;
+const CLASS = 'cm2-b';
+
+async function json(url: string, init: RequestInit & { token?: string }): Promise<Record<string, unknown>> {
+  const headers = {
+    ...(init.headers as Record<string, string>),
+    ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+  };
+  const res = await fetch(url, { ...init, headers });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${init.method ?? 'GET'} ${url}: ${res.status} ${text}`);
+  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+}
+
+const signIn = async (base: string, username: string, secret: string) =>
+  String(
+    (
+      await json(`${base}/api/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, secret }),
+      })
+    ).token,
+  );
+
+interface Exchange {
+  status: number;
+  bodyBytes: number;
+  headerBytes: number;
+}
+
+/** A pupil's session as the page's is: the access token added, every exchange counted. */
+function countingSession(base: string, token: string, log: Exchange[]) {
+  return {
+    async send(r: TransportRequest): Promise<TransportResponse> {
+      const res = await fetch(base + r.path, {
+        method: r.method,
+        headers: { ...r.headers, authorization: `Bearer ${token}` },
+      });
+      const body = new Uint8Array(await res.arrayBuffer());
+      const headers: Record<string, string> = {};
+      let headerBytes = `HTTP/1.1 ${res.status}\r\n`.length;
+      for (const [k, v] of res.headers) {
+        headers[k] = v;
+        headerBytes += k.length + v.length + 4;
+      }
+      log.push({ status: res.status, bodyBytes: body.byteLength, headerBytes });
+      return { status: res.status, headers, body };
+    },
+  };
+}
+
+async function main() {
+  const server = await startServer();
+  try {
+    const base = server.url;
+    const week = isoWeekAt(Date.now(), 'Europe/Paris');
+    const admin = await signIn(base, 'mme.roux', 'craie-blanche');
+    const csv = `prenom;nom\n${Array.from({ length: PUPILS - 3 }, (_, i) => `Élève;Numéro${i + 1}`).join('\n')}\n`;
+    const imported = (await json(`${base}/api/classes/${CLASS}/pupils/import`, {
+      method: 'POST',
+      token: admin,
+      headers: { 'content-type': 'text/csv' },
+      body: csv,
+    })) as { created: { username: string; secret: string }[] };
+    const accounts = [
+      { username: 'lea', secret: 'soleil-12' },
+      { username: 'hugo', secret: 'nuage-34' },
+      { username: 'ines', secret: 'pluie-56' },
+      ...imported.created,
+    ];
+    const teacher = await signIn(base, 'mme.martin', 'tableau-noir');
+    const devices: {
+      owner: string;
+      copy: string;
+      store: FeedbackStore;
+      log: Exchange[];
+      session: ReturnType<typeof countingSession>;
+    }[] = [];
+    for (const [i, account] of accounts.entries()) {
+      const token = await signIn(base, account.username, account.secret);
+      const copy = randomUUID();
+      await json(base + submissionUrl(copy), {
+        method: 'PUT',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          classId: CLASS,
+          week,
+          assignmentId: 'exercices-fractions',
+          text: `Copie ${i}`,
+          files: [],
+          submittedAt: new Date().toISOString(),
+        }),
+      });
+      const log: Exchange[] = [];
+      const store = new FeedbackStore(await openCartableDb(`bench-feedback-${i}`));
+      devices.push({ owner: account.username, copy, store, log, session: countingSession(base, token, log) });
+    }
+    /** Every device checks once; what that check cost each device. */
+    const check = async () => {
+      const costs = [];
+      for (const d of devices) {
+        const before = d.log.length;
+        await d.store.fetch(d.session, d.owner, Date.now());
+        const these = d.log.slice(before);
+        costs.push({
+          requests: these.length,
+          bodyBytes: these.reduce((s, e) => s + e.bodyBytes, 0),
+          headerBytes: these.reduce((s, e) => s + e.headerBytes, 0),
+          statuses: these.map((e) => e.status).join(','),
+        });
+      }
+      return costs;
+    };
+    const row = (scenario: string, costs: Awaited<ReturnType<typeof check>>) => ({
+      scenario,
+      devices: costs.length,
+      'requests/device': median(costs.map((c) => c.requests)),
+      'max requests': Math.max(...costs.map((c) => c.requests)),
+      statuses: [...new Set(costs.map((c) => c.statuses))].join(' '),
+      'body bytes/device': median(costs.map((c) => c.bodyBytes)),
+      'header bytes/device': median(costs.map((c) => c.headerBytes)),
+    });
+    const rows = [row('first fetch (nothing returned yet)', await check())];
+    rows.push(row('nothing new', await check()));
+    for (const d of devices)
+      await json(base + feedbackUrl(randomUUID()), {
+        method: 'PUT',
+        token: teacher,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          submissionId: d.copy,
+          comment: 'Très bien pour le 1 et le 2, **refais l’exercice 3** : pense au dénominateur commun.',
+          assessment: { kind: 'mark', mark: 14, outOf: 20 },
+          writtenAt: new Date().toISOString(),
+        }),
+      });
+    rows.push(row('one new return each', await check()));
+    rows.push(row('nothing new again', await check()));
+    // Each device now holds its return, readable with no network.
+    const held = (await Promise.all(devices.map(async (d) => (await d.store.list(d.owner))?.length ?? 0))).filter(
+      (n) => n === 1,
+    ).length;
+    printTable(rows);
+    console.log(`devices holding their return after the check: ${held} of ${devices.length}`);
+    const quiet = rows[1];
+    const fresh = rows[2];
+    const goals = {
+      nothingNewAtMostOne304:
+        quiet?.['max requests'] === 1 && quiet.statuses === '304' && quiet['body bytes/device'] === 0,
+      newReturnOneRequest: fresh?.['max requests'] === 1 && fresh.statuses === '200' && held === devices.length,
+    };
+    console.log(
+      `goals: nothing new = one 304 ${goals.nothingNewAtMostOne304 ? '✓' : '✗'}; a new return = one request ${goals.newReturnOneRequest ? '✓' : '✗'}`,
+    );
+    console.log(`results: ${writeResults('feedback', { pupils: PUPILS, rows, held, goals })}`);
+  } finally {
+    await server.dispose();
+  }
+}
+
+await main();
