@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'bad_seal',
   // feedback
   'invalid_mark',
+  'no_profile_key',
+  'invalid_key',
   // publishing and school
   'files_missing',
   'duplicate_id',

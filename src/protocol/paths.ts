@@ -60,6 +60,9 @@ export const feedbackUrl = (id: string): string => `${API_PREFIX}/feedback/${id}
 /** PUT: the pupil opened a returned copy. */
 export const feedbackSeenUrl = (id: string): string => `${API_PREFIX}/feedback/${id}/seen`;
 
+/** POST: binds a profile's public key to its device token, so returns fetched with that token come sealed to it. */
+export const deviceKeyUrl = (): string => `${API_PREFIX}/auth/device-key`;
+
 /** GET: every returned copy of the signed-in pupil, newest version of each (ETag, 304). */
 export const myFeedbackUrl = (): string => `${API_PREFIX}/feedback`;
 

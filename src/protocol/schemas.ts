@@ -328,6 +328,22 @@ export type FeedbackReply = Static<typeof FeedbackReply>;
 export const FeedbackListReply = Type.Object({ feedback: Type.Array(FeedbackView) });
 export type FeedbackListReply = Static<typeof FeedbackListReply>;
 
+/** The same list fetched with a device token: the JSON of `feedback` sealed to the profile key bound to the token. */
+export const SealedFeedbackReply = Type.Object({
+  sealed: Type.Object({ e: Type.String(), iv: Type.String(), ct: Type.String() }),
+});
+export type SealedFeedbackReply = Static<typeof SealedFeedbackReply>;
+
+/** POST /api/auth/device-key: binds the profile's public key to the device token of this sign-in (once). */
+export const DeviceKeyBody = Type.Object(
+  {
+    deviceToken: Type.String({ minLength: 20, maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' }),
+    publicKey: Type.String({ minLength: 80, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' }),
+  },
+  { additionalProperties: false },
+);
+export type DeviceKeyBody = Static<typeof DeviceKeyBody>;
+
 /** PUT /api/feedback/{id}/seen: the pupil opened it (idempotent: the first time is kept). */
 export const FeedbackSeenBody = Type.Object(
   { seenAt: DateTimeInput('when the pupil opened it, on the device clock') },

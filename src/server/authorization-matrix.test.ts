@@ -9,6 +9,7 @@ import { tokenHash } from './auth/secrets.ts';
 import { insertSession } from './db/queries.ts';
 import { publishWeek } from './publish.ts';
 import { encodePng } from './seed/media.ts';
+import { generateProfileKeys } from '../storage/crypto-box.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
 
 const ACTORS = [
@@ -47,6 +48,8 @@ let demoFile = '';
 const refreshTokens: string[] = [];
 /** A device token of Léa: what a shared tablet keeps for her. */
 let leaDeviceToken = '';
+/** Léa's profile public key, bound to that device token (returns fetched with it come sealed to it). */
+let leaProfileKey = '';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -149,6 +152,14 @@ beforeAll(async () => {
     refreshTokens.push(signedIn.json<{ refreshToken: string }>().refreshToken);
     leaDeviceToken = signedIn.json<{ deviceToken: string }>().deviceToken;
   }
+  leaProfileKey = (await generateProfileKeys()).publicKey;
+  const bound = await s.app.inject({
+    method: 'POST',
+    url: '/api/auth/device-key',
+    headers: { authorization: `Bearer ${tokens.pupil}` },
+    payload: { deviceToken: leaDeviceToken, publicKey: leaProfileKey },
+  });
+  if (bound.statusCode !== 204) throw new Error(`setup: binding the profile key answered ${bound.statusCode}`);
 });
 afterAll(async () => s.close());
 
@@ -327,6 +338,15 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ method: 'PUT', url: `/api/feedback/${randomUUID()}`, payload: feedback() }),
     allowed: CLASS_STAFF,
   },
+  // Each pupil binds a key to their own device token only (Léa's here; another's token answers 404).
+  'POST /api/auth/device-key': {
+    request: () => ({
+      method: 'POST',
+      url: '/api/auth/device-key',
+      payload: { deviceToken: leaDeviceToken, publicKey: leaProfileKey },
+    }),
+    allowed: ['pupil'],
+  },
   'GET /api/feedback': {
     request: () => ({ url: '/api/feedback' }),
     allowed: ['pupil', 'pupilOtherClass', 'pupilOtherSchool'],
@@ -415,8 +435,9 @@ describe('authorization matrix', () => {
       'PUT /api/uploads/{sha256}',
       'PUT /api/submissions/{id}',
       'POST /api/submissions/batch',
-      // A read mark is a write the outbox sends; reading the returns themselves wants the pupil's session.
+      // A read mark is a write the outbox sends; the returns come sealed to the profile key bound to the token.
       'PUT /api/feedback/{id}/seen',
+      'GET /api/feedback',
     ]);
     const refresh = refreshTokens.pop() ?? '';
     const outcomes: string[] = [];

@@ -8,7 +8,9 @@ import type {
   FeedbackBody,
   FeedbackListReply,
   FeedbackReply,
+  SealedFeedbackReply,
 } from '../protocol/schemas.ts';
+import { generateProfileKeys, openJson } from '../storage/crypto-box.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
 
@@ -185,5 +187,47 @@ describe('the pupil’s returns', () => {
     expect(afterSeen.json<FeedbackListReply>().feedback.find((f) => f.feedbackId === id)?.seenAt).toBe(
       '2026-11-25T18:00:00.000Z',
     );
+  });
+});
+
+describe('returns fetched with a device token (a tablet at its off-peak slot)', () => {
+  it('come only as ciphertext sealed to the profile key the pupil bound to that token, once', async () => {
+    const signedIn = await s.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in',
+      payload: { username: 'lea', secret: 'soleil-12' },
+    });
+    const { token, deviceToken } = signedIn.json<{ token: string; deviceToken: string }>();
+    const unbound = await listOf(deviceToken);
+    expect([unbound.statusCode, unbound.json().error]).toEqual([403, 'no_profile_key']);
+
+    const profile = await generateProfileKeys();
+    const bind = (bearer: string, publicKey: string) =>
+      s.app.inject({
+        method: 'POST',
+        url: '/api/auth/device-key',
+        headers: auth(bearer),
+        payload: { deviceToken, publicKey },
+      });
+    // Someone else (Hugo) cannot bind Léa's token; a key that is not a P-256 point is refused.
+    expect((await bind(hugo, profile.publicKey)).statusCode).toBe(404);
+    expect((await bind(token, 'A'.repeat(87))).statusCode).toBe(422);
+    expect((await bind(token, profile.publicKey)).statusCode).toBe(204);
+    expect((await bind(token, profile.publicKey)).statusCode).toBe(204);
+    // Whoever holds the token later (it is in clear on a shared tablet) cannot bind a key of their own.
+    const intruder = await generateProfileKeys();
+    expect((await bind(token, intruder.publicKey)).statusCode).toBe(409);
+
+    const sealed = await listOf(deviceToken);
+    expect(sealed.statusCode).toBe(200);
+    const body = sealed.json<SealedFeedbackReply>();
+    expect(JSON.stringify(body)).not.toContain('correction');
+    const opened = await openJson<FeedbackListReply['feedback']>(profile.privateKey, body.sealed);
+    expect(opened).toEqual((await listOf(lea)).json<FeedbackListReply>().feedback);
+    await expect(openJson(intruder.privateKey, body.sealed)).rejects.toThrow();
+    // Its own ETag (a different body from the clear one), and a 304 to it while nothing changed.
+    const etag = sealed.headers.etag as string;
+    expect(etag).not.toBe((await listOf(lea)).headers.etag);
+    expect((await listOf(deviceToken, etag)).statusCode).toBe(304);
   });
 });

@@ -153,6 +153,7 @@ describe('OpenAPI', () => {
     const doc = (await s.app.inject('/api/openapi.json')).json<{ openapi: string; paths: Record<string, object> }>();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/auth/device-key',
       '/api/auth/refresh',
       '/api/auth/sign-in',
       '/api/auth/sign-out',

@@ -330,6 +330,9 @@ export const en: Record<MessageKey, string> = {
   'reason.conflict': 'Another version of this arrived first: your teacher sees both.',
   'reason.bad_seal': 'Encrypted sending unreadable: send it again from this device.',
   'reason.invalid_mark': 'That mark is higher than the scale allows.',
+  'reason.no_profile_key':
+    'This device has not yet said which profile its returns are for: open the app once while online.',
+  'reason.invalid_key': 'That key cannot be used.',
   'reason.files_missing': 'Some lesson files have not arrived yet: they will go again.',
   'reason.duplicate_id': 'Two items of the week have the same id.',
   'reason.stale_base': 'The week was published meanwhile: open it to merge.',

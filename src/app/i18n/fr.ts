@@ -150,6 +150,9 @@ export const fr = {
   'reason.conflict': 'Une autre version de cet envoi est arrivée avant : ton enseignant voit les deux.',
   'reason.bad_seal': 'Envoi chiffré illisible : renvoie-le depuis cet appareil.',
   'reason.invalid_mark': 'Note impossible : elle dépasse le barème.',
+  'reason.no_profile_key':
+    'Cet appareil n’a pas encore dit à quel profil sont ses retours : ouvre l’application une fois en ligne.',
+  'reason.invalid_key': 'Cette clé n’est pas utilisable.',
   'reason.files_missing': 'Des fichiers de la leçon ne sont pas encore arrivés : ils repartiront.',
   'reason.duplicate_id': 'Deux éléments de la semaine ont le même identifiant.',
   'reason.stale_base': 'La semaine a été publiée entre-temps : ouvre-la pour fusionner.',

@@ -267,6 +267,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('pupil_weeks_by_class').on('pupil_weeks').columns(['class_id', 'week']).execute();
     },
   },
+  '0009_device_seal_key': {
+    async up(db: Kysely<unknown>) {
+      // The public key of the profile a device token works for, bound once by the app with the pupil's own session
+      // right after sign-in: what the server seals a pupil's returns to when a tablet fetches them with that device
+      // token (routes/feedback.ts), so the token, kept in clear on the tablet, only ever yields ciphertext.
+      await db.schema.alterTable('sessions').addColumn('seal_key', 'text').execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

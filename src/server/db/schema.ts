@@ -41,6 +41,8 @@ export interface SessionsTable {
   kind: ColumnType<TokenKind, TokenKind | undefined, TokenKind>;
   /** The sign-in a token descends from: revoking it revokes the access and refresh tokens it issued. */
   family: string | null;
+  /** A device token's profile public key (raw P-256, base64url), bound once (migration 0009). */
+  seal_key: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type TokenKind = 'access' | 'refresh' | 'device';

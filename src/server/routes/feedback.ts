@@ -5,10 +5,11 @@
  * the same content answers the stored version again, with other content 409 (the first is kept). A correction is a
  * new id, so a new version (1, 2, ...): nothing is ever overwritten, and the pupil sees the newest.
  *
- * GET /api/feedback is the pupil's own, with an ETag: a device with nothing new pays one 304. It takes the pupil's
- * session, never a device token: a shared tablet keeps its device tokens in clear (docs/security.md), and feedback is
- * as private as the homework it answers. The two writes (a return, a read mark) take the device token too, as the
- * outbox sends every write with it.
+ * GET /api/feedback is the pupil's own, with an ETag: a device with nothing new pays one 304. With the pupil's
+ * session it answers in clear. With a device token (a tablet at its off-peak slot, the pupil away) it answers only
+ * ciphertext sealed to the profile key the app bound to that token right after sign-in (POST /api/auth/device-key):
+ * a shared tablet keeps its device tokens in clear (docs/security.md), and feedback is as private as the homework it
+ * answers. The two writes (a return, a read mark) take the device token too, as the outbox sends every write with it.
  */
 import { Type } from 'typebox';
 import {
@@ -18,10 +19,15 @@ import {
   FeedbackListReply,
   FeedbackReply,
   FeedbackSeenBody,
+  DeviceKeyBody,
+  SealedFeedbackReply,
   type FeedbackView,
   SubmissionId,
 } from '../../protocol/schemas.ts';
-import { ACCESS_OR_DEVICE, authenticate, currentUser } from '../auth/authenticate.ts';
+import { ACCESS_OR_DEVICE, authenticate, bearerToken, currentUser } from '../auth/authenticate.ts';
+import { tokenHash } from '../auth/secrets.ts';
+import { findToken } from '../db/queries.ts';
+import { isProfileKey, sealForProfile } from '../profile-seal.ts';
 import { requirePupil, requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findFeedback, insertFeedback, latestFeedbackOfPupil, markFeedbackSeen } from '../db/feedback-queries.ts';
@@ -118,25 +124,80 @@ export const feedbackRoutes: RoutePlugin = async (app, { ctx }) => {
     },
   );
 
-  app.get(
-    '/feedback',
+  app.post(
+    '/auth/device-key',
     {
       onRequest: authenticate(ctx),
       schema: {
-        summary: 'Pupil: the newest version of each of their returned copies (ETag: one 304 when nothing is new)',
+        summary:
+          'Bind the profile public key to this sign-in’s device token, once: returns fetched with that token come sealed to it',
         security: bearer,
-        response: { 200: FeedbackListReply, 304: Type.Null(), ...authErrors, 403: ErrorBody },
+        body: DeviceKeyBody,
+        response: { 204: Type.Null(), ...authErrors, 403: ErrorBody, 409: ErrorBody, 422: ErrorBody },
       },
     },
     async (request, reply) => {
       const user = currentUser(request);
       requirePupil(user);
+      const { deviceToken, publicKey } = request.body;
+      if (!(await isProfileKey(publicKey))) throw new HttpError(422, 'invalid_key', 'Clé publique P-256 invalide.');
+      const row = await findToken(ctx.db, tokenHash(deviceToken));
+      const live = row && row.kind === 'device' && !row.revoked_at && row.expires_at > ctx.now().toISOString();
+      // Another user's token answers as one that does not exist.
+      if (!live || row.user_id !== user.id) throw notFound('Jeton d’appareil introuvable.');
+      // Trust on first use: the app binds it right after sign-in, with the pupil's own session; whoever later holds
+      // the device token (kept in clear on a shared tablet) cannot bind a key of their own.
+      const taken = () => new HttpError(409, 'conflict', 'Ce jeton d’appareil a déjà sa clé.');
+      if (row.seal_key !== null && row.seal_key !== publicKey) throw taken();
+      await ctx.db
+        .updateTable('sessions')
+        .set({ seal_key: publicKey })
+        .where('token_hash', '=', row.token_hash)
+        .where('seal_key', 'is', null)
+        .execute();
+      if ((await findToken(ctx.db, row.token_hash))?.seal_key !== publicKey) throw taken();
+      return reply.status(204).send(undefined as unknown as null);
+    },
+  );
+
+  app.get(
+    '/feedback',
+    {
+      // The pupil's session reads them in clear; a device token (a tablet at its off-peak slot) only as ciphertext
+      // sealed to the profile key bound to that token.
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
+      schema: {
+        summary:
+          'Pupil: the newest version of each of their returned copies (ETag: one 304 when nothing is new); sealed to the profile with a device token',
+        security: bearer,
+        response: {
+          200: Type.Union([FeedbackListReply, SealedFeedbackReply]),
+          304: Type.Null(),
+          ...authErrors,
+          403: ErrorBody,
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      requirePupil(user);
+      const token = await findToken(ctx.db, tokenHash(bearerToken(request.headers.authorization) ?? ''));
+      const sealTo = token?.kind === 'device' ? token.seal_key : undefined;
+      if (sealTo === null)
+        throw new HttpError(
+          403,
+          'no_profile_key',
+          'Cet appareil n’a pas encore lié sa clé de profil : ouvre l’application une fois en ligne.',
+        );
       const rows = await latestFeedbackOfPupil(ctx.db, user.id);
       const feedback = rows.map(feedbackView);
-      const etag = `"f-${sha256Hex(JSON.stringify(rows.map((r) => [r.id, r.seen_at]))).slice(0, 32)}"`;
+      const state = JSON.stringify(rows.map((r) => [r.id, r.seen_at]));
+      // Clear and sealed answers are different bodies: they never share an ETag.
+      const etag = `"f${sealTo ? 's' : ''}-${sha256Hex(state).slice(0, 32)}"`;
       void reply.header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'authorization');
       if (etagMatches(request.headers['if-none-match'], etag))
         return reply.status(304).send(undefined as unknown as null);
+      if (sealTo) return { sealed: await sealForProfile(sealTo, Buffer.from(JSON.stringify(feedback))) };
       return { feedback };
     },
   );
