@@ -178,6 +178,26 @@ test('on a shared tablet the return is sealed to its pupil: the next pupil finds
     ['demo-lea', true, true],
   ]);
   for (const words of ['dénominateur', 'refais', '8 / 10']) expect(dump).not.toContain(words);
+  // Léa's device token (in clear on the tablet, as the worker uses it at the off-peak slot) yields only ciphertext:
+  // the app bound her profile's key to it while she was signed in.
+  const withDeviceToken = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open('cartable');
+      req.addEventListener('success', () => resolve(req.result));
+      req.addEventListener('error', () => reject(req.error));
+    });
+    const lea = await new Promise<{ deviceToken: string }>((resolve, reject) => {
+      const req = db.transaction('profiles').objectStore('profiles').get('demo-lea');
+      req.addEventListener('success', () => resolve(req.result as { deviceToken: string }));
+      req.addEventListener('error', () => reject(req.error));
+    });
+    db.close();
+    const res = await fetch('/api/feedback', { headers: { authorization: `Bearer ${lea.deviceToken}` } });
+    return { status: res.status, body: await res.text() };
+  });
+  expect(withDeviceToken.status).toBe(200);
+  expect(withDeviceToken.body).toContain('"sealed"');
+  expect(withDeviceToken.body).not.toContain('dénominateur');
 
   // Léa comes back with her PIN and reads it, offline.
   await page.getByRole('button', { name: 'Changer d’élève' }).click();

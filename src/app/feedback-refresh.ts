@@ -6,7 +6,7 @@
  */
 import { peakAt } from '../protocol/send-peaks.ts';
 import type { FeedbackView } from '../protocol/schemas.ts';
-import { FeedbackStore, seenItem } from '../storage/feedback-store.ts';
+import { bindProfileKey, FeedbackStore, seenItem } from '../storage/feedback-store.ts';
 import { dbSealing } from '../storage/record-sealing.ts';
 import type { Services } from './services.ts';
 import type { ActiveSession } from './session.ts';
@@ -57,8 +57,14 @@ export function startFeedbackRefresh(
       void refresh().catch(() => undefined);
   };
   const onOnline = () => void refresh().catch(() => undefined);
+  // So the tablet can fetch this pupil's returns at its off-peak slot once they have gone (sealed to this profile).
+  const bind = async () => {
+    const profile = await services.profiles.get(owner);
+    if (profile && navigator.onLine) await bindProfileKey({ send: (r) => session.send(r) }, profile);
+  };
   void read()
     .then(refresh)
+    .then(bind)
     .catch(() => undefined);
   const every = setInterval(onOnline, REFRESH_EVERY_MS);
   window.addEventListener('online', onOnline);

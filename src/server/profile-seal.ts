@@ -32,7 +32,7 @@ export async function isProfileKey(publicKey: string): Promise<boolean> {
 
 export async function sealForProfile(publicKey: string, plain: Uint8Array): Promise<SealedForProfile> {
   const peer = await subtle.importKey('raw', Buffer.from(publicKey, 'base64url'), P256, false, []);
-  const ephemeral = (await subtle.generateKey(P256, true, ['deriveBits'])) as webcrypto.CryptoKeyPair;
+  const ephemeral = await subtle.generateKey(P256, true, ['deriveBits']);
   const epk = new Uint8Array(await subtle.exportKey('raw', ephemeral.publicKey));
   const bits = await subtle.deriveBits({ name: 'ECDH', public: peer }, ephemeral.privateKey, 256);
   const hkdf = await subtle.importKey('raw', bits, 'HKDF', false, ['deriveKey']);

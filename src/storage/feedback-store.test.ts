@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { FeedbackView } from '../protocol/schemas.ts';
 import { response } from '../sync/fakes.ts';
 import type { TransportRequest } from '../sync/ports.ts';
-import { generateProfileKeys } from './crypto-box.ts';
+import { generateProfileKeys, sealJson } from './crypto-box.ts';
 import { openCartableDb } from './db.ts';
-import { FeedbackStore, seenItem } from './feedback-store.ts';
+import { FeedbackStore, fetchSealedReturns, seenItem } from './feedback-store.ts';
 import { Keyring } from './profiles.ts';
 
 const RETURN: FeedbackView = {
@@ -73,5 +73,36 @@ describe('FeedbackStore', () => {
       kind: 'seen',
       seen: { feedbackId: RETURN.feedbackId, seenAt: '2026-11-25T18:00:00.000Z' },
     });
+  });
+
+  it('stores what a device token fetches sealed, as it came: the profile opens it, a 304 once nothing changed', async () => {
+    const db = await openCartableDb('feedback-worker');
+    const keys = await generateProfileKeys();
+    const requests: TransportRequest[] = [];
+    const sealed = await sealJson(keys.publicKey, [RETURN]);
+    const transport = {
+      send: async (r: TransportRequest) => {
+        requests.push(r);
+        if (r.headers?.['if-none-match'] === '"fs-1"') return response(304);
+        return response(200, { sealed }, { etag: '"fs-1"' });
+      },
+    };
+    const profiles = [
+      { userId: 'lea', deviceToken: 'device-lea' },
+      { userId: 'hugo', deviceToken: 'device-hugo', deviceRejected: true },
+      { userId: 'ines' },
+    ];
+    expect(await fetchSealedReturns(db, transport, profiles, 1)).toEqual({ lea: 'changed' });
+    expect(requests.map((r) => r.headers?.authorization)).toEqual(['Bearer device-lea']);
+    expect(JSON.stringify(await db.get('feedback', 'lea'))).not.toContain('exercice 3');
+    const keyring = new Keyring();
+    keyring.set('lea', keys.privateKey);
+    const store = new FeedbackStore(db, {
+      keyring,
+      publicKeyOf: async () => keys.publicKey,
+      serverKey: async () => undefined,
+    });
+    expect(await store.list('lea')).toEqual([RETURN]);
+    expect(await fetchSealedReturns(db, transport, profiles, 2)).toEqual({ lea: 'unchanged' });
   });
 });

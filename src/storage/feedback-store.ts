@@ -3,7 +3,7 @@
  * a device with nothing new pays one 304) and kept sealed to their profile like drafts and receipts, so the next
  * pupil on a shared tablet cannot read them. Read offline; opening one queues a read mark through the outbox.
  */
-import { myFeedbackUrl } from '../protocol/paths.ts';
+import { deviceKeyUrl, myFeedbackUrl } from '../protocol/paths.ts';
 import type { FeedbackListReply, FeedbackView } from '../protocol/schemas.ts';
 import type { OutboxItem, Transport } from '../sync/ports.ts';
 
@@ -64,6 +64,76 @@ export class FeedbackStore {
     if (!Array.isArray(body.feedback)) return 'refused';
     await this.save(owner, res.headers.etag ?? '', body.feedback, now);
     return 'changed';
+  }
+}
+
+/**
+ * The returns of each profile on the device, fetched with its device token as a tablet does at its off-peak slot
+ * with nobody signed in: the server answers them sealed to the profile key bound to that token, stored as they
+ * come (nothing to open or seal here). One 304 per profile when nothing changed.
+ */
+export async function fetchSealedReturns(
+  db: CartableDb,
+  transport: Transport,
+  profiles: readonly { userId: string; deviceToken?: string; deviceRejected?: boolean }[],
+  now: number,
+): Promise<Record<string, FeedbackFetch>> {
+  const outcomes: Record<string, FeedbackFetch> = {};
+  for (const p of profiles) {
+    if (!p.deviceToken || p.deviceRejected) continue;
+    const stored = await db.get('feedback', p.userId);
+    let res;
+    try {
+      res = await transport.send({
+        method: 'GET',
+        path: myFeedbackUrl(),
+        headers: {
+          authorization: `Bearer ${p.deviceToken}`,
+          ...(stored?.sealed ? { 'if-none-match': stored.etag } : {}),
+        },
+      });
+    } catch {
+      outcomes[p.userId] = 'offline';
+      continue;
+    }
+    if (res.status === 304) outcomes[p.userId] = 'unchanged';
+    else if (res.status !== 200) outcomes[p.userId] = 'refused';
+    else {
+      const body = JSON.parse(new TextDecoder().decode(res.body)) as { sealed?: FeedbackRecord['sealed'] };
+      if (!body.sealed) outcomes[p.userId] = 'refused';
+      else {
+        await db.put('feedback', {
+          owner: p.userId,
+          etag: res.headers.etag ?? '',
+          fetchedAt: now,
+          sealed: body.sealed,
+        });
+        outcomes[p.userId] = 'changed';
+      }
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * Binds the profile's public key to its device token (once, with the pupil's own session), so the tablet may fetch
+ * this pupil's returns sealed at its off-peak slot. True when bound (now or before).
+ */
+export async function bindProfileKey(
+  session: SessionTransport,
+  profile: { deviceToken?: string; publicKey: string },
+): Promise<boolean> {
+  if (!profile.deviceToken) return false;
+  try {
+    const res = await session.send({
+      method: 'POST',
+      path: deviceKeyUrl(),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ deviceToken: profile.deviceToken, publicKey: profile.publicKey }),
+    });
+    return res.status === 204;
+  } catch {
+    return false;
   }
 }
 
