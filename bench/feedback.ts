@@ -16,7 +16,8 @@ import { startServer } from '../e2e/server.ts';
 import { isoWeekAt } from '../src/protocol/iso-week.ts';
 import { feedbackUrl, submissionUrl } from '../src/protocol/paths.ts';
 import { openCartableDb } from '../src/storage/db.ts';
-import { FeedbackStore } from '../src/storage/feedback-store.ts';
+import { generateProfileKeys } from '../src/storage/crypto-box.ts';
+import { FeedbackStore, fetchSealedReturns } from '../src/storage/feedback-store.ts';
 import type { TransportRequest, TransportResponse } from '../src/sync/ports.ts';
 import { median, printTable, writeResults } from './report.ts';
 
@@ -34,16 +35,14 @@ async function json(url: string, init: RequestInit & { token?: string }): Promis
   return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }
 
+const signInFull = async (base: string, username: string, secret: string) =>
+  (await json(`${base}/api/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, secret }),
+  })) as { token: string; deviceToken: string };
 const signIn = async (base: string, username: string, secret: string) =>
-  String(
-    (
-      await json(`${base}/api/auth/sign-in`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username, secret }),
-      })
-    ).token,
-  );
+  (await signInFull(base, username, secret)).token;
 
 interface Exchange {
   status: number;
@@ -98,9 +97,18 @@ async function main() {
       store: FeedbackStore;
       log: Exchange[];
       session: ReturnType<typeof countingSession>;
+      worker: { db: Awaited<ReturnType<typeof openCartableDb>>; deviceToken: string; log: Exchange[] };
     }[] = [];
     for (const [i, account] of accounts.entries()) {
-      const token = await signIn(base, account.username, account.secret);
+      const { token, deviceToken } = await signInFull(base, account.username, account.secret);
+      // What the app does once signed in: bind its profile key to the device token (the worker's sealed fetch).
+      const profile = await generateProfileKeys();
+      await json(`${base}/api/auth/device-key`, {
+        method: 'POST',
+        token,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ deviceToken, publicKey: profile.publicKey }),
+      });
       const copy = randomUUID();
       await json(base + submissionUrl(copy), {
         method: 'PUT',
@@ -117,7 +125,15 @@ async function main() {
       });
       const log: Exchange[] = [];
       const store = new FeedbackStore(await openCartableDb(`bench-feedback-${i}`));
-      devices.push({ owner: account.username, copy, store, log, session: countingSession(base, token, log) });
+      const db = await openCartableDb(`bench-feedback-worker-${i}`);
+      devices.push({
+        owner: account.username,
+        copy,
+        store,
+        log,
+        session: countingSession(base, token, log),
+        worker: { db, deviceToken, log: [] as Exchange[] },
+      });
     }
     /** Every device checks once; what that check cost each device. */
     const check = async () => {
@@ -135,6 +151,42 @@ async function main() {
       }
       return costs;
     };
+    /** The worker at the slot: each device's profile fetched with its device token, answered sealed. */
+    const slot = async () => {
+      const costs = [];
+      for (const d of devices) {
+        const before = d.worker.log.length;
+        // The device token is the bearer: countingSession's own header is the access token, so a bare counter here.
+        const transport = {
+          async send(r: TransportRequest): Promise<TransportResponse> {
+            const res = await fetch(base + r.path, { method: r.method, headers: r.headers ?? {} });
+            const body = new Uint8Array(await res.arrayBuffer());
+            const headers: Record<string, string> = {};
+            let headerBytes = `HTTP/1.1 ${res.status}\r\n`.length;
+            for (const [k, v] of res.headers) {
+              headers[k] = v;
+              headerBytes += k.length + v.length + 4;
+            }
+            d.worker.log.push({ status: res.status, bodyBytes: body.byteLength, headerBytes });
+            return { status: res.status, headers, body };
+          },
+        };
+        await fetchSealedReturns(
+          d.worker.db,
+          transport,
+          [{ userId: d.owner, deviceToken: d.worker.deviceToken }],
+          Date.now(),
+        );
+        const these = d.worker.log.slice(before);
+        costs.push({
+          requests: these.length,
+          bodyBytes: these.reduce((sum, e) => sum + e.bodyBytes, 0),
+          headerBytes: these.reduce((sum, e) => sum + e.headerBytes, 0),
+          statuses: these.map((e) => e.status).join(','),
+        });
+      }
+      return costs;
+    };
     const row = (scenario: string, costs: Awaited<ReturnType<typeof check>>) => ({
       scenario,
       devices: costs.length,
@@ -146,6 +198,8 @@ async function main() {
     });
     const rows = [row('first fetch (nothing returned yet)', await check())];
     rows.push(row('nothing new', await check()));
+    rows.push(row('slot, device token (sealed): first fetch', await slot()));
+    rows.push(row('slot, device token (sealed): nothing new', await slot()));
     for (const d of devices)
       await json(base + feedbackUrl(randomUUID()), {
         method: 'PUT',
@@ -159,13 +213,20 @@ async function main() {
         }),
       });
     rows.push(row('one new return each', await check()));
+    rows.push(row('slot, device token (sealed): one new return each', await slot()));
     rows.push(row('nothing new again', await check()));
+    rows.push(row('slot, device token (sealed): nothing new again', await slot()));
     // Each device now holds its return, readable with no network.
     const held = (await Promise.all(devices.map(async (d) => (await d.store.list(d.owner))?.length ?? 0))).filter(
       (n) => n === 1,
     ).length;
+    const heldSealed = (
+      await Promise.all(devices.map(async (d) => (await d.worker.db.get('feedback', d.owner))?.sealed !== undefined))
+    ).filter(Boolean).length;
     printTable(rows);
-    console.log(`devices holding their return after the check: ${held} of ${devices.length}`);
+    console.log(
+      `devices holding their return after the check: ${held} of ${devices.length} (sealed, from the slot: ${heldSealed})`,
+    );
     const quiet = rows[1];
     const fresh = rows[2];
     const goals = {
@@ -176,7 +237,7 @@ async function main() {
     console.log(
       `goals: nothing new = one 304 ${goals.nothingNewAtMostOne304 ? '✓' : '✗'}; a new return = one request ${goals.newReturnOneRequest ? '✓' : '✗'}`,
     );
-    console.log(`results: ${writeResults('feedback', { pupils: PUPILS, rows, held, goals })}`);
+    console.log(`results: ${writeResults('feedback', { pupils: PUPILS, rows, held, heldSealed, goals })}`);
   } finally {
     await server.dispose();
   }
