@@ -246,3 +246,41 @@ test('Qui est prêt ? lists the pupils whose devices never took this week, and e
   await lookAt(teacher, 'readiness');
   await context.close();
 });
+
+test('a teacher returns a copy with the server down, from the copies her device kept; it arrives once it is back', async ({
+  browser,
+}) => {
+  const copy = await handInFractions();
+  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', serviceWorkers: 'allow' });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/`);
+  await page.getByLabel('Identifiant').fill('mme.martin');
+  await page.getByLabel('Code secret').fill('tableau-noir');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  const copies = `${server.url}/semaine/${WEEK()}/devoir/exercices-fractions/rendus`;
+  await page.goto(copies);
+  const lea = page.locator('li.card', { has: page.getByRole('heading', { name: 'Léa Dubois' }) });
+  await expect(lea).toContainText('3/4 + 1/4 = 1');
+
+  await server.stop();
+  await page.reload();
+  await expect(page.getByTestId('copies-offline')).toContainText(
+    'Hors ligne : les copies enregistrées sur cet appareil',
+  );
+  await expect(lea).toContainText('3/4 + 1/4 = 1');
+  await lea.getByLabel('Commentaire (Markdown)').fill('Corrigé dans le train : revois le 3.');
+  await lea.getByRole('radio', { name: 'Niveau' }).check();
+  await lea.getByLabel('Niveau atteint').selectOption({ label: 'En cours d’acquisition' });
+  await lea.getByRole('button', { name: 'Rendre la copie' }).click();
+  await expect(lea.getByText('Retour en attente d’envoi')).toBeVisible();
+
+  await server.start();
+  await page.reload();
+  await expect
+    .poll(async () => (await returnOnServer(copy))?.assessment, { timeout: 60_000 })
+    .toEqual({ kind: 'level', level: 'en_cours' });
+  expect((await returnOnServer(copy))?.comment).toBe('Corrigé dans le train : revois le 3.');
+  await context.close();
+});

@@ -8,6 +8,7 @@ describe('device database', () => {
     const db = await openCartableDb('fresh');
     expect(db.version).toBe(DB_VERSION);
     expect([...db.objectStoreNames].sort()).toEqual([
+      'copies',
       'device',
       'drafts',
       'feedback',

@@ -10,7 +10,7 @@ import type { PasswordWrapped, Sealed } from './crypto-box.ts';
 
 /** Persisted names and versions: never rename, only add a version and an upgrade step. */
 export const DB_NAME = 'cartable';
-export const DB_VERSION = 5;
+export const DB_VERSION = 6;
 
 /** A stored file: bytes kept as an ArrayBuffer, which every IndexedDB implementation can clone. */
 export interface FileRecord {
@@ -58,6 +58,18 @@ export interface CartableSchema extends DBSchema {
   sealedFiles: { key: [string, string]; value: SealedFileRecord };
   /** A pupil's returned copies as last fetched, with the answer's ETag; sealed to their profile (feedback-store.ts). */
   feedback: { key: string; value: FeedbackRecord };
+  /** The copies of an assignment a teacher opened, kept to mark them offline; sealed to the teacher's profile. */
+  copies: { key: string; value: CopiesRecord };
+}
+
+/** A teacher's last answer of an assignment's copies (`${owner}/${classId}/${week}/${assignmentId}`). */
+export interface CopiesRecord {
+  key: string;
+  owner: string;
+  savedAt: number;
+  /** The AssignmentSubmissionsReply, sealed to the owner's profile (plain when the profile has no key). */
+  sealed?: Sealed;
+  reply?: unknown;
 }
 
 /** The returns of an owner's copies (GET /api/feedback), plain or sealed to the owner's profile. */
@@ -168,6 +180,9 @@ const upgrades: Record<number, (db: IDBPDatabase<CartableSchema>) => void> = {
   },
   5: (db) => {
     db.createObjectStore('feedback', { keyPath: 'owner' });
+  },
+  6: (db) => {
+    db.createObjectStore('copies', { keyPath: 'key' });
   },
 };
 

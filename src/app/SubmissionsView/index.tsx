@@ -11,6 +11,8 @@ import type {
   SubmittedFile,
 } from '../../protocol/schemas.ts';
 import { kindOf, type OutboxItem } from '../../sync/ports.ts';
+import { CopiesStore, copiesKey } from '../../storage/copies-store.ts';
+import { dbSealing } from '../../storage/record-sealing.ts';
 import { assessmentWords } from '../AssignmentView/FeedbackPanel.tsx';
 import { useOutboxView } from '../outbox-context.tsx';
 import type { Services } from '../services.ts';
@@ -190,7 +192,7 @@ function ReturnForm(props: {
           </div>
           {choice.kind === 'level' && (
             <select
-              aria-label={t('feedback.levelChoice')}
+              aria-label={t('feedback.levelValue')}
               value={choice.level}
               onChange={(e) => setChoice({ ...choice, level: e.currentTarget.value as AssessmentChoice['level'] })}
             >
@@ -241,7 +243,7 @@ function ReturnForm(props: {
 }
 
 export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const heading = useFocusOnMount<HTMLHeadingElement>();
   const [loaded, setLoaded] = useState<Loaded>();
   const { session, klass, week, assignmentId } = props;
@@ -251,23 +253,39 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
   // Fetched again once a return of this device has reached the server: the page then shows it as returned.
   const delivered = queued.filter((i) => i.state === 'received').length;
 
+  // When the copies shown were saved on this device (no network); undefined when they come from the server.
+  const [savedAt, setSavedAt] = useState<number | undefined>();
   useEffect(() => {
     let live = true;
+    const copies = new CopiesStore(props.services.db, dbSealing(props.services.db, props.services.keyring));
+    const key = copiesKey(session.user.id, klass.id, week, assignmentId);
     const load = async (): Promise<Loaded> => {
       const res = await session.send({
         method: 'GET',
         path: `/api/classes/${klass.id}/weeks/${week}/assignments/${assignmentId}/submissions`,
       });
+      // A server that is down or shedding load: the copies kept on the device, as with no network.
+      if (res.status >= 500 || res.status === 429) throw new Error(`copies answered ${res.status}`);
       if (res.status !== 200) return 'missing';
-      return JSON.parse(new TextDecoder().decode(res.body)) as AssignmentSubmissionsReply;
+      const reply = JSON.parse(new TextDecoder().decode(res.body)) as AssignmentSubmissionsReply;
+      // Kept for the next time there is no network: the copies can be read and returned offline.
+      await copies.save(key, session.user.id, reply, Date.now()).catch(() => undefined);
+      if (live) setSavedAt(undefined);
+      return reply;
+    };
+    const fromDevice = async (): Promise<Loaded> => {
+      const kept = await copies.get(key).catch(() => undefined);
+      if (!kept) return 'offline';
+      if (live) setSavedAt(kept.savedAt);
+      return kept.reply;
     };
     void load()
-      .catch((): Loaded => 'offline')
+      .catch(fromDevice)
       .then((result) => live && setLoaded(result));
     return () => {
       live = false;
     };
-  }, [session, klass.id, week, assignmentId, delivered]);
+  }, [props.services, session, klass.id, week, assignmentId, delivered]);
 
   const back = (
     <p>
@@ -294,6 +312,11 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
         {t('teacher.title', { title: loaded.title })}
       </h1>
       <p class="subtitle">{t('teacher.count', { done, total: loaded.pupils.length })}</p>
+      {savedAt !== undefined && (
+        <p class="notice" role="status" data-testid="copies-offline">
+          {t('teacher.savedCopies', { date: formatDue(new Date(savedAt).toISOString(), locale, klass.timeZone) })}
+        </p>
+      )}
       <ul class="cards">
         {loaded.pupils.map((pupil) => (
           <li key={pupil.pupilId} class="card">

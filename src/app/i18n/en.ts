@@ -44,6 +44,7 @@ export const en: Record<MessageKey, string> = {
   'feedback.assessment': 'Assessment',
   'feedback.none': 'None',
   'feedback.levelChoice': 'Level',
+  'feedback.levelValue': 'Level reached',
   'feedback.markChoice': 'Numeric mark',
   'feedback.markValue': 'Mark',
   'feedback.outOf': 'Out of',
@@ -134,6 +135,8 @@ export const en: Record<MessageKey, string> = {
   'outbox.next': 'Next page',
   'outbox.files': '{count, plural, =0 {no file} one {# file} other {# files}}',
   'teacher.viewSubmissions': 'See handed-in homework',
+  'teacher.savedCopies':
+    'Offline: the copies saved on this device on {date}. Your feedback will leave as soon as the server answers.',
   'teacher.title': 'Handed in: {title}',
   'teacher.needsNetwork': 'This page needs the network: the homework is on the server.',
   'teacher.none': 'Not handed in yet',

@@ -26,6 +26,8 @@ export const frScreens = {
   'assignment.yours': 'Tes envois pour ce devoir',
   'assignment.notFound': 'Ce devoir n’est pas sur cet appareil.',
   'assignment.editing': 'Tu modifies un envoi qui n’était pas encore parti.',
+  'teacher.savedCopies':
+    'Hors ligne : les copies enregistrées sur cet appareil le {date}. Tes retours partiront dès que le serveur répondra.',
   'teacher.title': 'Devoirs rendus : {title}',
   'teacher.needsNetwork': 'Cette page a besoin du réseau : les devoirs sont sur le serveur.',
   'teacher.none': 'Pas encore rendu',
@@ -173,6 +175,7 @@ export const frScreens = {
   'feedback.assessment': 'Évaluation',
   'feedback.none': 'Aucune',
   'feedback.levelChoice': 'Niveau',
+  'feedback.levelValue': 'Niveau atteint',
   'feedback.markChoice': 'Note chiffrée',
   'feedback.markValue': 'Note',
   'feedback.outOf': 'Sur',
