@@ -57,6 +57,15 @@ export const deviceUrl = (deviceId: string): string => `${API_PREFIX}/devices/${
 /** PUT: a teacher returns a copy (idempotent, the id made on the device). */
 export const feedbackUrl = (id: string): string => `${API_PREFIX}/feedback/${id}`;
 
+/** GET: a file returned with a copy. */
+export const feedbackFileUrl = (id: string, sha256: string): string => `${API_PREFIX}/feedback/${id}/files/${sha256}`;
+
+/**
+ * On a returned file fetched with a device token: `<iv>.<sealed key>`, the AES-256-GCM IV of the body and its key
+ * sealed to the profile (base64url of the Sealed JSON); only the profile's private key opens it.
+ */
+export const SEALED_FILE_HEADER = 'cartable-sealed-file';
+
 /** PUT: the pupil opened a returned copy. */
 export const feedbackSeenUrl = (id: string): string => `${API_PREFIX}/feedback/${id}/seen`;
 

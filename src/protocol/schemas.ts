@@ -298,6 +298,12 @@ export const FeedbackBody = Type.Object(
     comment: Text(20_000, { description: 'Markdown, shown sanitised like lessons' }),
     assessment: Assessment,
     writtenAt: DateTimeInput('when the teacher pressed Rendre la copie, on the device clock'),
+    files: Type.Optional(
+      Type.Array(SubmittedFile, {
+        maxItems: 5,
+        description: 'files returned with it (an annotated photo, a PDF): the teacher’s own uploads',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -317,6 +323,7 @@ export const FeedbackView = Type.Object({
   comment: Type.String(),
   assessment: Assessment,
   returnedAt: Type.String({ format: 'date-time', description: 'when the server received it' }),
+  files: Type.Array(SubmittedFile),
   seenAt: Type.Optional(Type.String({ format: 'date-time', description: 'when the pupil first opened it' })),
 });
 export type FeedbackView = Static<typeof FeedbackView>;
@@ -331,6 +338,8 @@ export type FeedbackListReply = Static<typeof FeedbackListReply>;
 /** The same list fetched with a device token: the JSON of `feedback` sealed to the profile key bound to the token. */
 export const SealedFeedbackReply = Type.Object({
   sealed: Type.Object({ e: Type.String(), iv: Type.String(), ct: Type.String() }),
+  /** Which returned files exist, in clear (hashes and sizes only), so the tablet fetches those it lacks, sealed. */
+  files: Type.Array(Type.Object({ feedbackId: SubmissionId, sha256: Sha256, size: Type.Integer() })),
 });
 export type SealedFeedbackReply = Static<typeof SealedFeedbackReply>;
 

@@ -41,6 +41,9 @@ const tokens = {} as Record<Actor, string | undefined>;
 let submissionId = '';
 /** A return of Léa's copy by her teacher, for the read mark. */
 let feedbackId = '';
+/** Another return of Léa's copy, with a file. */
+let fileFeedbackId = '';
+let returnedFile = '';
 let submittedFile = '';
 let lessonFile = '';
 let demoFile = '';
@@ -131,6 +134,26 @@ beforeAll(async () => {
     payload: feedback(),
   });
   if (returned.statusCode !== 201) throw new Error(`setup: the feedback answered ${returned.statusCode}`);
+  // The teacher's annotated photo, returned with Léa's copy.
+  const annotated = encodePng(4, 4, () => [200, 0, 0, 255]);
+  returnedFile = sha(annotated);
+  await s.app.inject({
+    method: 'PUT',
+    url: `/api/uploads/${returnedFile}`,
+    headers: { authorization: `Bearer ${tokens.teacher}`, 'content-type': 'image/png' },
+    payload: Buffer.from(annotated),
+  });
+  const withFile = await s.app.inject({
+    method: 'PUT',
+    url: `/api/feedback/${randomUUID()}`,
+    headers: { authorization: `Bearer ${tokens.teacher}` },
+    payload: {
+      ...feedback(),
+      files: [{ sha256: returnedFile, name: 'annotee.png', type: 'image/png', size: annotated.byteLength }],
+    },
+  });
+  if (withFile.statusCode !== 201) throw new Error(`setup: the feedback with a file answered ${withFile.statusCode}`);
+  fileFeedbackId = withFile.json<{ feedback: { feedbackId: string } }>().feedback.feedbackId;
   const lesson = encodePng(5, 5, () => [200, 20, 30, 255]);
   lessonFile = sha(lesson);
   await s.app.inject({
@@ -351,6 +374,10 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ url: '/api/feedback' }),
     allowed: ['pupil', 'pupilOtherClass', 'pupilOtherSchool'],
   },
+  'GET /api/feedback/{id}/files/{sha256}': {
+    request: () => ({ url: `/api/feedback/${fileFeedbackId}/files/${returnedFile}` }),
+    allowed: ['pupil', 'teacher', 'admin'],
+  },
   'PUT /api/feedback/{id}/seen': {
     request: () => ({
       method: 'PUT',
@@ -438,6 +465,7 @@ describe('authorization matrix', () => {
       // A read mark is a write the outbox sends; the returns come sealed to the profile key bound to the token.
       'PUT /api/feedback/{id}/seen',
       'GET /api/feedback',
+      'GET /api/feedback/{id}/files/{sha256}',
     ]);
     const refresh = refreshTokens.pop() ?? '';
     const outcomes: string[] = [];

@@ -1,8 +1,15 @@
 // Returning a copy: versions, idempotency, privacy, the pupil's list with its ETag, and read marks (SQLite, and
 // PostgreSQL with TEST_BACKEND=postgres).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedbackSeenUrl, feedbackUrl, myFeedbackUrl, submissionUrl } from '../protocol/paths.ts';
+import {
+  feedbackFileUrl,
+  feedbackSeenUrl,
+  feedbackUrl,
+  myFeedbackUrl,
+  SEALED_FILE_HEADER,
+  submissionUrl,
+} from '../protocol/paths.ts';
 import type {
   AssignmentSubmissionsReply,
   FeedbackBody,
@@ -10,7 +17,14 @@ import type {
   FeedbackReply,
   SealedFeedbackReply,
 } from '../protocol/schemas.ts';
-import { generateProfileKeys, openJson } from '../storage/crypto-box.ts';
+import {
+  decryptBody,
+  generateProfileKeys,
+  importBodyKey,
+  openJson,
+  openSeal,
+  type Sealed,
+} from '../storage/crypto-box.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
 
@@ -221,6 +235,7 @@ describe('returns fetched with a device token (a tablet at its off-peak slot)', 
     const sealed = await listOf(deviceToken);
     expect(sealed.statusCode).toBe(200);
     const reply = sealed.json<SealedFeedbackReply>();
+    expect(reply.files).toEqual([]);
     expect(JSON.stringify(reply)).not.toContain('correction');
     const opened = await openJson<FeedbackListReply['feedback']>(profile.privateKey, reply.sealed);
     expect(opened).toEqual((await listOf(lea)).json<FeedbackListReply>().feedback);
@@ -229,5 +244,67 @@ describe('returns fetched with a device token (a tablet at its off-peak slot)', 
     const etag = sealed.headers.etag as string;
     expect(etag).not.toBe((await listOf(lea)).headers.etag);
     expect((await listOf(deviceToken, etag)).statusCode).toBe(304);
+  });
+});
+
+describe('files returned with a copy', () => {
+  it('are the teacher’s own uploads, read by the pupil, and reach a tablet only encrypted to the profile', async () => {
+    const annotated = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.from('red ink'),
+    ]);
+    const sha256 = createHash('sha256').update(annotated).digest('hex');
+    const upload = (token: string) =>
+      s.app.inject({
+        method: 'PUT',
+        url: `/api/uploads/${sha256}`,
+        headers: { ...auth(token), 'content-type': 'image/png' },
+        payload: annotated,
+      });
+    const file = { sha256, name: 'copie-annotée.png', type: 'image/png' as const, size: annotated.byteLength };
+    const withFile = { ...body(leaCopy, 'Vois les annotations.'), files: [file] };
+    // Not uploaded by the teacher (Léa has it): refused, a hash is no key to someone else's file.
+    expect((await upload(lea)).statusCode).toBe(201);
+    const notHers = await give(randomUUID(), withFile);
+    expect([notHers.statusCode, notHers.json().error]).toEqual([422, 'missing_file']);
+    expect((await upload(teacher)).statusCode).toBe(201);
+    const returned = await give(randomUUID(), withFile);
+    expect(returned.statusCode).toBe(201);
+    const id = returned.json<FeedbackReply>().feedback.feedbackId;
+    expect(returned.json<FeedbackReply>().feedback.files).toEqual([file]);
+
+    const read = (token: string) => s.app.inject({ url: feedbackFileUrl(id, sha256), headers: auth(token) });
+    const byLea = await read(lea);
+    expect([byLea.statusCode, byLea.headers['content-type']]).toEqual([200, 'image/png']);
+    expect(Buffer.compare(byLea.rawPayload, annotated)).toBe(0);
+    expect((await read(hugo)).statusCode).toBe(404);
+    expect((await read(teacher)).statusCode).toBe(200);
+
+    // With a device token bound to a profile key: ciphertext, its key sealed to the profile.
+    const signedIn = await s.app.inject({
+      method: 'POST',
+      url: '/api/auth/sign-in',
+      payload: { username: 'lea', secret: 'soleil-12' },
+    });
+    const { token, deviceToken } = signedIn.json<{ token: string; deviceToken: string }>();
+    const profile = await generateProfileKeys();
+    await s.app.inject({
+      method: 'POST',
+      url: '/api/auth/device-key',
+      headers: auth(token),
+      payload: { deviceToken, publicKey: profile.publicKey },
+    });
+    const byTablet = await read(deviceToken);
+    expect(byTablet.statusCode).toBe(200);
+    expect(byTablet.rawPayload.includes(Buffer.from('red ink'))).toBe(false);
+    const [iv = '', sealedKey = ''] = String(byTablet.headers[SEALED_FILE_HEADER]).split('.');
+    const raw = await openSeal(
+      profile.privateKey,
+      JSON.parse(Buffer.from(sealedKey, 'base64url').toString()) as Sealed,
+    );
+    const plain = await decryptBody(await importBodyKey(raw), iv, new Uint8Array(byTablet.rawPayload));
+    expect(Buffer.compare(Buffer.from(plain), annotated)).toBe(0);
+    const list = (await listOf(deviceToken)).json<SealedFeedbackReply>();
+    expect(list.files).toContainEqual({ feedbackId: id, sha256, size: annotated.byteLength });
   });
 });

@@ -47,3 +47,16 @@ export async function sealForProfile(publicKey: string, plain: Uint8Array): Prom
   const ct = await subtle.encrypt({ name: 'AES-GCM', iv }, key, plain);
   return { e: b64(epk), iv: b64(iv), ct: b64(ct) };
 }
+
+/** Bytes encrypted under a fresh AES-256-GCM key, that key sealed to the profile: `header` is `<iv>.<sealed key>`. */
+export async function encryptForProfile(
+  publicKey: string,
+  plain: Uint8Array,
+): Promise<{ header: string; ct: Uint8Array }> {
+  const raw = webcrypto.getRandomValues(new Uint8Array(32));
+  const key = await subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt']);
+  const iv = webcrypto.getRandomValues(new Uint8Array(12));
+  const ct = new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv }, key, plain));
+  const sealedKey = await sealForProfile(publicKey, raw);
+  return { header: `${b64(iv)}.${Buffer.from(JSON.stringify(sealedKey)).toString('base64url')}`, ct };
+}

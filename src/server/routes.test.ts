@@ -170,6 +170,7 @@ describe('OpenAPI', () => {
       '/api/devices/{deviceId}',
       '/api/feedback',
       '/api/feedback/{id}',
+      '/api/feedback/{id}/files/{sha256}',
       '/api/feedback/{id}/seen',
       '/api/files/{sha256}',
       '/api/health',

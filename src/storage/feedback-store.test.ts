@@ -18,6 +18,7 @@ const RETURN: FeedbackView = {
   comment: 'Refais l’exercice 3.',
   assessment: { kind: 'level', level: 'en_cours' },
   returnedAt: '2026-11-25T10:00:00.000Z',
+  files: [],
 };
 
 /** A server answering the list with an ETag, and 304 to it. */

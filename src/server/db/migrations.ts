@@ -275,6 +275,16 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sessions').addColumn('seal_key', 'text').execute();
     },
   },
+  '0010_feedback_files': {
+    async up(db: Kysely<unknown>) {
+      // A return may carry files (an annotated photo, a corrected PDF): uploaded by the teacher like homework files
+      // (uploads, upload_owners), listed here as JSON SubmittedFile[].
+      await db.schema
+        .alterTable('feedback')
+        .addColumn('files', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

@@ -172,6 +172,8 @@ export interface FeedbackTable {
   written_at: string;
   returned_at: string;
   seen_at: string | null;
+  /** JSON SubmittedFile[]: the files returned with it (migration 0010; '[]' on rows written before). */
+  files: string;
 }
 
 /** Which version of a week a pupil's devices hold, and their last contact (migration 0008). */

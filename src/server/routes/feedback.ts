@@ -22,16 +22,20 @@ import {
   DeviceKeyBody,
   SealedFeedbackReply,
   type FeedbackView,
+  Sha256,
   SubmissionId,
+  type SubmittedFile,
 } from '../../protocol/schemas.ts';
 import { ACCESS_OR_DEVICE, authenticate, bearerToken, currentUser } from '../auth/authenticate.ts';
 import { tokenHash } from '../auth/secrets.ts';
-import { findToken } from '../db/queries.ts';
-import { isProfileKey, sealForProfile } from '../profile-seal.ts';
+import { classesOfUser, findToken } from '../db/queries.ts';
+import { encryptForProfile, isProfileKey, sealForProfile } from '../profile-seal.ts';
+import { SEALED_FILE_HEADER } from '../../protocol/paths.ts';
+import { isHomeworkFileType } from '../../protocol/homework-files.ts';
 import { requirePupil, requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
 import { findFeedback, insertFeedback, latestFeedbackOfPupil, markFeedbackSeen } from '../db/feedback-queries.ts';
-import { findSubmission } from '../db/homework-queries.ts';
+import { findSubmission, ownUploadsAmong, uploadTypes } from '../db/homework-queries.ts';
 import type { FeedbackTable } from '../db/schema.ts';
 import { HttpError, notFound, requireDateTime } from '../errors.ts';
 import { sha256Hex } from '../publish.ts';
@@ -40,7 +44,15 @@ import { etagMatches } from './weeks.ts';
 
 /** What identifies a return's content: the same copy, comment and assessment. */
 const feedbackHash = (body: FeedbackBody): string =>
-  sha256Hex(JSON.stringify({ submissionId: body.submissionId, comment: body.comment, assessment: body.assessment }));
+  sha256Hex(
+    JSON.stringify({
+      submissionId: body.submissionId,
+      comment: body.comment,
+      assessment: body.assessment,
+      // Absent and empty are the same return (and hash as returns made before files existed).
+      ...(body.files?.length ? { files: body.files } : {}),
+    }),
+  );
 
 export function feedbackView(row: FeedbackTable): FeedbackView {
   return {
@@ -53,6 +65,7 @@ export function feedbackView(row: FeedbackTable): FeedbackView {
     comment: row.comment,
     assessment: JSON.parse(row.assessment) as Assessment,
     returnedAt: row.returned_at,
+    files: JSON.parse(row.files) as SubmittedFile[],
     ...(row.seen_at ? { seenAt: row.seen_at } : {}),
   };
 }
@@ -94,6 +107,16 @@ export const feedbackRoutes: RoutePlugin = async (app, { ctx }) => {
           `Note impossible : ${body.assessment.mark} sur ${body.assessment.outOf}.`,
         );
       const writtenAt = requireDateTime(body.writtenAt, 'writtenAt');
+      // Only files this teacher uploaded: a hash is not a way to reach someone else's file.
+      const files = body.files ?? [];
+      const own = await ownUploadsAmong(
+        ctx.db,
+        files.map((f) => f.sha256),
+        user.id,
+      );
+      const missing = files.filter((f) => !own.has(f.sha256));
+      if (missing.length)
+        throw new HttpError(422, 'missing_file', `Fichier pas encore reçu : ${missing.map((f) => f.name).join(', ')}.`);
       const hash = feedbackHash(body);
       const known = await findFeedback(ctx.db, id);
       const again = (row: FeedbackTable) => {
@@ -115,6 +138,7 @@ export const feedbackRoutes: RoutePlugin = async (app, { ctx }) => {
         written_at: writtenAt,
         returned_at: ctx.now().toISOString(),
         seen_at: null,
+        files: JSON.stringify(files),
       });
       if (stored) return reply.status(201).send({ feedback: feedbackView(stored) });
       // A concurrent request with this id won: answered as a repeat of it.
@@ -197,8 +221,65 @@ export const feedbackRoutes: RoutePlugin = async (app, { ctx }) => {
       void reply.header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'authorization');
       if (etagMatches(request.headers['if-none-match'], etag))
         return reply.status(304).send(undefined as unknown as null);
-      if (sealTo) return { sealed: await sealForProfile(sealTo, Buffer.from(JSON.stringify(feedback))) };
+      if (sealTo)
+        return {
+          sealed: await sealForProfile(sealTo, Buffer.from(JSON.stringify(feedback))),
+          files: feedback.flatMap((f) =>
+            f.files.map((x) => ({ feedbackId: f.feedbackId, sha256: x.sha256, size: x.size })),
+          ),
+        };
       return { feedback };
+    },
+  );
+
+  app.get(
+    '/feedback/:id/files/:sha256',
+    {
+      onRequest: authenticate(ctx, ACCESS_OR_DEVICE),
+      schema: {
+        summary:
+          'A file returned with a copy, for its pupil and the class’s staff; with a device token, encrypted to the bound profile key',
+        security: bearer,
+        params: Type.Object({ id: SubmissionId, sha256: Sha256 }),
+        response: { 200: Type.Unknown({ description: 'the file' }), ...authErrors, 403: ErrorBody },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const { id, sha256 } = request.params;
+      const row = await findFeedback(ctx.db, id);
+      const readable =
+        row &&
+        (row.pupil_id === user.id ||
+          (user.role !== 'pupil' && (await classesOfUser(ctx.db, user)).some((c) => c.id === row.class_id)));
+      const file = readable ? (JSON.parse(row.files) as SubmittedFile[]).find((f) => f.sha256 === sha256) : undefined;
+      if (!row || !file) throw notFound('Fichier introuvable.');
+      const token = await findToken(ctx.db, tokenHash(bearerToken(request.headers.authorization) ?? ''));
+      const checked = (await uploadTypes(ctx.db, [sha256])).get(sha256) ?? '';
+      const type = isHomeworkFileType(checked) ? checked : 'application/octet-stream';
+      void reply.header('cache-control', 'private, no-store');
+      if (token?.kind === 'device') {
+        // A tablet with nobody signed in: the bytes encrypted under a fresh key sealed to the bound profile key.
+        if (!token.seal_key)
+          throw new HttpError(403, 'no_profile_key', 'Cet appareil n’a pas encore lié sa clé de profil.');
+        const stream = await ctx.storage.read(sha256);
+        if (!stream) throw notFound('Fichier introuvable.');
+        const chunks: Buffer[] = [];
+        for await (const chunk of stream) chunks.push(chunk as Buffer);
+        const bytes = new Uint8Array(Buffer.concat(chunks));
+        const sealed = await encryptForProfile(token.seal_key, bytes);
+        return reply
+          .type('application/octet-stream')
+          .header(SEALED_FILE_HEADER, sealed.header)
+          .header('x-content-type', type)
+          .send(Buffer.from(sealed.ct));
+      }
+      const stream = await ctx.storage.read(sha256);
+      if (!stream) throw notFound('Fichier introuvable.');
+      return reply
+        .type(type)
+        .header('content-disposition', `attachment; filename="${file.name.replace(/[^\w.-]+/g, '_')}"`)
+        .send(stream);
     },
   );
 
