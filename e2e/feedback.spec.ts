@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, expect, type Page, test } from '@playwright/test';
 import { isoWeekAt } from '../src/protocol/iso-week.ts';
+import { encodePng } from '../src/server/seed/media.ts';
 import type { AssignmentSubmissionsReply } from '../src/protocol/schemas.ts';
 import { LEA, signInAndInstall } from './pupil.ts';
 import { newPupil, readDeviceDatabase, reopen } from './tablet.ts';
@@ -19,6 +20,10 @@ test.beforeEach(async () => {
   server = await startServer();
 });
 test.afterEach(async () => server.dispose());
+
+function encodePngBuffer(): Buffer {
+  return Buffer.from(encodePng(40, 30, (x, y) => [200 + (x % 50), y * 4, 30, 255]));
+}
 
 /** Looked at on a desk and a phone, with no serious accessibility fault (SCREENSHOTS=1 keeps them in docs/). */
 async function lookAt(page: Page, screen: string): Promise<void> {
@@ -36,6 +41,8 @@ async function lookAt(page: Page, screen: string): Promise<void> {
 }
 
 const WEEK = () => isoWeekAt(Date.now(), 'Europe/Paris');
+/** A real PNG (the server sniffs uploads): the teacher's annotated photo of the copy. */
+const ANNOTATED = encodePngBuffer();
 const COMMENT = 'Très bien pour le 1 et le 2, **refais l’exercice 3** : pense au dénominateur commun.';
 
 async function apiToken(username: string, secret: string): Promise<string> {
@@ -94,6 +101,12 @@ async function teacherReturns(browser: Browser): Promise<Page> {
   await lea.getByRole('radio', { name: 'Note chiffrée' }).check();
   await lea.getByLabel('Note', { exact: true }).fill('8');
   await lea.getByLabel('Sur').fill('10');
+  await lea.getByLabel('Joindre une copie annotée (photo, PDF)').setInputFiles({
+    name: 'copie-annotee.png',
+    mimeType: 'image/png',
+    buffer: ANNOTATED,
+  });
+  await expect(lea.getByText('Joint : copie-annotee.png')).toBeVisible();
   await lea.getByRole('button', { name: 'Rendre la copie' }).click();
   // Sent by the teacher's outbox, then shown as returned, not yet seen.
   await expect(lea.getByTestId('returned')).toContainText('Note : 8 / 10');
@@ -128,6 +141,13 @@ test('a returned copy reaches the pupil’s device, is read with the server stop
   await expect(panel.getByRole('heading', { name: /Retour de ton enseignant/ })).toBeVisible();
   await expect(panel.locator('strong')).toHaveText('refais l’exercice 3');
   await expect(panel).toContainText('Note : 8 / 10');
+  // The annotated photo, from the device: the same bytes the teacher attached.
+  const download = page.waitForEvent('download');
+  await panel.getByRole('button', { name: /Ouvrir copie-annotee\.png/ }).click();
+  const saved = await (await download).createReadStream();
+  const chunks: Buffer[] = [];
+  for await (const chunk of saved) chunks.push(chunk as Buffer);
+  expect(Buffer.compare(Buffer.concat(chunks), ANNOTATED)).toBe(0);
   await lookAt(page, 'feedback-pupil');
 
   // The read mark waited in the outbox for the server, and the teacher sees it.
@@ -168,7 +188,14 @@ test('on a shared tablet the return is sealed to its pupil: the next pupil finds
   await expect(page.getByLabel('Ta réponse')).toBeVisible();
   await expect(page.getByTestId('feedback')).toHaveCount(0);
   const { dump } = await readDeviceDatabase(page);
-  const records = JSON.parse(dump) as { feedback: { owner: string; sealed?: unknown; feedback?: unknown }[] };
+  const records = JSON.parse(dump) as {
+    feedback: { owner: string; sealed?: unknown; feedback?: unknown }[];
+    feedbackFiles: { owner: string; key?: unknown; iv?: string }[];
+  };
+  // The annotated photo Léa's device fetched is kept encrypted, its key sealed to her profile.
+  expect(records.feedbackFiles.map((f) => [f.owner, f.key !== undefined, typeof f.iv])).toEqual([
+    ['demo-lea', true, 'string'],
+  ]);
   // Each pupil's returns (Hugo's list is empty) are kept sealed to their own profile, never in clear.
   const kept = records.feedback
     .map((r) => [r.owner, r.sealed !== undefined, r.feedback === undefined] as const)

@@ -33,7 +33,16 @@ export function readDeviceDatabase(page: Page): Promise<{ dump: string; outbox: 
         req.addEventListener('success', () => resolve(req.result));
         req.addEventListener('error', () => reject(req.error));
       });
-    const stores = ['outbox', 'outboxFiles', 'sealedFiles', 'drafts', 'profiles', 'session', 'feedback'];
+    const stores = [
+      'outbox',
+      'outboxFiles',
+      'sealedFiles',
+      'drafts',
+      'profiles',
+      'session',
+      'feedback',
+      'feedbackFiles',
+    ];
     const records: Record<string, unknown[]> = {};
     for (const s of stores) records[s] = await all(s);
     db.close();

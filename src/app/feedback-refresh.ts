@@ -6,7 +6,13 @@
  */
 import { peakAt } from '../protocol/send-peaks.ts';
 import type { FeedbackView } from '../protocol/schemas.ts';
-import { bindProfileKey, FeedbackStore, seenItem } from '../storage/feedback-store.ts';
+import {
+  bindProfileKey,
+  FeedbackStore,
+  fetchReturnedFiles,
+  openReturnedFile,
+  seenItem,
+} from '../storage/feedback-store.ts';
 import { dbSealing } from '../storage/record-sealing.ts';
 import type { Services } from './services.ts';
 import type { ActiveSession } from './session.ts';
@@ -31,9 +37,13 @@ export function startFeedbackRefresh(
   let live = true;
   let lastFetch = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const sealing = dbSealing(services.db, services.keyring);
   const read = async () => {
     const found = (await store.list(owner)) ?? [];
     if (live) show(found);
+    // The returned files this device lacks (an annotated photo, a PDF), kept sealed like the returns.
+    if (navigator.onLine)
+      await fetchReturnedFiles(services.db, { send: (r) => session.send(r) }, sealing, owner, found);
   };
   const refresh = async () => {
     if (!live || !navigator.onLine) return;
@@ -76,6 +86,11 @@ export function startFeedbackRefresh(
     window.removeEventListener('online', onOnline);
     document.removeEventListener('visibilitychange', onVisible);
   };
+}
+
+/** A returned file's bytes from the device, opened with the pupil's key; undefined when it is not here (yet). */
+export function returnedFile(services: Services, owner: string, sha256: string): Promise<Uint8Array | undefined> {
+  return openReturnedFile(services.db, dbSealing(services.db, services.keyring), owner, sha256);
 }
 
 /** Queues the read mark of a return (once: the mark's id is the return's) and kicks the outbox. */

@@ -1,11 +1,12 @@
 // The sender contract: every kind of queued write (homework, publication, return of a copy, read mark) is delivered
 // by the same drain loop, once, and settled the same way against the in-memory fake server and the real one. A
 // second delivery of the same item (a lost answer, a crash in `sending`) stores nothing twice.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeClock, MemoryOutboxStore, MemorySyncStateStore, SeededRandom } from '../sync/fakes.ts';
 import { drainOutbox } from '../sync/outbox.ts';
-import { kindOf, type OutboxItem, type Transport } from '../sync/ports.ts';
+import { kindOf, type OutboxItem, type StoredFile, type Transport } from '../sync/ports.ts';
+import { encodePng } from './seed/media.ts';
 import { FakeHomeworkServer } from '../test-support/fake-homework-server.ts';
 import { injectTransport } from '../test-support/inject-transport.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
@@ -20,6 +21,8 @@ interface Target {
   token: (owner: 'lea' | 'mme.martin') => string;
   /** How many times the server stored this write (rows, or the fake's entries). */
   stored: (item: OutboxItem) => Promise<number>;
+  /** The files a stored return names. */
+  returnedFiles: (item: OutboxItem) => Promise<unknown[]>;
 }
 
 let real: TestServer;
@@ -32,6 +35,10 @@ const targets: Target[] = [
     name: 'the fake server',
     transport: { send: (r) => fake.handle(r) },
     token: (owner) => (owner === 'lea' ? 'token-lea' : 'token-martin'),
+    returnedFiles: async (item) => {
+      const body = fake.feedback.get(item.id)?.body;
+      return body ? ((JSON.parse(body) as { files?: unknown[] }).files ?? []) : [];
+    },
     stored: async (item) => {
       const kind = kindOf(item);
       if (kind === 'homework') return fake.submissions.has(item.id) ? 1 : 0;
@@ -46,6 +53,10 @@ const targets: Target[] = [
       return injectTransport(real.app);
     },
     token: (owner) => realTokens.get(owner) ?? '',
+    returnedFiles: async (item) => {
+      const row = await real.ctx.db.selectFrom('feedback').select('files').where('id', '=', item.id).executeTakeFirst();
+      return row ? (JSON.parse(row.files) as unknown[]) : [];
+    },
     stored: async (item) => {
       const db = real.ctx.db;
       const kind = kindOf(item);
@@ -92,9 +103,17 @@ const envelope = (owner: string, overrides: Partial<OutboxItem>): OutboxItem => 
 });
 
 /** Drains `items` through the real loop, then sends each once more as if its answer had been lost. */
-async function deliver(target: Target, items: OutboxItem[]): Promise<{ first: OutboxItem[]; again: OutboxItem[] }> {
+async function deliver(
+  target: Target,
+  items: OutboxItem[],
+  files: StoredFile[] = [],
+): Promise<{ first: OutboxItem[]; again: OutboxItem[] }> {
   const outbox = new MemoryOutboxStore();
-  for (const item of items) await outbox.add(item, []);
+  for (const item of items)
+    await outbox.add(
+      item,
+      files.filter((f) => item.files.some((r) => r.sha256 === f.sha256)),
+    );
   const deps = {
     transport: target.transport,
     outbox,
@@ -141,6 +160,28 @@ for (const target of targets) {
       const read = await deliver(target, [seen]);
       expect(read.again[0]?.state).toBe('received');
       for (const item of [homework, feedback, seen]) expect(await target.stored(item)).toBe(1);
+    });
+
+    it('sends a return’s annotated copy first, then the return naming it', async () => {
+      const homework = envelope('lea', { kind: 'homework', text: 'Ma copie' });
+      await deliver(target, [homework]);
+      const bytes = encodePng(3, 3, () => [255, 0, Math.floor(Math.random() * 255), 255]);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const ref = { sha256, name: 'annotee.png', type: 'image/png', size: bytes.byteLength };
+      const feedback = envelope('mme.martin', {
+        kind: 'feedback',
+        files: [ref],
+        feedback: {
+          submissionId: homework.id,
+          pupilName: 'Léa Dubois',
+          comment: 'Voir la photo.',
+          assessment: { kind: 'none' },
+          writtenAt: '2026-11-25T10:00:00.000Z',
+        },
+      });
+      const { again } = await deliver(target, [feedback], [{ sha256, type: 'image/png', bytes }]);
+      expect(again[0]).toMatchObject({ state: 'received', published: { version: 1 } });
+      expect(await target.returnedFiles(feedback)).toEqual([ref]);
     });
 
     it('settles a read mark of a return that is not the pupil’s as refused, not as a retry', async () => {

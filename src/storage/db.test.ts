@@ -12,6 +12,7 @@ describe('device database', () => {
       'device',
       'drafts',
       'feedback',
+      'feedbackFiles',
       'files',
       'keys',
       'outbox',

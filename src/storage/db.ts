@@ -10,7 +10,7 @@ import type { PasswordWrapped, Sealed } from './crypto-box.ts';
 
 /** Persisted names and versions: never rename, only add a version and an upgrade step. */
 export const DB_NAME = 'cartable';
-export const DB_VERSION = 6;
+export const DB_VERSION = 7;
 
 /** A stored file: bytes kept as an ArrayBuffer, which every IndexedDB implementation can clone. */
 export interface FileRecord {
@@ -60,6 +60,17 @@ export interface CartableSchema extends DBSchema {
   feedback: { key: string; value: FeedbackRecord };
   /** The copies of an assignment a teacher opened, kept to mark them offline; sealed to the teacher's profile. */
   copies: { key: string; value: CopiesRecord };
+  /** Files returned with a pupil's copies, encrypted under a key sealed to their profile, by owner and hash. */
+  feedbackFiles: { key: [string, string]; value: FeedbackFileRecord };
+}
+
+/** A returned file on the device: AES-256-GCM ciphertext, its key sealed to the owner's profile (or plain bytes). */
+export interface FeedbackFileRecord {
+  owner: string;
+  sha256: string;
+  iv?: string;
+  key?: Sealed;
+  bytes: ArrayBuffer;
 }
 
 /** A teacher's last answer of an assignment's copies (`${owner}/${classId}/${week}/${assignmentId}`). */
@@ -183,6 +194,9 @@ const upgrades: Record<number, (db: IDBPDatabase<CartableSchema>) => void> = {
   },
   6: (db) => {
     db.createObjectStore('copies', { keyPath: 'key' });
+  },
+  7: (db) => {
+    db.createObjectStore('feedbackFiles', { keyPath: ['owner', 'sha256'] });
   },
 };
 

@@ -5,7 +5,7 @@ import { response } from '../sync/fakes.ts';
 import type { TransportRequest } from '../sync/ports.ts';
 import { generateProfileKeys, sealJson } from './crypto-box.ts';
 import { openCartableDb } from './db.ts';
-import { FeedbackStore, fetchSealedReturns, seenItem } from './feedback-store.ts';
+import { FeedbackStore, fetchReturnedFiles, fetchSealedReturns, openReturnedFile, seenItem } from './feedback-store.ts';
 import { Keyring } from './profiles.ts';
 
 const RETURN: FeedbackView = {
@@ -105,5 +105,34 @@ describe('FeedbackStore', () => {
     });
     expect(await store.list('lea')).toEqual([RETURN]);
     expect(await fetchSealedReturns(db, transport, profiles, 2)).toEqual({ lea: 'unchanged' });
+  });
+
+  it('keeps a returned file sealed to the profile: opened with its key, unreadable while locked, fetched once', async () => {
+    const db = await openCartableDb('feedback-files');
+    const keys = await generateProfileKeys();
+    const keyring = new Keyring();
+    const sealing = { keyring, publicKeyOf: async () => keys.publicKey, serverKey: async () => undefined };
+    const photo = new TextEncoder().encode('annotations en rouge');
+    const withFile = {
+      ...RETURN,
+      files: [{ sha256: 'a'.repeat(64), name: 'copie.png', type: 'image/png' as const, size: photo.byteLength }],
+    };
+    const requests: TransportRequest[] = [];
+    const session = {
+      send: async (r: TransportRequest) => {
+        requests.push(r);
+        return { status: 200, headers: { 'content-type': 'image/png' }, body: photo };
+      },
+    };
+    expect(await fetchReturnedFiles(db, session, sealing, 'lea', [withFile])).toBe(1);
+    expect(await fetchReturnedFiles(db, session, sealing, 'lea', [withFile])).toBe(0);
+    expect(requests.map((r) => r.path)).toEqual([`/api/feedback/${RETURN.feedbackId}/files/${'a'.repeat(64)}`]);
+    const stored = await db.get('feedbackFiles', ['lea', 'a'.repeat(64)]);
+    expect(new TextDecoder().decode(stored?.bytes)).not.toContain('annotations');
+    expect(await openReturnedFile(db, sealing, 'lea', 'a'.repeat(64))).toBeUndefined();
+    keyring.set('lea', keys.privateKey);
+    expect(new TextDecoder().decode(await openReturnedFile(db, sealing, 'lea', 'a'.repeat(64)))).toBe(
+      'annotations en rouge',
+    );
   });
 });

@@ -3,13 +3,24 @@
  * a device with nothing new pays one 304) and kept sealed to their profile like drafts and receipts, so the next
  * pupil on a shared tablet cannot read them. Read offline; opening one queues a read mark through the outbox.
  */
-import { deviceKeyUrl, myFeedbackUrl } from '../protocol/paths.ts';
-import type { FeedbackListReply, FeedbackView } from '../protocol/schemas.ts';
+import { deviceKeyUrl, feedbackFileUrl, myFeedbackUrl, SEALED_FILE_HEADER } from '../protocol/paths.ts';
+import type { FeedbackListReply, FeedbackView, SealedFeedbackReply } from '../protocol/schemas.ts';
 import type { OutboxItem, Transport } from '../sync/ports.ts';
 
 /** Sends a request with the pupil's session (app/session.ts renews its access token). */
 type SessionTransport = Pick<Transport, 'send'>;
-import { openJson, sealJson } from './crypto-box.ts';
+import {
+  decryptBody,
+  encryptBody,
+  fromBase64Url,
+  importBodyKey,
+  newBodyKey,
+  openJson,
+  openSeal,
+  type Sealed,
+  seal,
+  sealJson,
+} from './crypto-box.ts';
 import type { CartableDb, FeedbackRecord } from './db.ts';
 import type { Sealing } from './record-sealing.ts';
 
@@ -99,7 +110,7 @@ export async function fetchSealedReturns(
     if (res.status === 304) outcomes[p.userId] = 'unchanged';
     else if (res.status !== 200) outcomes[p.userId] = 'refused';
     else {
-      const body = JSON.parse(new TextDecoder().decode(res.body)) as { sealed?: FeedbackRecord['sealed'] };
+      const body = JSON.parse(new TextDecoder().decode(res.body)) as Partial<SealedFeedbackReply>;
       if (!body.sealed) outcomes[p.userId] = 'refused';
       else {
         await db.put('feedback', {
@@ -109,10 +120,78 @@ export async function fetchSealedReturns(
           sealed: body.sealed,
         });
         outcomes[p.userId] = 'changed';
+        // The files it lacks, each encrypted by the server to the profile: stored as they come.
+        for (const f of body.files ?? []) {
+          if (await db.get('feedbackFiles', [p.userId, f.sha256])) continue;
+          const file = await transport
+            .send({
+              method: 'GET',
+              path: feedbackFileUrl(f.feedbackId, f.sha256),
+              headers: { authorization: `Bearer ${p.deviceToken}` },
+            })
+            .catch(() => undefined);
+          const [iv, sealedKey] = (file?.headers[SEALED_FILE_HEADER] ?? '').split('.');
+          if (file?.status !== 200 || !iv || !sealedKey) continue;
+          const key = JSON.parse(new TextDecoder().decode(fromBase64Url(sealedKey))) as Sealed;
+          await db.put('feedbackFiles', {
+            owner: p.userId,
+            sha256: f.sha256,
+            iv,
+            key,
+            bytes: file.body.slice().buffer,
+          });
+        }
       }
     }
   }
   return outcomes;
+}
+
+/**
+ * The files of `returns` the device lacks, fetched with the pupil's session and stored encrypted under a fresh key
+ * sealed to their profile (plain when the profile has no key).
+ */
+export async function fetchReturnedFiles(
+  db: CartableDb,
+  session: SessionTransport,
+  sealing: Sealing | undefined,
+  owner: string,
+  returns: readonly FeedbackView[],
+): Promise<number> {
+  let fetched = 0;
+  const publicKey = await sealing?.publicKeyOf(owner);
+  for (const given of returns)
+    for (const f of given.files) {
+      if (await db.get('feedbackFiles', [owner, f.sha256])) continue;
+      const res = await session
+        .send({ method: 'GET', path: feedbackFileUrl(given.feedbackId, f.sha256) })
+        .catch(() => undefined);
+      if (res?.status !== 200) continue;
+      if (publicKey) {
+        const bodyKey = await newBodyKey();
+        const { iv, ct } = await encryptBody(bodyKey, res.body);
+        const key = await seal(publicKey, bodyKey.raw);
+        await db.put('feedbackFiles', { owner, sha256: f.sha256, iv, key, bytes: ct.slice().buffer });
+      } else await db.put('feedbackFiles', { owner, sha256: f.sha256, bytes: res.body.slice().buffer });
+      fetched++;
+    }
+  return fetched;
+}
+
+/** A returned file's bytes, opened with the owner's unlocked key; undefined when absent or locked. */
+export async function openReturnedFile(
+  db: CartableDb,
+  sealing: Sealing | undefined,
+  owner: string,
+  sha256: string,
+): Promise<Uint8Array | undefined> {
+  const stored = await db.get('feedbackFiles', [owner, sha256]);
+  if (!stored) return undefined;
+  if (!stored.key || !stored.iv) return new Uint8Array(stored.bytes);
+  const privateKey = sealing?.keyring.get(owner);
+  if (!privateKey) return undefined;
+  const raw = await openSeal(privateKey, stored.key);
+  return decryptBody(await importBodyKey(raw), stored.iv, new Uint8Array(stored.bytes));
 }
 
 /**

@@ -150,8 +150,18 @@ const feedback: Sender = {
       await x.settle({ state: 'refused', refusal: { status: 0, error: 'invalid_request', message: '' } });
       return 'done';
     }
+    // An annotated copy goes first, to the teacher's own uploads (as homework files do); then the return names it.
+    const failed = await x.upload(uploadUrl);
+    if (failed) return failed;
     const { submissionId, comment, assessment, writtenAt } = given;
-    const res = await x.put(feedbackUrl(x.item.id), { submissionId, comment, assessment, writtenAt });
+    const files = x.item.files.map(({ sha256, name, type, size }) => ({ sha256, name, type, size }));
+    const res = await x.put(feedbackUrl(x.item.id), {
+      submissionId,
+      comment,
+      assessment,
+      writtenAt,
+      ...(files.length ? { files } : {}),
+    });
     const outcome = await x.answer(res);
     if (outcome) return outcome;
     const answered = bodyJson(res).feedback as { version?: unknown; returnedAt?: unknown } | undefined;

@@ -4,8 +4,8 @@
  */
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { Assessment, FeedbackView } from '../../protocol/schemas.ts';
-import { formatDue } from '../format.ts';
+import type { Assessment, FeedbackView, SubmittedFile } from '../../protocol/schemas.ts';
+import { formatDue, formatSize } from '../format.ts';
 import { useI18n } from '../i18n/index.ts';
 import type { Translate } from '../i18n/index.ts';
 
@@ -20,10 +20,21 @@ export function FeedbackPanel(props: {
   given: FeedbackView;
   timeZone: string;
   onShown: (given: FeedbackView) => void;
+  /** A returned file's bytes from the device; undefined when it is not here yet. */
+  openFile: (sha256: string) => Promise<Uint8Array | undefined>;
 }): JSX.Element {
   const { t, locale } = useI18n();
   const { given, onShown } = props;
   const [html, setHtml] = useState<string | undefined>();
+  const [absent, setAbsent] = useState<string | undefined>();
+  const open = async (file: SubmittedFile) => {
+    const bytes = await props.openFile(file.sha256).catch(() => undefined);
+    if (!bytes) return setAbsent(file.sha256);
+    setAbsent(undefined);
+    const url = URL.createObjectURL(new Blob([bytes.slice().buffer], { type: file.type }));
+    Object.assign(document.createElement('a'), { href: url, download: file.name }).click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  };
   useEffect(() => {
     let live = true;
     void import('../LessonView/markdown.ts')
@@ -48,6 +59,18 @@ export function FeedbackPanel(props: {
       </p>
       {words && <p class="assessment">{words}</p>}
       {/* Sanitised by DOMPurify in markdown.ts; the CSP forbids inline script besides. */}
+      {given.files.length > 0 && (
+        <ul class="picked">
+          {given.files.map((f) => (
+            <li key={f.sha256}>
+              <button type="button" onClick={() => void open(f)}>
+                {t('feedback.openFile', { name: f.name, size: formatSize(f.size, t, locale) })}
+              </button>
+              {absent === f.sha256 && <span class="meta"> {t('feedback.fileNotHere')}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
       {html === undefined ? (
         <p class="answer">{given.comment}</p>
       ) : (

@@ -277,7 +277,13 @@ export function AssignmentView(props: AssignmentScreenProps): JSX.Element {
       <p>{assignment.instructions}</p>
       <p class="due">{t('week.due', { date: formatDue(assignment.dueAt, locale, klass.timeZone) })}</p>
       {returned.map((given) => (
-        <FeedbackPanel key={given.feedbackId} given={given} timeZone={klass.timeZone} onShown={feedback.opened} />
+        <FeedbackPanel
+          key={given.feedbackId}
+          given={given}
+          timeZone={klass.timeZone}
+          onShown={feedback.opened}
+          openFile={async (sha256) => (await import('../feedback-refresh.ts')).returnedFile(services, owner, sha256)}
+        />
       ))}
       <form class="card" onSubmit={(e) => void onSubmit(e)}>
         <label for="answer">{t('assignment.answer')}</label>

@@ -10,7 +10,8 @@ import type {
   SubmissionVersion,
   SubmittedFile,
 } from '../../protocol/schemas.ts';
-import { kindOf, type OutboxItem } from '../../sync/ports.ts';
+import { kindOf, type OutboxFile, type OutboxItem, type StoredFile } from '../../sync/ports.ts';
+import { isHomeworkFileType, MAX_HOMEWORK_FILE_BYTES } from '../../protocol/homework-files.ts';
 import { CopiesStore, copiesKey } from '../../storage/copies-store.ts';
 import { dbSealing } from '../../storage/record-sealing.ts';
 import { assessmentWords } from '../AssignmentView/FeedbackPanel.tsx';
@@ -113,7 +114,25 @@ function ReturnForm(props: {
   const given = v.feedback;
   const [comment, setComment] = useState(given?.comment ?? '');
   const [choice, setChoice] = useState<AssessmentChoice>(() => choiceOf(given?.assessment));
-  const [notice, setNotice] = useState<'feedback.queued' | 'feedback.badMark' | 'feedback.empty' | undefined>();
+  const [notice, setNotice] = useState<
+    'feedback.queued' | 'feedback.badMark' | 'feedback.empty' | 'reason.unsupported_media_type' | undefined
+  >();
+  const [attached, setAttached] = useState<{ ref: OutboxFile; stored: StoredFile } | undefined>();
+  const onAttach = async (e: Event) => {
+    const input = e.currentTarget as HTMLInputElement;
+    const picked = input.files?.[0];
+    if (!picked) return setAttached(undefined);
+    if (!isHomeworkFileType(picked.type) || picked.size > MAX_HOMEWORK_FILE_BYTES) {
+      input.value = '';
+      return setNotice('reason.unsupported_media_type');
+    }
+    const bytes = new Uint8Array(await picked.arrayBuffer());
+    const sha256 = await props.services.hasher.sha256Hex(bytes);
+    setAttached({
+      ref: { sha256, name: picked.name, type: picked.type, size: bytes.byteLength },
+      stored: { sha256, type: picked.type, bytes },
+    });
+  };
   // "Saved on this device" holds until the server has it: once the page shows it returned, it is old news.
   useEffect(() => setNotice(undefined), [given?.feedbackId]);
   const when = (iso: string) => formatDue(iso, locale, props.klass.timeZone);
@@ -134,7 +153,8 @@ function ReturnForm(props: {
       assignmentId: props.assignmentId,
       assignmentTitle: props.title,
       text: comment,
-      files: [],
+      // The annotated copy travels like homework files: uploaded first by the outbox, then named in the return.
+      files: attached ? [attached.ref] : [],
       submittedAt: now.toISOString(),
       createdAt: now.getTime(),
       state: 'pending',
@@ -147,8 +167,9 @@ function ReturnForm(props: {
         writtenAt: now.toISOString(),
       },
     };
-    await props.services.outbox.add(item, []);
+    await props.services.outbox.add(item, attached ? [attached.stored] : []);
     props.services.events.dispatchEvent(new Event('outbox-changed'));
+    setAttached(undefined);
     setNotice('feedback.queued');
     void props.services.runner.kick().catch(() => undefined);
   };
@@ -226,6 +247,13 @@ function ReturnForm(props: {
             </div>
           )}
         </fieldset>
+        <label for={`${id}-file`}>{t('feedback.attach')}</label>
+        <input id={`${id}-file`} type="file" accept="image/*,application/pdf" onChange={(e) => void onAttach(e)} />
+        {attached && (
+          <p class="meta">
+            {t('feedback.attached', { name: attached.ref.name, size: formatSize(attached.ref.size, t, locale) })}
+          </p>
+        )}
         {notice && (
           <p
             role={notice === 'feedback.queued' ? 'status' : 'alert'}
