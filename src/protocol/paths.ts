@@ -57,6 +57,22 @@ export const deviceUrl = (deviceId: string): string => `${API_PREFIX}/devices/${
 /** PUT: a teacher returns a copy (idempotent, the id made on the device). */
 export const feedbackUrl = (id: string): string => `${API_PREFIX}/feedback/${id}`;
 
+/**
+ * Sent by a shared tablet with its week checks: `id=<device uuid>;queued=<n>`, the items waiting in its outbox
+ * (a count, never content), so the school's admin sees each tablet's state (GET /api/school/devices). Personal
+ * devices do not send it.
+ */
+export const DEVICE_REPORT_HEADER = 'cartable-device';
+
+/** Reads DEVICE_REPORT_HEADER; undefined when absent or malformed. */
+export function parseDeviceReport(value: string | undefined): { deviceId: string; queued: number } | undefined {
+  const m = /^id=([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12});queued=(\d{1,7})$/.exec(value ?? '');
+  return m?.[1] && m[2] ? { deviceId: m[1], queued: Number(m[2]) } : undefined;
+}
+
+/** GET: the school's shared tablets as they last reported (admins). */
+export const schoolDevicesUrl = (): string => `${API_PREFIX}/school/devices`;
+
 /** GET: a file returned with a copy. */
 export const feedbackFileUrl = (id: string, sha256: string): string => `${API_PREFIX}/feedback/${id}/files/${sha256}`;
 

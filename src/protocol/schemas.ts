@@ -394,6 +394,27 @@ export const ReadinessReply = Type.Object({
 });
 export type ReadinessReply = Static<typeof ReadinessReply>;
 
+/** GET /api/school/devices: the school's shared tablets as they last reported (counts and versions, no content). */
+export const SchoolDevicesReply = Type.Object({
+  devices: Type.Array(
+    Type.Object({
+      deviceId: Type.String(),
+      seat: Type.Optional(Type.Integer({ description: 'its number in the school (prefetch slots)' })),
+      lastContactAt: Type.String({ format: 'date-time' }),
+      queued: Type.Integer({ minimum: 0, description: 'items waiting in its outbox at its last check' }),
+      weeks: Type.Array(
+        Type.Object({
+          classId: Id,
+          week: IsoWeek,
+          version: Type.Integer(),
+          latestVersion: Type.Optional(Type.Integer()),
+        }),
+      ),
+    }),
+  ),
+});
+export type SchoolDevicesReply = Static<typeof SchoolDevicesReply>;
+
 /** One version of a pupil's work as the teacher sees it. */
 export const SubmissionVersion = Type.Object({
   submissionId: SubmissionId,

@@ -236,6 +236,10 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/me': { request: () => ({ url: '/api/me' }), allowed: SIGNED_IN },
   // Each admin sees their own school.
   'GET /api/school': { request: () => ({ url: '/api/school' }), allowed: ['admin', 'adminOtherSchool'] },
+  'GET /api/school/devices': {
+    request: () => ({ url: '/api/school/devices' }),
+    allowed: ['admin', 'adminOtherSchool'],
+  },
   'POST /api/school/classes': {
     request: () => ({
       method: 'POST',

@@ -15,8 +15,17 @@ interface Contact {
   at: string;
 }
 
+interface DeviceReport {
+  schoolId: string;
+  deviceId: string;
+  queued: number;
+  weeks: Record<string, number>;
+  at: string;
+}
+
 export class PupilContacts {
   private pending = new Map<string, Contact>();
+  private devices = new Map<string, DeviceReport>();
   private writing: Promise<void> = Promise.resolve();
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -39,11 +48,29 @@ export class PupilContacts {
     this.pending.set(key, { userId, classId, week, version: Math.max(version, known?.version ?? 0), at });
   }
 
+  /** A shared tablet of `schoolId` checked a week: its queue's count and the version it holds. */
+  sawDevice(
+    schoolId: string,
+    deviceId: string,
+    queued: number,
+    classId: string,
+    week: string,
+    version: number,
+    at: string,
+  ) {
+    const key = `${schoolId}\u0001${deviceId}`;
+    const known = this.devices.get(key);
+    const weeks = { ...known?.weeks, [`${classId}/${week}`]: version };
+    this.devices.set(key, { schoolId, deviceId, queued, weeks, at });
+  }
+
   /** Writes what is pending (after any write already under way). */
   flush(): Promise<void> {
     const batch = [...this.pending.values()];
+    const devices = [...this.devices.values()];
     this.pending = new Map();
-    const write = this.writing.then(() => this.write(batch));
+    this.devices = new Map();
+    const write = this.writing.then(() => this.write(batch)).then(() => this.writeDevices(devices));
     this.writing = write.catch(() => undefined);
     return write;
   }
@@ -66,6 +93,32 @@ export class PupilContacts {
               .where((eb) => eb('pupil_weeks.version', '<=', eb.ref('excluded.version'))),
           )
           .execute();
+    });
+  }
+
+  private async writeDevices(batch: DeviceReport[]): Promise<void> {
+    if (batch.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      for (const d of batch) {
+        // The weeks it reported before (other classes, older weeks still kept) stay: merged, newest wins.
+        const before = await tx
+          .selectFrom('device_reports')
+          .select('weeks')
+          .where('school_id', '=', d.schoolId)
+          .where('device_id', '=', d.deviceId)
+          .executeTakeFirst();
+        const weeks = JSON.stringify({
+          ...(before ? (JSON.parse(before.weeks) as Record<string, number>) : {}),
+          ...d.weeks,
+        });
+        await tx
+          .insertInto('device_reports')
+          .values({ school_id: d.schoolId, device_id: d.deviceId, queued: d.queued, weeks, last_contact_at: d.at })
+          .onConflict((oc) =>
+            oc.columns(['school_id', 'device_id']).doUpdateSet({ queued: d.queued, weeks, last_contact_at: d.at }),
+          )
+          .execute();
+      }
     });
   }
 

@@ -2,8 +2,16 @@
 // TEST_BACKEND=postgres).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { feedbackSeenUrl, feedbackUrl, readinessUrl, submissionUrl, weekManifestUrl } from '../protocol/paths.ts';
-import type { ReadinessReply } from '../protocol/schemas.ts';
+import {
+  DEVICE_REPORT_HEADER,
+  feedbackSeenUrl,
+  feedbackUrl,
+  readinessUrl,
+  schoolDevicesUrl,
+  submissionUrl,
+  weekManifestUrl,
+} from '../protocol/paths.ts';
+import type { ReadinessReply, SchoolDevicesReply } from '../protocol/schemas.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { publishWeek } from './publish.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
@@ -112,5 +120,33 @@ describe('Qui est prêt ?', () => {
     expect(pupil(await readiness(), 'Hugo Petit')?.assignments.map((a) => a.standing)).toEqual(
       expect.arrayContaining(['pas_rendu']),
     );
+  });
+});
+
+describe('the school’s shared tablets', () => {
+  it('are listed for the admin as they last reported: contact, weeks held, items queued (counts only)', async () => {
+    const admin = await s.signIn('mme.roux');
+    const tablet = randomUUID();
+    const check = (headers: Record<string, string>) =>
+      s.app.inject({ url: weekManifestUrl(DEMO_CLASS_ID, WEEK), headers: { ...auth(lea), ...headers } });
+    await check({ [DEVICE_REPORT_HEADER]: `id=${tablet};queued=3` });
+    await check({ [DEVICE_REPORT_HEADER]: 'id=pas-un-uuid;queued=3' }); // malformed: ignored
+    await check({}); // a personal device says nothing of itself
+    const devices = async () =>
+      (await s.app.inject({ url: schoolDevicesUrl(), headers: auth(admin) })).json<SchoolDevicesReply>().devices;
+    const first = await devices();
+    expect(first).toHaveLength(1);
+    expect(first[0]).toMatchObject({
+      deviceId: tablet,
+      queued: 3,
+      weeks: [{ classId: DEMO_CLASS_ID, week: WEEK, version: 1, latestVersion: 1 }],
+    });
+    // The next check: its queue drained.
+    await check({ [DEVICE_REPORT_HEADER]: `id=${tablet};queued=0` });
+    expect((await devices())[0]?.queued).toBe(0);
+    // Never content: the reply names no pupil and no homework.
+    const text = (await s.app.inject({ url: schoolDevicesUrl(), headers: auth(admin) })).body;
+    expect(text).not.toContain('demo-lea');
+    expect((await s.app.inject({ url: schoolDevicesUrl(), headers: auth(teacher) })).statusCode).toBe(403);
   });
 });

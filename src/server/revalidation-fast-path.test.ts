@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { weekManifestUrl } from '../protocol/paths.ts';
+import { DEVICE_REPORT_HEADER, weekManifestUrl } from '../protocol/paths.ts';
 import { startTestServer, type TestServer } from '../test-support/server.ts';
 import { DEMO_CLASS_ID } from './seed/demo.ts';
 
@@ -21,10 +21,10 @@ const week = () =>
     .where('class_id', '=', DEMO_CLASS_ID)
     .executeTakeFirstOrThrow();
 
-async function revalidate(token: string, etag: string, path?: string) {
+async function revalidate(token: string, etag: string, path?: string, extra: Record<string, string> = {}) {
   const w = await week();
   const res = await fetch(url + (path ?? weekManifestUrl(DEMO_CLASS_ID, w.week)), {
-    headers: { authorization: `Bearer ${token}`, 'if-none-match': etag },
+    headers: { authorization: `Bearer ${token}`, 'if-none-match': etag, ...extra },
   });
   await res.arrayBuffer();
   const headers = Object.fromEntries([...res.headers.entries()].filter(([k]) => k !== 'date'));
@@ -108,9 +108,13 @@ describe('the fast path and the route decide alike', () => {
     await s.ctx.db.deleteFrom('pupil_weeks').execute();
     const teacher = await s.signIn('mme.martin');
     await revalidate(teacher, etag); // a teacher's reading counts for nobody
-    await revalidate(lea, etag); // answered by the fast path
+    const tablet = '00000000-0000-4000-8000-00000000ab1e';
+    // Answered by the fast path, from a shared tablet that reports its queue.
+    await revalidate(lea, etag, undefined, { [DEVICE_REPORT_HEADER]: `id=${tablet};queued=2` });
     await s.ctx.contacts?.flush();
     const rows = await s.ctx.db.selectFrom('pupil_weeks').select(['user_id', 'version']).execute();
     expect(rows).toEqual([{ user_id: 'demo-lea', version: 1 }]);
+    const tablets = await s.ctx.db.selectFrom('device_reports').select(['device_id', 'queued']).execute();
+    expect(tablets).toEqual([{ device_id: tablet, queued: 2 }]);
   });
 });

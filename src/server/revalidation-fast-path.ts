@@ -7,7 +7,7 @@
  * near a bare hello-world (bench:delta).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
+import { DEVICE_REPORT_HEADER, RECOVERY_PERIOD_HEADER } from '../protocol/paths.ts';
 import type { AccessLogLine } from './access-log.ts';
 import { bearerToken } from './auth/authenticate.ts';
 import type { AppContext } from './context.ts';
@@ -32,7 +32,8 @@ export function revalidationFastPath(
     // The route's own decision, from the caches (routes/weeks.ts): never a second copy of its rules here.
     const etag = knownRevalidation(ctx, token, classId, week, ifNoneMatch);
     if (etag === undefined) return false;
-    noteRevalidation(ctx, token, classId, week);
+    const report = req.headers[DEVICE_REPORT_HEADER];
+    noteRevalidation(ctx, token, classId, week, typeof report === 'string' ? report : undefined);
     const headers = revalidationHeaders(etag);
     const period = recoveryPeriod();
     if (period) headers[RECOVERY_PERIOD_HEADER] = period;

@@ -180,6 +180,7 @@ describe('OpenAPI', () => {
       '/api/ready',
       '/api/school',
       '/api/school/classes',
+      '/api/school/devices',
       '/api/school/teachers',
       '/api/submissions/batch',
       '/api/submissions/{id}',

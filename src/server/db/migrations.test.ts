@@ -13,6 +13,7 @@ const TABLES = [
   'capacity_reports',
   'class_pupils',
   'classes',
+  'device_reports',
   'device_seats',
   'feedback',
   'files',

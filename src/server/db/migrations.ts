@@ -285,6 +285,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0011_device_reports': {
+    async up(db: Kysely<unknown>) {
+      // What each shared tablet said with its week checks (pupil-contacts.ts): when, how many items it had queued
+      // (a count, never content) and the version of each week it holds (JSON {"class/week": version}).
+      await db.schema
+        .createTable('device_reports')
+        .addColumn('school_id', 'varchar(64)', (c) => c.notNull().references('schools.id'))
+        .addColumn('device_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('queued', 'integer', (c) => c.notNull())
+        .addColumn('weeks', 'text', (c) => c.notNull())
+        .addColumn('last_contact_at', 'varchar(32)', (c) => c.notNull())
+        .addPrimaryKeyConstraint('device_reports_pk', ['school_id', 'device_id'])
+        .execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

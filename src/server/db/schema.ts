@@ -185,7 +185,18 @@ export interface PupilWeeksTable {
   last_contact_at: string;
 }
 
+/** A shared tablet's last report (migration 0011). */
+export interface DeviceReportsTable {
+  school_id: string;
+  device_id: string;
+  queued: number;
+  /** JSON {"classId/week": version}. */
+  weeks: string;
+  last_contact_at: string;
+}
+
 export interface Database {
+  device_reports: DeviceReportsTable;
   pupil_weeks: PupilWeeksTable;
   feedback: FeedbackTable;
   capacity_reports: CapacityReportsTable;

@@ -5,13 +5,14 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { Type } from 'typebox';
-import { ErrorBody, Id, Text } from '../../protocol/schemas.ts';
+import { ErrorBody, Id, SchoolDevicesReply, Text } from '../../protocol/schemas.ts';
 import { cardSecret, usernameFrom } from '../accounts/pupil-csv.ts';
 import { authenticate, currentUser } from '../auth/authenticate.ts';
 import { requireAdmin } from '../auth/policy.ts';
 import { hashSecret } from '../auth/secrets.ts';
 import type { RoutePlugin } from '../context.ts';
 import { insertClass, insertUser, replaceSecret, schoolOverview, userOfSchool } from '../db/school-queries.ts';
+import { latestReleasedWeek } from '../db/queries.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { authErrors, bearer } from './common.ts';
 
@@ -49,6 +50,59 @@ export const schoolRoutes: RoutePlugin = async (app, { ctx }) => {
       const overview = await schoolOverview(ctx.db, user.school_id);
       if (!overview) throw notFound('École introuvable.');
       return overview;
+    },
+  );
+
+  app.get(
+    '/school/devices',
+    {
+      onRequest: authenticate(ctx),
+      schema: {
+        summary: 'The school’s shared tablets: last contact, weeks held, items queued (counts only; school admins)',
+        security: bearer,
+        response: { 200: SchoolDevicesReply, 403: ErrorBody, ...authErrors },
+      },
+    },
+    async (request) => {
+      const user = currentUser(request);
+      requireAdmin(user);
+      await ctx.contacts?.flush();
+      const [rows, seats] = await Promise.all([
+        ctx.db
+          .selectFrom('device_reports')
+          .selectAll()
+          .where('school_id', '=', user.school_id)
+          .orderBy('last_contact_at', 'desc')
+          .execute(),
+        ctx.db.selectFrom('device_seats').select(['id', 'seat']).where('school_id', '=', user.school_id).execute(),
+      ]);
+      const seatOf = new Map(seats.map((s) => [s.id, s.seat]));
+      const nowIso = ctx.now().toISOString();
+      const latest = new Map<string, number | undefined>();
+      const latestOf = async (classId: string, week: string) => {
+        const key = `${classId}/${week}`;
+        if (!latest.has(key)) latest.set(key, (await latestReleasedWeek(ctx.db, classId, week, nowIso))?.version);
+        return latest.get(key);
+      };
+      const devices = [];
+      for (const r of rows) {
+        const weeks = [];
+        for (const [key, version] of Object.entries(JSON.parse(r.weeks) as Record<string, number>)) {
+          const [classId = '', week = ''] = key.split('/');
+          const newest = await latestOf(classId, week);
+          weeks.push({ classId, week, version, ...(newest !== undefined ? { latestVersion: newest } : {}) });
+        }
+        weeks.sort((a, b) => b.week.localeCompare(a.week) || a.classId.localeCompare(b.classId));
+        const seat = seatOf.get(r.device_id);
+        devices.push({
+          deviceId: r.device_id,
+          ...(seat !== undefined ? { seat } : {}),
+          lastContactAt: r.last_contact_at,
+          queued: r.queued,
+          weeks,
+        });
+      }
+      return { devices };
     },
   );
 

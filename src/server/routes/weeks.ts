@@ -15,7 +15,12 @@ import {
 import { weekKey } from '../hot-cache.ts';
 import type { AppContext } from '../context.ts';
 import { currentSigningKey, signText } from '../receipts.ts';
-import { MANIFEST_KEY_HEADER, MANIFEST_SIGNATURE_HEADER } from '../../protocol/paths.ts';
+import {
+  DEVICE_REPORT_HEADER,
+  MANIFEST_KEY_HEADER,
+  MANIFEST_SIGNATURE_HEADER,
+  parseDeviceReport,
+} from '../../protocol/paths.ts';
 import { HttpError, notFound } from '../errors.ts';
 import { authErrors, bearer } from './common.ts';
 
@@ -64,12 +69,32 @@ export function knownRevalidation(
 }
 
 /** A pupil's device answered 304 from the caches: it holds the week's current version (pupil-contacts.ts). */
-export function noteRevalidation(ctx: AppContext, token: string, classId: string, week: string): void {
+export function noteRevalidation(
+  ctx: AppContext,
+  token: string,
+  classId: string,
+  week: string,
+  report: string | undefined,
+): void {
   const now = ctx.now();
   const session = ctx.hot?.sessions.get(token, now.getTime());
   const row = ctx.hot?.weekHeads.get(weekKey(classId, week), now.getTime());
-  if (session?.user.role === 'pupil' && row)
-    ctx.contacts?.saw(session.user.id, classId, week, row.version, now.toISOString());
+  if (session && row) noteHolding(ctx, session.user, classId, week, row.version, report);
+}
+
+/** What a week check says: a pupil's device holds this version; a shared tablet reported its queue's count. */
+export function noteHolding(
+  ctx: AppContext,
+  user: { id: string; role: string; school_id: string },
+  classId: string,
+  week: string,
+  version: number,
+  report: string | undefined,
+): void {
+  const at = ctx.now().toISOString();
+  if (user.role === 'pupil') ctx.contacts?.saw(user.id, classId, week, version, at);
+  const device = parseDeviceReport(report);
+  if (device) ctx.contacts?.sawDevice(user.school_id, device.deviceId, device.queued, classId, week, version, at);
 }
 
 /**
@@ -131,8 +156,15 @@ export const weekRoutes: RoutePlugin = async (app, { ctx }) => {
       if (!row) throw notFound('Aucune leçon publiée pour cette semaine.');
       void reply.headers(revalidationHeaders(row.etag));
       // A 304 on the current ETag or the current manifest: this pupil's device holds (or is installing) this version.
-      const user = currentUser(request);
-      if (user.role === 'pupil') ctx.contacts?.saw(user.id, classId, week, row.version, ctx.now().toISOString());
+      const report = request.headers[DEVICE_REPORT_HEADER];
+      noteHolding(
+        ctx,
+        currentUser(request),
+        classId,
+        week,
+        row.version,
+        typeof report === 'string' ? report : undefined,
+      );
       // No payload at all (not null): Fastify then skips serialising, the cheapest answer of the API.
       if (etagMatches(request.headers['if-none-match'], row.etag))
         return reply.status(304).send(undefined as unknown as null);
