@@ -235,6 +235,22 @@ test('on a shared tablet the return is sealed to its pupil: the next pupil finds
     .click();
   await expect(page.getByTestId('feedback')).toContainText('pense au dénominateur commun');
   await context.close();
+
+  // The school's admin sees the tablet: its last contact, the week it holds, its queue's count; nobody's name.
+  const office = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', serviceWorkers: 'allow' });
+  const admin = await office.newPage();
+  await admin.goto(`${server.url}/`);
+  await admin.getByLabel('Identifiant').fill('mme.roux');
+  await admin.getByLabel('Code secret').fill('craie-blanche');
+  await admin.getByRole('button', { name: 'Se connecter' }).click();
+  await admin.getByRole('link', { name: 'École' }).click();
+  const tablets = admin.getByTestId('tablets');
+  await expect(tablets).toContainText('Tablette n° 1');
+  await expect(tablets).toContainText(`CM2 B, semaine ${WEEK()} : à jour`);
+  await expect(tablets).toContainText('Rien en attente d’envoi');
+  await expect(tablets).not.toContainText('Léa');
+  await lookAt(admin, 'tablets');
+  await office.close();
 });
 
 test('Qui est prêt ? lists the pupils whose devices never took this week, and exports them', async ({

@@ -3,7 +3,7 @@
  * it: IndexedDB stores, fetch, WebCrypto, one Web Lock so only one of them checks at a time. Also this device's
  * identity: an id made here once, and the seat the server gives it (which spreads prefetch slots evenly).
  */
-import { deviceUrl } from '../protocol/paths.ts';
+import { DEVICE_REPORT_HEADER, deviceUrl } from '../protocol/paths.ts';
 import { type PrefetchOutcome, prefetchTick } from '../sync/prefetch.ts';
 import type { SlotDevice } from '../sync/slot-planner.ts';
 import { sendable } from '../sync/outbox.ts';
@@ -94,6 +94,11 @@ export async function runPrefetch(
   const { klass } = account;
   const device = await thisDevice(db);
   const outbox = new IdbOutboxStore(db);
+  // A shared tablet tells the school's admin, with its week checks, how many items wait in its queue (a count of
+  // every profile's, never content); a personal device says nothing of itself.
+  const shared = (await new ProfileStore(db).config()).shared;
+  const queued = shared ? sendable((await outbox.list()).flatMap((e) => (e.ok ? [e.item] : []))).length : 0;
+  const report: Record<string, string> = shared ? { [DEVICE_REPORT_HEADER]: `id=${device.id};queued=${queued}` } : {};
   const tick = (slotDevice: SlotDevice, asked: boolean) =>
     prefetchTick(
       {
@@ -106,7 +111,7 @@ export async function runPrefetch(
         clock: realClock,
         freeBytes: storageFree,
         state: new IdbPrefetchStateStore(db),
-        headers: { authorization: `Bearer ${account.token}` },
+        headers: { authorization: `Bearer ${account.token}`, ...report },
         device: slotDevice,
         classId: klass.id,
         timeZone: klass.timeZone,

@@ -11,6 +11,8 @@ import type { ActiveSession } from '../session.ts';
 import type { Services } from '../services.ts';
 import { setupLink } from '../setup-link.ts';
 import { useFocusOnMount } from '../use-focus.ts';
+import { schoolDevicesUrl } from '../../protocol/paths.ts';
+import type { SchoolDevicesReply } from '../../protocol/schemas.ts';
 import { QrCode } from './QrCode.tsx';
 
 interface Person {
@@ -36,6 +38,66 @@ const json = (body: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(
 
 /** The sign-in link a card's QR code opens: the username rides in the fragment, never sent to a server. */
 export const cardLink = (origin: string, username: string): string => `${origin}/#u=${encodeURIComponent(username)}`;
+
+/**
+ * The school's shared tablets as they last reported with their week checks: when, the weeks they hold (up to date or
+ * not) and how many items wait in their queue: counts only, never whose or what.
+ */
+function Tablets(props: { session: ActiveSession; classes: School['classes'] }): JSX.Element {
+  const { t, locale } = useI18n();
+  const [devices, setDevices] = useState<SchoolDevicesReply['devices'] | 'offline' | undefined>();
+  useEffect(() => {
+    let live = true;
+    const load = async () => {
+      const res = await props.session.send({ method: 'GET', path: schoolDevicesUrl() });
+      return res.status === 200 ? (json(res.body) as SchoolDevicesReply).devices : 'offline';
+    };
+    void load()
+      .catch(() => 'offline' as const)
+      .then((d) => live && setDevices(d));
+    return () => {
+      live = false;
+    };
+  }, [props.session]);
+  const className = (id: string) => props.classes.find((c) => c.id === id)?.name ?? id;
+  const when = (iso: string) =>
+    new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return (
+    <section aria-labelledby="tablets-title" class="card">
+      <h2 id="tablets-title">{t('school.tabletsTitle')}</h2>
+      {devices === undefined && <p aria-busy="true">{t('app.loading')}</p>}
+      {devices === 'offline' && <p>{t('school.tabletsOffline')}</p>}
+      {Array.isArray(devices) && devices.length === 0 && <p>{t('school.tabletsNone')}</p>}
+      {Array.isArray(devices) && devices.length > 0 && (
+        <ul class="cards" data-testid="tablets">
+          {devices.map((d) => (
+            <li key={d.deviceId}>
+              <h3>
+                {d.seat !== undefined
+                  ? t('school.tablet', { seat: d.seat + 1 })
+                  : t('school.tabletId', { id: d.deviceId.slice(0, 8) })}
+              </h3>
+              <p class="meta">{t('school.tabletContact', { date: when(d.lastContactAt) })}</p>
+              <p class={d.queued > 0 ? 'state pending' : 'meta'}>{t('school.tabletQueued', { count: d.queued })}</p>
+              <ul>
+                {d.weeks.map((w) => (
+                  <li key={`${w.classId}/${w.week}`}>
+                    {t(
+                      w.latestVersion === undefined || w.version >= w.latestVersion
+                        ? 'school.tabletWeekCurrent'
+                        : 'school.tabletWeekOld',
+                      { className: className(w.classId), week: w.week, version: w.version },
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
 
 function Cards(props: { school: string; cards: Card[] }): JSX.Element {
   const { t } = useI18n();
@@ -278,6 +340,7 @@ export function SchoolView(props: { services: Services; session: ActiveSession }
         </p>
         <QrCode text={link} label={t('school.setupTitle')} size={160} />
       </section>
+      <Tablets session={session} classes={school.classes} />
     </article>
   );
 }

@@ -294,6 +294,16 @@ export const en: Record<MessageKey, string> = {
   'school.card.username': 'Username',
   'school.card.secret': 'Secret code',
   'school.card.scan': 'Scan to open Cartable',
+  'school.tabletsTitle': 'Shared tablets',
+  'school.tabletsOffline': 'This list needs the network.',
+  'school.tabletsNone': 'No shared tablet has checked its week yet.',
+  'school.tablet': 'Tablet no. {seat}',
+  'school.tabletId': 'Tablet {id}',
+  'school.tabletContact': 'Last contact: {date}',
+  'school.tabletQueued':
+    '{count, plural, =0 {Nothing waiting to be sent} one {# item waiting to be sent} other {# items waiting to be sent}}',
+  'school.tabletWeekCurrent': '{className}, week {week}: up to date (version {version})',
+  'school.tabletWeekOld': '{className}, week {week}: an older version ({version})',
   'school.setupTitle': 'Set up a shared tablet',
   'school.setupHint':
     'Open this link (or scan this code) once on each of the school’s tablets: it will ask every pupil “Who are you?”.',

@@ -138,6 +138,16 @@ export const frScreens = {
   'school.card.username': 'Identifiant',
   'school.card.secret': 'Code secret',
   'school.card.scan': 'Scanne pour ouvrir Cartable',
+  'school.tabletsTitle': 'Tablettes partagées',
+  'school.tabletsOffline': 'Cette liste a besoin du réseau.',
+  'school.tabletsNone': 'Aucune tablette partagée n’a encore vérifié sa semaine.',
+  'school.tablet': 'Tablette n° {seat}',
+  'school.tabletId': 'Tablette {id}',
+  'school.tabletContact': 'Dernier contact : {date}',
+  'school.tabletQueued':
+    '{count, plural, =0 {Rien en attente d’envoi} one {# envoi en attente} other {# envois en attente}}',
+  'school.tabletWeekCurrent': '{className}, semaine {week} : à jour (version {version})',
+  'school.tabletWeekOld': '{className}, semaine {week} : ancienne version ({version})',
   'school.setupTitle': 'Installer une tablette partagée',
   'school.setupHint':
     'Ouvre ce lien (ou scanne ce code) une fois sur chaque tablette de l’école : elle demandera « Qui es-tu ? » à chaque élève.',
