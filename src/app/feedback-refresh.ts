@@ -11,6 +11,7 @@ import {
   FeedbackStore,
   fetchReturnedFiles,
   openReturnedFile,
+  pendingOf,
   seenItem,
 } from '../storage/feedback-store.ts';
 import { dbSealing } from '../storage/record-sealing.ts';
@@ -60,7 +61,10 @@ export function startFeedbackRefresh(
       return;
     }
     lastFetch = now;
-    if ((await store.fetch({ send: (r) => session.send(r) }, owner, now)) === 'changed') await read();
+    // The pupil's homework still queued here (ids only): "en attente d'envoi" for their teacher, not "pas rendu".
+    const queue = (await services.outbox.list()).flatMap((e) => (e.ok ? [e.item] : []));
+    const fetched = await store.fetch({ send: (r) => session.send(r) }, owner, now, pendingOf(queue, owner));
+    if (fetched === 'changed') await read();
   };
   const onVisible = () => {
     if (document.visibilityState === 'visible' && Date.now() - lastFetch > REFRESH_AFTER_MS)

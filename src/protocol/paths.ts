@@ -70,6 +70,24 @@ export function parseDeviceReport(value: string | undefined): { deviceId: string
   return m?.[1] && m[2] ? { deviceId: m[1], queued: Number(m[2]) } : undefined;
 }
 
+/**
+ * Sent with a pupil's returns check (GET /api/feedback): the homework of this pupil still waiting in this device's
+ * queue, as `class/week/assignment` triples separated by commas (at most PENDING_MAX; none: the header is empty), so
+ * their teacher's "Qui est prêt ?" can say "en attente d'envoi" instead of "pas rendu". Ids only, never content.
+ */
+export const PENDING_HEADER = 'cartable-pending';
+export const PENDING_MAX = 50;
+
+const PENDING_ITEM = /^[A-Za-z0-9_-]{1,64}\/\d{4}-W\d{2}\/[A-Za-z0-9_-]{1,64}$/;
+
+/** Reads PENDING_HEADER: the triples, or undefined when absent or malformed. */
+export function parsePending(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  if (value === '') return [];
+  const items = value.split(',');
+  return items.length <= PENDING_MAX && items.every((i) => PENDING_ITEM.test(i)) ? items : undefined;
+}
+
 /** GET: the school's shared tablets as they last reported (admins). */
 export const schoolDevicesUrl = (): string => `${API_PREFIX}/school/devices`;
 

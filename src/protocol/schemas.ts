@@ -363,6 +363,7 @@ export type FeedbackSeenBody = Static<typeof FeedbackSeenBody>;
 /** Where a pupil stands on an assignment, as the server knows it. */
 export const AssignmentStanding = Type.Union([
   Type.Literal('pas_rendu'),
+  Type.Literal('en_attente'),
   Type.Literal('rendu'),
   Type.Literal('corrige'),
   Type.Literal('vu'),

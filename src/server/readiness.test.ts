@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEVICE_REPORT_HEADER,
+  myFeedbackUrl,
+  PENDING_HEADER,
   feedbackSeenUrl,
   feedbackUrl,
   readinessUrl,
@@ -82,6 +84,13 @@ describe('Qui est prêt ?', () => {
       pupil(await readiness(), 'Léa Dubois')?.assignments.find((a) => a.assignmentId === 'exercices-fractions')
         ?.standing;
     expect(await standing()).toBe('pas_rendu');
+    // Léa's device, checking her returns, says the fractions are still in its queue (ids only).
+    const checkReturns = (pending: string) =>
+      s.app.inject({ url: myFeedbackUrl(), headers: { ...auth(lea), [PENDING_HEADER]: pending } });
+    await checkReturns('pas une liste'); // malformed: ignored
+    expect(await standing()).toBe('pas_rendu');
+    await checkReturns(`${DEMO_CLASS_ID}/${WEEK}/exercices-fractions`);
+    expect(await standing()).toBe('en_attente');
     const copy = randomUUID();
     await s.app.inject({
       method: 'PUT',

@@ -5,7 +5,14 @@ import { response } from '../sync/fakes.ts';
 import type { TransportRequest } from '../sync/ports.ts';
 import { generateProfileKeys, sealJson } from './crypto-box.ts';
 import { openCartableDb } from './db.ts';
-import { FeedbackStore, fetchReturnedFiles, fetchSealedReturns, openReturnedFile, seenItem } from './feedback-store.ts';
+import {
+  FeedbackStore,
+  fetchReturnedFiles,
+  fetchSealedReturns,
+  openReturnedFile,
+  pendingOf,
+  seenItem,
+} from './feedback-store.ts';
 import { Keyring } from './profiles.ts';
 
 const RETURN: FeedbackView = {
@@ -38,10 +45,24 @@ describe('FeedbackStore', () => {
   it('fetches once, then revalidates with the ETag and pays a 304 while nothing changed', async () => {
     const store = new FeedbackStore(await openCartableDb('feedback-plain'));
     const s = server([RETURN]);
-    expect(await store.fetch(s, 'lea', 1)).toBe('changed');
+    expect(await store.fetch(s, 'lea', 1, ['cm2-b/2026-W48/redaction'])).toBe('changed');
+    expect(s.requests[0]?.headers?.['cartable-pending']).toBe('cm2-b/2026-W48/redaction');
     expect(await store.list('lea')).toEqual([RETURN]);
     expect(await store.fetch(s, 'lea', 2)).toBe('unchanged');
     expect(s.requests.map((r) => r.headers?.['if-none-match'])).toEqual([undefined, '"f-1"']);
+    // Nothing said of the queue when the caller did not count it.
+    expect(s.requests[1]?.headers?.['cartable-pending']).toBeUndefined();
+    expect(
+      pendingOf(
+        [
+          { ...seenItem('lea', RETURN, new Date()), kind: 'homework', assignmentId: 'redaction' },
+          { ...seenItem('lea', RETURN, new Date()), id: 'x', kind: 'homework', state: 'received' },
+          { ...seenItem('hugo', RETURN, new Date()), id: 'y', kind: 'homework' },
+          seenItem('lea', { ...RETURN, feedbackId: 'other' }, new Date()),
+        ],
+        'lea',
+      ),
+    ).toEqual(['cm2-b/2026-W48/redaction']);
     expect(await store.fetch({ send: () => Promise.reject(new Error('offline')) }, 'lea', 3)).toBe('offline');
     expect(await store.list('lea')).toEqual([RETURN]);
   });

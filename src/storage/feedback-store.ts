@@ -3,9 +3,16 @@
  * a device with nothing new pays one 304) and kept sealed to their profile like drafts and receipts, so the next
  * pupil on a shared tablet cannot read them. Read offline; opening one queues a read mark through the outbox.
  */
-import { deviceKeyUrl, feedbackFileUrl, myFeedbackUrl, SEALED_FILE_HEADER } from '../protocol/paths.ts';
+import {
+  deviceKeyUrl,
+  feedbackFileUrl,
+  myFeedbackUrl,
+  PENDING_HEADER,
+  PENDING_MAX,
+  SEALED_FILE_HEADER,
+} from '../protocol/paths.ts';
 import type { FeedbackListReply, FeedbackView, SealedFeedbackReply } from '../protocol/schemas.ts';
-import type { OutboxItem, Transport } from '../sync/ports.ts';
+import { kindOf, type OutboxItem, type Transport } from '../sync/ports.ts';
 
 /** Sends a request with the pupil's session (app/session.ts renews its access token). */
 type SessionTransport = Pick<Transport, 'send'>;
@@ -23,6 +30,17 @@ import {
 } from './crypto-box.ts';
 import type { CartableDb, FeedbackRecord } from './db.ts';
 import type { Sealing } from './record-sealing.ts';
+
+/** The homework of `owner` still waiting in the queue, as PENDING_HEADER names it (ids only). */
+export function pendingOf(items: readonly OutboxItem[], owner: string): string[] {
+  const triples = items
+    .filter((i) => i.owner === owner && kindOf(i) === 'homework' && (i.state === 'pending' || i.state === 'sending'))
+    .map((i) => `${i.classId}/${i.week}/${i.assignmentId}`);
+  return [...new Set(triples)].slice(0, PENDING_MAX);
+}
+
+const pendingHeader = (pending: string[] | undefined): Record<string, string> =>
+  pending ? { [PENDING_HEADER]: pending.join(',') } : {};
 
 export type FeedbackFetch = 'changed' | 'unchanged' | 'offline' | 'refused';
 
@@ -55,7 +73,7 @@ export class FeedbackStore {
    * Asks the server for the owner's returns through their session: one 304 when nothing changed since the
    * last fetch. Never throws for the network or a refusal: the device keeps what it has.
    */
-  async fetch(transport: SessionTransport, owner: string, now: number): Promise<FeedbackFetch> {
+  async fetch(transport: SessionTransport, owner: string, now: number, pending?: string[]): Promise<FeedbackFetch> {
     const stored = await this.db.get('feedback', owner);
     // An ETag is worth sending only if what it stands for can be read here (a locked profile's copy cannot).
     const readable = stored && (stored.feedback || this.sealing?.keyring.get(owner));
@@ -64,7 +82,7 @@ export class FeedbackStore {
       res = await transport.send({
         method: 'GET',
         path: myFeedbackUrl(),
-        headers: readable ? { 'if-none-match': stored.etag } : {},
+        headers: { ...(readable ? { 'if-none-match': stored.etag } : {}), ...pendingHeader(pending) },
       });
     } catch {
       return 'offline';
@@ -88,6 +106,7 @@ export async function fetchSealedReturns(
   transport: Transport,
   profiles: readonly { userId: string; deviceToken?: string; deviceRejected?: boolean }[],
   now: number,
+  pendingFor: (owner: string) => string[] | undefined = () => undefined,
 ): Promise<Record<string, FeedbackFetch>> {
   const outcomes: Record<string, FeedbackFetch> = {};
   for (const p of profiles) {
@@ -101,6 +120,7 @@ export async function fetchSealedReturns(
         headers: {
           authorization: `Bearer ${p.deviceToken}`,
           ...(stored?.sealed ? { 'if-none-match': stored.etag } : {}),
+          ...pendingHeader(pendingFor(p.userId)),
         },
       });
     } catch {

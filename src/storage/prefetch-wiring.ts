@@ -10,7 +10,7 @@ import { sendable } from '../sync/outbox.ts';
 import type { CartableDb, DeviceRecord } from './db.ts';
 import { PREFETCH_CHANNEL } from './channels.ts';
 import { FetchTransport, webHasher } from './fetch-transport.ts';
-import { fetchSealedReturns } from './feedback-store.ts';
+import { fetchSealedReturns, pendingOf } from './feedback-store.ts';
 import { IdbOutboxStore } from './idb-outbox.ts';
 import { IdbFileStore, IdbKeyStore, IdbPrefetchStateStore, IdbWeekStore } from './idb-stores.ts';
 import { realClock, storageFree } from './platform.ts';
@@ -136,10 +136,12 @@ export async function runPrefetch(
   if (!run.ran) return { kind: 'busy' };
   // The worker at this device's slot, nobody signed in: each profile's returns come sealed to it (one 304 each when
   // nothing is new). The open page fetches its pupil's itself (app/feedback-refresh.ts).
-  if (run.value.kind === 'checked' && options.owner === undefined)
-    await fetchSealedReturns(db, new FetchTransport(), await new ProfileStore(db).list(), Date.now()).catch(
-      () => undefined,
-    );
+  if (run.value.kind === 'checked' && options.owner === undefined) {
+    const queue = (await outbox.list()).flatMap((e) => (e.ok ? [e.item] : []));
+    await fetchSealedReturns(db, new FetchTransport(), await new ProfileStore(db).list(), Date.now(), (owner) =>
+      pendingOf(queue, owner),
+    ).catch(() => undefined);
+  }
   if (run.value.kind === 'checked' && typeof BroadcastChannel === 'function') {
     const channel = new BroadcastChannel(PREFETCH_CHANNEL);
     channel.postMessage({ type: 'weeks-changed' });

@@ -214,11 +214,12 @@ export const frScreens = {
   'ready.older': 'Une ancienne version ({version})',
   'ready.never': 'Jamais',
   'ready.standing.pas_rendu': 'Pas rendu',
+  'ready.standing.en_attente': 'En attente d’envoi',
   'ready.standing.rendu': 'Rendu',
   'ready.standing.corrige': 'Corrigé',
   'ready.standing.vu': 'Corrigé, vu',
   'ready.noneUnreached': 'Aucun élève dans ce cas.',
   'ready.how':
-    'Le serveur l’apprend des demandes que les appareils font déjà (la vérification de la semaine). Un devoir encore en attente sur un appareil compte comme pas rendu tant qu’il n’est pas arrivé.',
+    'Le serveur l’apprend des demandes que les appareils font déjà (la vérification de la semaine). Un devoir encore sur l’appareil d’un élève apparaît « en attente d’envoi » dès que cet appareil l’a signalé.',
   'publish.sameAsBefore': 'Même contenu que la version précédente.',
 } as const;

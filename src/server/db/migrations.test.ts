@@ -17,6 +17,7 @@ const TABLES = [
   'device_seats',
   'feedback',
   'files',
+  'pupil_pending',
   'pupil_weeks',
   'schools',
   'sealing_keys',

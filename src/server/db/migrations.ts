@@ -300,6 +300,18 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0012_pupil_pending': {
+    async up(db: Kysely<unknown>) {
+      // The homework a pupil's device last said it still holds unsent (class/week/assignment ids, never content):
+      // "en attente d'envoi" in the teacher's "Qui est prêt ?" until it arrives.
+      await db.schema
+        .createTable('pupil_pending')
+        .addColumn('user_id', 'varchar(64)', (c) => c.primaryKey().references('users.id'))
+        .addColumn('items', 'text', (c) => c.notNull())
+        .addColumn('reported_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 /** The names of every migration, in order. */

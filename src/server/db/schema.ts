@@ -195,7 +195,16 @@ export interface DeviceReportsTable {
   last_contact_at: string;
 }
 
+/** What a pupil's device last said it holds unsent (migration 0012). */
+export interface PupilPendingTable {
+  user_id: string;
+  /** JSON string[] of `class/week/assignment`. */
+  items: string;
+  reported_at: string;
+}
+
 export interface Database {
+  pupil_pending: PupilPendingTable;
   device_reports: DeviceReportsTable;
   pupil_weeks: PupilWeeksTable;
   feedback: FeedbackTable;

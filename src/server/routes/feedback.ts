@@ -30,7 +30,7 @@ import { ACCESS_OR_DEVICE, authenticate, bearerToken, currentUser } from '../aut
 import { tokenHash } from '../auth/secrets.ts';
 import { classesOfUser, findToken } from '../db/queries.ts';
 import { encryptForProfile, isProfileKey, sealForProfile } from '../profile-seal.ts';
-import { SEALED_FILE_HEADER } from '../../protocol/paths.ts';
+import { PENDING_HEADER, parsePending, SEALED_FILE_HEADER } from '../../protocol/paths.ts';
 import { isHomeworkFileType } from '../../protocol/homework-files.ts';
 import { requirePupil, requireTeacherOf } from '../auth/policy.ts';
 import type { RoutePlugin } from '../context.ts';
@@ -213,6 +213,17 @@ export const feedbackRoutes: RoutePlugin = async (app, { ctx }) => {
           'no_profile_key',
           'Cet appareil n’a pas encore lié sa clé de profil : ouvre l’application une fois en ligne.',
         );
+      // What this device still holds unsent for the pupil (ids only): "en attente d'envoi" for their teacher.
+      const pendingHeader = request.headers[PENDING_HEADER];
+      const pending = parsePending(typeof pendingHeader === 'string' ? pendingHeader : undefined);
+      if (pending)
+        await ctx.db
+          .insertInto('pupil_pending')
+          .values({ user_id: user.id, items: JSON.stringify(pending), reported_at: ctx.now().toISOString() })
+          .onConflict((oc) =>
+            oc.column('user_id').doUpdateSet({ items: JSON.stringify(pending), reported_at: ctx.now().toISOString() }),
+          )
+          .execute();
       const rows = await latestFeedbackOfPupil(ctx.db, user.id);
       const feedback = rows.map(feedbackView);
       const state = JSON.stringify(rows.map((r) => [r.id, r.seen_at]));

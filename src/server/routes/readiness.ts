@@ -1,8 +1,8 @@
 /**
  * "Qui est prêt ?": for a teacher preparing the week, per pupil of the class, whether one of their devices holds the
  * week's current version and when one last reached the server (pupil-contacts.ts, learnt from the manifest requests
- * devices already make), and where they stand on each assignment: pas rendu, rendu, corrigé, vu. Work still queued
- * on a device is not known to the server until it arrives: it counts as pas rendu.
+ * devices already make), and where they stand on each assignment: pas rendu, en attente d'envoi (a device of theirs
+ * said, with its returns check, that it still holds it: ids only), rendu, corrigé, vu.
  */
 import { Type } from 'typebox';
 import { Id, IsoWeek, ReadinessReply, type AssignmentStanding } from '../../protocol/schemas.ts';
@@ -36,7 +36,7 @@ export const readinessRoutes: RoutePlugin = async (app, { ctx }) => {
       await requireTeacherOf(ctx, currentUser(request), classId);
       // What this instance learnt and has not written yet (others write theirs every few seconds).
       await ctx.contacts?.flush();
-      const [current, pupils, held, submissions] = await Promise.all([
+      const [current, pupils, held, submissions, pendingRows] = await Promise.all([
         latestReleasedWeek(ctx.db, classId, week, ctx.now().toISOString()),
         pupilsOfClass(ctx.db, classId),
         ctx.db.selectFrom('pupil_weeks').selectAll().where('class_id', '=', classId).execute(),
@@ -46,7 +46,15 @@ export const readinessRoutes: RoutePlugin = async (app, { ctx }) => {
           .where('class_id', '=', classId)
           .where('week', '=', week)
           .execute(),
+        ctx.db
+          .selectFrom('pupil_pending')
+          .selectAll()
+          .where('user_id', 'in', (eb) =>
+            eb.selectFrom('class_pupils').select('pupil_id').where('class_id', '=', classId),
+          )
+          .execute(),
       ]);
+      const pending = new Map(pendingRows.map((r) => [r.user_id, new Set(JSON.parse(r.items) as string[])]));
       const feedback = await latestFeedbackOf(
         ctx.db,
         submissions.map((s) => s.id),
@@ -59,7 +67,8 @@ export const readinessRoutes: RoutePlugin = async (app, { ctx }) => {
         : [];
       const standing = (pupilId: string, assignmentId: string): AssignmentStanding => {
         const copies = submissions.filter((s) => s.pupil_id === pupilId && s.assignment_id === assignmentId);
-        if (copies.length === 0) return 'pas_rendu';
+        if (copies.length === 0)
+          return pending.get(pupilId)?.has(`${classId}/${week}/${assignmentId}`) ? 'en_attente' : 'pas_rendu';
         const returns = copies.flatMap((c) => {
           const f = feedback.get(c.id);
           return f ? [f] : [];
