@@ -50,13 +50,13 @@ interface Exchange {
   headerBytes: number;
 }
 
-/** A pupil's session as the page's is: the access token added, every exchange counted. */
-function countingSession(base: string, token: string, log: Exchange[]) {
+/** Requests to the server with every exchange counted; `token`, when given, as the session's bearer. */
+function countingSession(base: string, token: string | undefined, log: Exchange[]) {
   return {
     async send(r: TransportRequest): Promise<TransportResponse> {
       const res = await fetch(base + r.path, {
         method: r.method,
-        headers: { ...r.headers, authorization: `Bearer ${token}` },
+        headers: { ...r.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
       });
       const body = new Uint8Array(await res.arrayBuffer());
       const headers: Record<string, string> = {};
@@ -135,19 +135,20 @@ async function main() {
         worker: { db, deviceToken, log: [] as Exchange[] },
       });
     }
-    /** Every device checks once; what that check cost each device. */
+    /** What `exchanges` (one device's, since one check began) cost it. */
+    const cost = (exchanges: Exchange[]) => ({
+      requests: exchanges.length,
+      bodyBytes: exchanges.reduce((sum, e) => sum + e.bodyBytes, 0),
+      headerBytes: exchanges.reduce((sum, e) => sum + e.headerBytes, 0),
+      statuses: exchanges.map((e) => e.status).join(','),
+    });
+    /** Every device checks once, as the open app does; what that check cost each device. */
     const check = async () => {
       const costs = [];
       for (const d of devices) {
         const before = d.log.length;
         await d.store.fetch(d.session, d.owner, Date.now());
-        const these = d.log.slice(before);
-        costs.push({
-          requests: these.length,
-          bodyBytes: these.reduce((s, e) => s + e.bodyBytes, 0),
-          headerBytes: these.reduce((s, e) => s + e.headerBytes, 0),
-          statuses: these.map((e) => e.status).join(','),
-        });
+        costs.push(cost(d.log.slice(before)));
       }
       return costs;
     };
@@ -156,34 +157,15 @@ async function main() {
       const costs = [];
       for (const d of devices) {
         const before = d.worker.log.length;
-        // The device token is the bearer: countingSession's own header is the access token, so a bare counter here.
-        const transport = {
-          async send(r: TransportRequest): Promise<TransportResponse> {
-            const res = await fetch(base + r.path, { method: r.method, headers: r.headers ?? {} });
-            const body = new Uint8Array(await res.arrayBuffer());
-            const headers: Record<string, string> = {};
-            let headerBytes = `HTTP/1.1 ${res.status}\r\n`.length;
-            for (const [k, v] of res.headers) {
-              headers[k] = v;
-              headerBytes += k.length + v.length + 4;
-            }
-            d.worker.log.push({ status: res.status, bodyBytes: body.byteLength, headerBytes });
-            return { status: res.status, headers, body };
-          },
-        };
+        // The device token travels in the request's own headers (fetchSealedReturns sets it).
+        const transport = countingSession(base, undefined, d.worker.log);
         await fetchSealedReturns(
           d.worker.db,
           transport,
           [{ userId: d.owner, deviceToken: d.worker.deviceToken }],
           Date.now(),
         );
-        const these = d.worker.log.slice(before);
-        costs.push({
-          requests: these.length,
-          bodyBytes: these.reduce((sum, e) => sum + e.bodyBytes, 0),
-          headerBytes: these.reduce((sum, e) => sum + e.headerBytes, 0),
-          statuses: these.map((e) => e.status).join(','),
-        });
+        costs.push(cost(d.worker.log.slice(before)));
       }
       return costs;
     };

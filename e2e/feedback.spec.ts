@@ -86,15 +86,21 @@ async function returnOnServer(copy: string) {
   return reply.pupils.flatMap((p) => p.submissions).find((v) => v.submissionId === copy)?.feedback;
 }
 
-/** The teacher, on her own device, returns Léa's copy with the comment and 8 / 10. */
-async function teacherReturns(browser: Browser): Promise<Page> {
+/** A staff member on her own device (a browser context of its own), signed in through the form. */
+async function staffPage(browser: Browser, username: string, secret: string): Promise<Page> {
   const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', serviceWorkers: 'allow' });
   const page = await context.newPage();
   await page.goto(`${server.url}/`);
-  await page.getByLabel('Identifiant').fill('mme.martin');
-  await page.getByLabel('Code secret').fill('tableau-noir');
+  await page.getByLabel('Identifiant').fill(username);
+  await page.getByLabel('Code secret').fill(secret);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
+  return page;
+}
+
+/** The teacher, on her own device, returns Léa's copy with the comment and 8 / 10. */
+async function teacherReturns(browser: Browser): Promise<Page> {
+  const page = await staffPage(browser, 'mme.martin', 'tableau-noir');
   await page.goto(`${server.url}/semaine/${WEEK()}/devoir/exercices-fractions/rendus`);
   const lea = page.locator('li.card', { has: page.getByRole('heading', { name: 'Léa Dubois' }) });
   await lea.getByLabel('Commentaire (Markdown)').fill(COMMENT);
@@ -237,12 +243,7 @@ test('on a shared tablet the return is sealed to its pupil: the next pupil finds
   await context.close();
 
   // The school's admin sees the tablet: its last contact, the week it holds, its queue's count; nobody's name.
-  const office = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', serviceWorkers: 'allow' });
-  const admin = await office.newPage();
-  await admin.goto(`${server.url}/`);
-  await admin.getByLabel('Identifiant').fill('mme.roux');
-  await admin.getByLabel('Code secret').fill('craie-blanche');
-  await admin.getByRole('button', { name: 'Se connecter' }).click();
+  const admin = await staffPage(browser, 'mme.roux', 'craie-blanche');
   await admin.getByRole('link', { name: 'École' }).click();
   const tablets = admin.getByTestId('tablets');
   await expect(tablets).toContainText('Tablette n° 1');
@@ -250,7 +251,7 @@ test('on a shared tablet the return is sealed to its pupil: the next pupil finds
   await expect(tablets).toContainText('Rien en attente d’envoi');
   await expect(tablets).not.toContainText('Léa');
   await lookAt(admin, 'tablets');
-  await office.close();
+  await admin.context().close();
 });
 
 test('Qui est prêt ? lists the pupils whose devices never took this week, and exports them', async ({
@@ -258,12 +259,7 @@ test('Qui est prêt ? lists the pupils whose devices never took this week, and e
   browser,
 }) => {
   await signInAndInstall(page, server.url);
-  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', serviceWorkers: 'allow' });
-  const teacher = await context.newPage();
-  await teacher.goto(`${server.url}/`);
-  await teacher.getByLabel('Identifiant').fill('mme.martin');
-  await teacher.getByLabel('Code secret').fill('tableau-noir');
-  await teacher.getByRole('button', { name: 'Se connecter' }).click();
+  const teacher = await staffPage(browser, 'mme.martin', 'tableau-noir');
   await teacher.getByRole('link', { name: 'Qui est prêt ?' }).click();
   await expect(teacher.getByRole('heading', { level: 1, name: 'Qui est prêt ?' })).toBeVisible();
   const row = (name: string) => teacher.getByRole('row', { name: new RegExp(name) });
@@ -287,20 +283,15 @@ test('Qui est prêt ? lists the pupils whose devices never took this week, and e
   expect(text).toContain('Hugo Petit;Pas encore;Jamais;Pas rendu');
   expect(text).not.toContain('Léa Dubois');
   await lookAt(teacher, 'readiness');
-  await context.close();
+  await teacher.context().close();
 });
 
 test('a teacher returns a copy with the server down, from the copies her device kept; it arrives once it is back', async ({
   browser,
 }) => {
   const copy = await handInFractions();
-  const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', serviceWorkers: 'allow' });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/`);
-  await page.getByLabel('Identifiant').fill('mme.martin');
-  await page.getByLabel('Code secret').fill('tableau-noir');
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
+  const page = await staffPage(browser, 'mme.martin', 'tableau-noir');
+  const context = page.context();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
   const copies = `${server.url}/semaine/${WEEK()}/devoir/exercices-fractions/rendus`;
   await page.goto(copies);

@@ -30,28 +30,19 @@ export async function insertFeedback(db: Db, row: Omit<FeedbackTable, 'version'>
   throw new Error('feedback version kept colliding');
 }
 
+/** Every version of the returns on these rows, newest first per copy. */
+const versionsWhere = (db: Db) =>
+  db.selectFrom('feedback').selectAll().orderBy('submission_id').orderBy('version', 'desc');
+
 /** The newest version of each of the pupil's returned copies. */
 export async function latestFeedbackOfPupil(db: Db, pupilId: string): Promise<FeedbackTable[]> {
-  const rows = await db
-    .selectFrom('feedback')
-    .selectAll()
-    .where('pupil_id', '=', pupilId)
-    .orderBy('submission_id')
-    .orderBy('version', 'desc')
-    .execute();
-  return newestOfEach(rows);
+  return newestOfEach(await versionsWhere(db).where('pupil_id', '=', pupilId).execute());
 }
 
 /** The newest version of the feedback on each of these submissions. */
 export async function latestFeedbackOf(db: Db, submissionIds: readonly string[]): Promise<Map<string, FeedbackTable>> {
   if (submissionIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('feedback')
-    .selectAll()
-    .where('submission_id', 'in', submissionIds)
-    .orderBy('submission_id')
-    .orderBy('version', 'desc')
-    .execute();
+  const rows = await versionsWhere(db).where('submission_id', 'in', submissionIds).execute();
   return new Map(newestOfEach(rows).map((r) => [r.submission_id, r]));
 }
 
