@@ -138,7 +138,8 @@ test('a returned copy reaches the pupil’s device, is read with the server stop
   const card = page.locator('li.card', { has: page.getByRole('heading', { name: /Exercices sur les fractions/ }) });
   await expect(card.getByTestId('corrected')).toHaveText('Corrigé');
 
-  // The server stops; after a reload the pupil reads the return from the device alone.
+  // Shown once whole on the device: the annotated photo was fetched with it. The server stops; after a reload the
+  // pupil reads the return, photo included, from the device alone.
   await server.stop();
   await page.reload();
   await expect(card.getByTestId('corrected')).toBeVisible();

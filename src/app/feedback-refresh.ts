@@ -39,12 +39,22 @@ export function startFeedbackRefresh(
   let lastFetch = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const sealing = dbSealing(services.db, services.keyring);
+  /** The returned files this device lacks (an annotated photo, a PDF), kept sealed like the returns. */
+  const fetchFiles = async (found: FeedbackView[]) => {
+    if (navigator.onLine)
+      await fetchReturnedFiles(services.db, { send: (r) => session.send(r) }, sealing, owner, found);
+  };
+  /** What the device holds, shown; then the files it still lacks. */
   const read = async () => {
     const found = (await store.list(owner)) ?? [];
     if (live) show(found);
-    // The returned files this device lacks (an annotated photo, a PDF), kept sealed like the returns.
-    if (navigator.onLine)
-      await fetchReturnedFiles(services.db, { send: (r) => session.send(r) }, sealing, owner, found);
+    await fetchFiles(found);
+  };
+  /** A new answer: its files first, so that a return shown as "Corrigé" is whole on the device. */
+  const received = async () => {
+    const found = (await store.list(owner)) ?? [];
+    await fetchFiles(found).catch(() => undefined);
+    if (live) show(found);
   };
   const refresh = async () => {
     if (!live || !navigator.onLine) return;
@@ -64,7 +74,7 @@ export function startFeedbackRefresh(
     // The pupil's homework still queued here (ids only): "en attente d'envoi" for their teacher, not "pas rendu".
     const queue = (await services.outbox.list()).flatMap((e) => (e.ok ? [e.item] : []));
     const fetched = await store.fetch({ send: (r) => session.send(r) }, owner, now, pendingOf(queue, owner));
-    if (fetched === 'changed') await read();
+    if (fetched === 'changed') await received();
   };
   const onVisible = () => {
     if (document.visibilityState === 'visible' && Date.now() - lastFetch > REFRESH_AFTER_MS)
