@@ -12,7 +12,8 @@ interface Contact {
   classId: string;
   week: string;
   version: number;
-  at: string;
+  /** Epoch ms: made an ISO string only when written (a 304 pays no formatting). */
+  at: number;
 }
 
 interface DeviceReport {
@@ -20,7 +21,7 @@ interface DeviceReport {
   deviceId: string;
   queued: number;
   weeks: Record<string, number>;
-  at: string;
+  at: number;
 }
 
 export class PupilContacts {
@@ -40,8 +41,8 @@ export class PupilContacts {
     }
   }
 
-  /** A pupil's device holds `version` of the week, as of `at` (ISO). */
-  saw(userId: string, classId: string, week: string, version: number, at: string): void {
+  /** A pupil's device holds `version` of the week, as of `at` (epoch ms). */
+  saw(userId: string, classId: string, week: string, version: number, at: number): void {
     const key = `${userId}\u0001${classId}\u0001${week}`;
     const known = this.pending.get(key);
     if (known && known.version >= version && known.at >= at) return;
@@ -56,7 +57,7 @@ export class PupilContacts {
     classId: string,
     week: string,
     version: number,
-    at: string,
+    at: number,
   ) {
     const key = `${schoolId}\u0001${deviceId}`;
     const known = this.devices.get(key);
@@ -81,7 +82,13 @@ export class PupilContacts {
       for (const c of batch)
         await tx
           .insertInto('pupil_weeks')
-          .values({ user_id: c.userId, class_id: c.classId, week: c.week, version: c.version, last_contact_at: c.at })
+          .values({
+            user_id: c.userId,
+            class_id: c.classId,
+            week: c.week,
+            version: c.version,
+            last_contact_at: new Date(c.at).toISOString(),
+          })
           .onConflict((oc) =>
             oc
               .columns(['user_id', 'class_id', 'week'])
@@ -107,15 +114,16 @@ export class PupilContacts {
           .where('school_id', '=', d.schoolId)
           .where('device_id', '=', d.deviceId)
           .executeTakeFirst();
+        const at = new Date(d.at).toISOString();
         const weeks = JSON.stringify({
           ...(before ? (JSON.parse(before.weeks) as Record<string, number>) : {}),
           ...d.weeks,
         });
         await tx
           .insertInto('device_reports')
-          .values({ school_id: d.schoolId, device_id: d.deviceId, queued: d.queued, weeks, last_contact_at: d.at })
+          .values({ school_id: d.schoolId, device_id: d.deviceId, queued: d.queued, weeks, last_contact_at: at })
           .onConflict((oc) =>
-            oc.columns(['school_id', 'device_id']).doUpdateSet({ queued: d.queued, weeks, last_contact_at: d.at }),
+            oc.columns(['school_id', 'device_id']).doUpdateSet({ queued: d.queued, weeks, last_contact_at: at }),
           )
           .execute();
       }

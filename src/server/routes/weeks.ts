@@ -91,7 +91,7 @@ export function noteHolding(
   version: number,
   report: string | undefined,
 ): void {
-  const at = ctx.now().toISOString();
+  const at = ctx.now().getTime();
   if (user.role === 'pupil') ctx.contacts?.saw(user.id, classId, week, version, at);
   const device = parseDeviceReport(report);
   if (device) ctx.contacts?.sawDevice(user.school_id, device.deviceId, device.queued, classId, week, version, at);
