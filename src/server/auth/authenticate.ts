@@ -21,6 +21,8 @@ export const ACCESS_OR_DEVICE: readonly TokenKind[] = ['access', 'device'];
 export interface CachedToken {
   user: UserRow;
   kind: TokenKind;
+  /** When the fast path last noted what this token's device holds, per week (routes/weeks.ts noteRevalidation). */
+  noted?: Map<string, number>;
 }
 
 /**
