@@ -108,12 +108,18 @@ function ReturnForm(props: {
   week: string;
   assignmentId: string;
   queued: OutboxItem[];
+  /** The assessment of the assignment's other returns: a scale chosen once for the assignment carries to each copy. */
+  usual: Assessment | undefined;
 }): JSX.Element {
   const { t, locale } = useI18n();
   const { v } = props;
   const given = v.feedback;
   const [comment, setComment] = useState(given?.comment ?? '');
-  const [choice, setChoice] = useState<AssessmentChoice>(() => choiceOf(given?.assessment));
+  const [choice, setChoice] = useState<AssessmentChoice>(() => {
+    const start = choiceOf(given?.assessment ?? props.usual);
+    // The scale, not another pupil's mark.
+    return given ? start : { ...start, mark: '' };
+  });
   const [notice, setNotice] = useState<
     'feedback.queued' | 'feedback.badMark' | 'feedback.empty' | 'reason.unsupported_media_type' | undefined
   >();
@@ -332,6 +338,10 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
     );
   }
   const done = loaded.pupils.filter((p) => p.submissions.length > 0).length;
+  // The kind of assessment (and scale) already used for this assignment's returns, newest first.
+  const usual = loaded.pupils
+    .flatMap((p) => p.submissions.flatMap((v) => (v.feedback ? [v.feedback] : [])))
+    .sort((a, b) => b.returnedAt.localeCompare(a.returnedAt))[0]?.assessment;
   const onDownload = (id: string) => (f: SubmittedFile) => void download(session, id, f).catch(() => undefined);
   return (
     <article>
@@ -358,6 +368,7 @@ export function SubmissionsView(props: AssignmentScreenProps): JSX.Element {
                   {/* One return per copy, under its first version (other versions with its id are read beside it). */}
                   {pupil.submissions.findIndex((o) => o.submissionId === v.submissionId) === i ? (
                     <ReturnForm
+                      usual={usual}
                       services={props.services}
                       owner={session.user.id}
                       v={v}
