@@ -9,7 +9,7 @@ import { type Browser, expect, type Page, test } from '@playwright/test';
 import { isoWeekAt } from '../src/protocol/iso-week.ts';
 import { encodePng } from '../src/server/seed/media.ts';
 import type { AssignmentSubmissionsReply } from '../src/protocol/schemas.ts';
-import { LEA, signInAndInstall } from './pupil.ts';
+import { LEA, signInAndInstall, apiSignIn } from './pupil.ts';
 import { newPupil, readDeviceDatabase, reopen } from './tablet.ts';
 import { type RunningServer, startServer } from './server.ts';
 
@@ -45,14 +45,7 @@ const WEEK = () => isoWeekAt(Date.now(), 'Europe/Paris');
 const ANNOTATED = encodePngBuffer();
 const COMMENT = 'Très bien pour le 1 et le 2, **refais l’exercice 3** : pense au dénominateur commun.';
 
-async function apiToken(username: string, secret: string): Promise<string> {
-  const res = await fetch(`${server.url}/api/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, secret }),
-  });
-  return ((await res.json()) as { token: string }).token;
-}
+const apiToken = (username: string, secret: string) => apiSignIn(server.url, username, secret);
 
 /** Léa's copy of the fractions, handed in from another device (the API). */
 async function handInFractions(): Promise<string> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { expect, type Page, test } from '@playwright/test';
 import { isoWeekAt } from '../src/protocol/iso-week.ts';
 import type { AssignmentSubmissionsReply } from '../src/protocol/schemas.ts';
-import { signInAndInstall } from './pupil.ts';
+import { signInAndInstall, apiSignIn } from './pupil.ts';
 import { type RunningServer, startServer } from './server.ts';
 import { storedUploads } from './server-db.ts';
 
@@ -95,14 +95,7 @@ async function cameraPhoto(page: Page): Promise<Buffer> {
   return Buffer.concat([jpeg.subarray(0, 2), exifSegment(), jpeg.subarray(2)]);
 }
 
-async function signInApi(username: string, secret: string): Promise<string> {
-  const res = await fetch(`${server.url}/api/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, secret }),
-  });
-  return ((await res.json()) as { token: string }).token;
-}
+const signInApi = (username: string, secret: string) => apiSignIn(server.url, username, secret);
 
 test('a 60 MB photo the device cannot shrink is refused before anything is saved, its size and the limit named', async ({
   page,

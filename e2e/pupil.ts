@@ -83,3 +83,13 @@ export async function openEverything(page: Page): Promise<void> {
     await expect(page.getByRole('heading', { level: 1, name: 'Cette semaine' })).toBeVisible();
   }
 }
+
+/** An access token for an account, from the sign-in API (for setting a scene up outside the browser). */
+export async function apiSignIn(baseUrl: string, username: string, secret: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, secret }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
